@@ -1,0 +1,152 @@
+"""``videokit``: the command communications staff run. A thin layer over the library and the flow."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import VideokitError
+
+DESCRIPTION = """\
+Danish captions, transcript pages and a website package for short videos.
+
+Typical use:
+  videokit produce                 caption every video in media/ into build/
+  videokit produce film.mp4        just one video
+  videokit models pull base        prepare the default speech model (works offline)
+  videokit models list             show the models on this machine
+
+Results: build/site/ (upload this, or build/videokit-site.zip), one folder per video.
+Automatic captions are a draft: an editor must check them before they are published.
+"""
+
+
+def _quiet_prefect_defaults() -> None:
+    """Offline-clean Prefect settings, unless the user has chosen otherwise."""
+    defaults = {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_HOME": str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                            / "videokit" / "prefect"),
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+
+
+def _cmd_produce(args: argparse.Namespace) -> int:
+    _quiet_prefect_defaults()
+    from flows.produce import RunFailed, produce
+
+    from .report import format_table
+
+    started = time.monotonic()
+    paths = [str(p) for p in args.paths] or None
+    state = produce(media_dir=str(args.media), out_dir=str(args.out), model=args.model,
+                    language=args.language, paths=paths, return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, RunFailed):
+        results = outcome.results
+    elif isinstance(outcome, BaseException):
+        print(f"videokit: the run failed: {outcome}", file=sys.stderr)
+        return 2
+    else:
+        results = outcome
+    print()
+    print(format_table(results))
+    print(f"\nfinished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
+          f"package: {args.out / 'videokit-site.zip'}")
+    return 1 if any(not r.ok for r in results) else 0
+
+
+def _cmd_models_pull(args: argparse.Namespace) -> int:
+    from . import models
+
+    started = time.monotonic()
+    spec = models.resolve(args.name, log=print)
+    print(f"{spec.name}: {spec.path} (sha256 {spec.sha256[:16]}…, {spec.source}) "
+          f"ready in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _cmd_models_list(_args: argparse.Namespace) -> int:
+    from . import models
+
+    print(f"model cache: {models.cache_dir()}  (set VIDEOKIT_MODEL_DIR to move it)")
+    cached = models.list_cached()
+    for m in cached:
+        print(f"  {m.name:<16} {m.bytes / 1e6:8.0f} MB  {m.source}")
+    if not cached:
+        print("  (empty: run 'videokit models pull base')")
+    print("\nbuilt offline from the package registry: " + ", ".join(models.REGISTRY_MODELS))
+    print("downloaded from OpenAI (needs internet): " + ", ".join(models.OFFICIAL_MODELS))
+    print("or give --model a path to a Whisper .pt file")
+    return 0
+
+
+def _cmd_samples(args: argparse.Namespace) -> int:
+    from . import samples
+    from .workspace import find_videos
+
+    if args.if_empty:
+        jobs, _ = find_videos([args.media])
+        if jobs:
+            print(f"{args.media} already holds {len(jobs)} videos; no samples rendered")
+            return 0
+    for video in samples.render_all(args.media):
+        print(f"rendered {video}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="videokit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("produce", help="caption, page and package videos",
+                       description="Transcribe, caption and publish videos. Re-running is safe: "
+                                   "unchanged videos are not transcribed again.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="video files or folders (default: the media folder)")
+    p.add_argument("--media", type=Path, default=Path("media"), help="folder of videos (default: media)")
+    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    p.add_argument("--model", default="base",
+                   help="Whisper model: base (offline default), small, medium, large-v3, "
+                        "large-v3-turbo, … or a path to a .pt file")
+    p.add_argument("--language", default="da", help="spoken language (default: da)")
+    p.set_defaults(func=_cmd_produce)
+
+    m = sub.add_parser("models", help="manage speech models").add_subparsers(
+        dest="models_command", required=True, metavar="ACTION")
+    pull = m.add_parser("pull", help="download or build a model into the model cache")
+    pull.add_argument("name", help="base, small, large-v3-turbo, … ")
+    pull.set_defaults(func=_cmd_models_pull)
+    m.add_parser("list", help="list models in the cache").set_defaults(func=_cmd_models_list)
+
+    s = sub.add_parser("samples", help="render the sample videos from media/samples/")
+    s.add_argument("--media", type=Path, default=Path("media"))
+    s.add_argument("--if-empty", action="store_true", help="only when the folder holds no videos")
+    s.set_defaults(func=_cmd_samples)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except VideokitError as err:
+        print(f"videokit: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("videokit: interrupted; finished files are kept, unfinished ones were not written",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

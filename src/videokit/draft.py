@@ -1,0 +1,117 @@
+"""From a video file to its machine draft and captions: the steps the flow runs for each video.
+
+Each function is one step with plain inputs and outputs, so the flow can wrap it in a task (retries,
+caching, logging) without knowing how the step works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import media
+from .asr import DecodeOptions, WhisperASR
+from .errors import MediaError
+from .models import ModelSpec, resolve
+from .segment import build_cues
+from .guard import clean_transcript
+from .transcript import Cue, Transcript
+from .workspace import VideoJob, sha256_file
+
+
+@dataclass(frozen=True)
+class Source:
+    """A probed input video: enough to key its draft and describe it in the summary."""
+
+    job: VideoJob
+    sha256: str
+    info: media.MediaInfo
+
+
+def probe(job: VideoJob) -> Source:
+    info = media.probe(job.path)
+    return Source(job, sha256_file(job.path), info)
+
+
+class ModelHandle:
+    """Resolves and loads a model at most once, and only if some video actually needs transcribing.
+
+    A run whose drafts all come from the cache never pays the model's load time.
+    """
+
+    def __init__(self, ref: str, log: Callable[[str], None] = lambda _m: None) -> None:
+        self.ref = ref
+        self._log = log
+        self._spec: ModelSpec | None = None
+        self._asr: WhisperASR | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def spec(self) -> ModelSpec:
+        with self._lock:
+            if self._spec is None:
+                self._spec = resolve(self.ref, log=self._log)
+            return self._spec
+
+    @property
+    def asr(self) -> WhisperASR:
+        spec = self.spec
+        with self._lock:
+            if self._asr is None:
+                self._log(f"loading Whisper model {spec.name} ...")
+                self._asr = WhisperASR(spec)
+            return self._asr
+
+    @property
+    def loaded(self) -> bool:
+        return self._asr is not None
+
+
+def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
+    peak = media.peak_dbfs(samples)
+    if peak < threshold_dbfs:
+        raise MediaError(
+            f"the sound track is silent (peak {peak:.0f} dBFS)",
+            path=path,
+            stage="audio",
+            hint="check that the export kept the microphone track, then replace the file",
+        )
+
+
+def transcribe(
+    source: Source,
+    model: ModelHandle,
+    options: DecodeOptions,
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    samples = media.load_audio(source.job.path)
+    silence_check(samples, source.job.path)
+    return model.asr.transcribe(samples, options, source_sha256=source.sha256, progress=progress,
+                                path=source.job.path)
+
+
+def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> str:
+    """Same video bytes, same model bytes, same options: the same draft. Nothing else matters."""
+    blob = json.dumps([source_sha256, model.sha256, options.to_dict()], sort_keys=True)
+    return "draft-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Captions:
+    transcript: Transcript  # the draft after the hallucination guard
+    cues: tuple[Cue, ...]
+    removed: tuple[str, ...]
+
+
+def captions(draft: Transcript, duration_ms: int) -> Captions:
+    cleaned, removals = clean_transcript(draft)
+    cues = tuple(c for c in build_cues(cleaned.words) if c.start_ms < duration_ms)
+    if cues and cues[-1].end_ms > duration_ms:
+        cues = (*cues[:-1], replace(cues[-1], end_ms=duration_ms))
+    return Captions(cleaned, cues, tuple(r.text for r in removals))

@@ -1,0 +1,212 @@
+"""Media I/O: the one module that talks to ffmpeg.
+
+ffmpeg-python is unmaintained, so every use of it stays here, behind functions that take paths and
+return plain values. Every output is written to a temporary name beside its target and renamed into
+place, so an interrupted or failed encode never leaves a half-written file where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg  # type: ignore[import-untyped]
+import numpy as np
+
+from .errors import MediaError, ToolMissingError
+from .files import temporary_beside
+
+SAMPLE_RATE = 16_000
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".mxf", ".wmv")
+
+
+def peak_dbfs(samples: np.ndarray) -> float:
+    """Loudest sample relative to full scale; -inf for digital silence."""
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    return 20 * float(np.log10(peak)) if peak > 0 else float("-inf")
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration_ms: int
+    has_video: bool
+    has_audio: bool
+    width: int = 0
+    height: int = 0
+
+
+def require_ffmpeg() -> None:
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise ToolMissingError(
+                f"{tool} is not installed",
+                hint="install it (Debian/Ubuntu: sudo apt-get install ffmpeg) or run 'make run'",
+            )
+
+
+def _stderr_tail(err: Any, lines: int = 2) -> str:
+    text = (getattr(err, "stderr", b"") or b"").decode("utf-8", "replace").strip()
+    return " / ".join(text.splitlines()[-lines:])
+
+
+def _check_readable(path: Path, stage: str) -> None:
+    if not path.exists():
+        raise MediaError("file does not exist", path=path, stage=stage, hint="check the path")
+    if not os.access(path, os.R_OK):
+        raise MediaError(
+            "file cannot be read (permission denied)",
+            path=path,
+            stage=stage,
+            hint="give the user running videokit read access, e.g. chmod a+r",
+        )
+    if path.stat().st_size == 0:
+        raise MediaError(
+            "file is empty (0 bytes)",
+            path=path,
+            stage=stage,
+            hint="the copy or export was probably interrupted; copy the video again",
+        )
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read duration and streams; raise :class:`MediaError` for anything that is not a usable video."""
+    require_ffmpeg()
+    _check_readable(path, "probe")
+    try:
+        info = ffmpeg.probe(str(path))
+    except ffmpeg.Error as err:
+        raise MediaError(
+            f"not a video ffmpeg can read ({_stderr_tail(err, 1) or 'unknown format'})",
+            path=path,
+            stage="probe",
+            hint="export it again as MP4 (H.264/AAC) and replace the file",
+        ) from None
+    streams = info.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    duration_s = float(info.get("format", {}).get("duration") or 0.0)
+    if video is None:
+        raise MediaError(
+            "file has no video stream",
+            path=path,
+            stage="probe",
+            hint="videokit publishes videos; export the recording as a video file",
+        )
+    if audio is None:
+        raise MediaError(
+            "video has no audio stream, so there is nothing to caption",
+            path=path,
+            stage="probe",
+            hint="export the video again with its sound track",
+        )
+    if duration_s <= 0:
+        raise MediaError("video has no duration", path=path, stage="probe",
+                         hint="the file is probably truncated; copy it again")
+    return MediaInfo(
+        duration_ms=round(duration_s * 1000),
+        has_video=True,
+        has_audio=True,
+        width=int(video.get("width", 0)),
+        height=int(video.get("height", 0)),
+    )
+
+
+def load_audio(path: Path) -> np.ndarray:
+    """Decode the first audio stream as 16 kHz mono float32 in [-1, 1], as Whisper expects."""
+    require_ffmpeg()
+    _check_readable(path, "audio")
+    try:
+        out, _ = (
+            ffmpeg.input(str(path))
+            .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE)
+            .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+            .run(capture_stdout=True, capture_stderr=True)
+        )
+    except ffmpeg.Error as err:
+        raise MediaError(
+            f"audio could not be decoded ({_stderr_tail(err)})",
+            path=path,
+            stage="audio",
+            hint="export the video again with AAC or PCM sound",
+        ) from None
+    return np.frombuffer(out, np.int16).astype(np.float32) / 32768.0
+
+
+def _run(stream: Any, path: Path, stage: str, hint: str) -> None:
+    try:
+        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error").run(
+            capture_stdout=True, capture_stderr=True, overwrite_output=True
+        )
+    except ffmpeg.Error as err:
+        raise MediaError(f"ffmpeg failed ({_stderr_tail(err)})", path=path, stage=stage,
+                         hint=hint) from None
+
+
+def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
+    """H.264/AAC MP4 with the index up front (+faststart) so browsers start playing at once."""
+    require_ffmpeg()
+    with temporary_beside(dst) as tmp:
+        inp = ffmpeg.input(str(src))
+        # Scale down only; -2 keeps the width even, which H.264 requires.
+        video = inp.video.filter("scale", -2, f"min(ih,{max_height})")
+        stream = ffmpeg.output(
+            video, inp.audio, str(tmp), vcodec="libx264", preset="veryfast", crf=23,
+            pix_fmt="yuv420p", acodec="aac", audio_bitrate="128k", ac=2,
+            movflags="+faststart", format="mp4",
+        )
+        _run(stream, src, "encode", "check that the source plays in a media player")
+
+
+def extract_poster(src: Path, dst: Path, at_ms: int, max_height: int = 720) -> None:
+    """One JPEG frame, used as the video's poster and thumbnail."""
+    require_ffmpeg()
+    with temporary_beside(dst) as tmp:
+        stream = (
+            ffmpeg.input(str(src), ss=at_ms / 1000)
+            .filter("scale", -2, f"min(ih,{max_height})")
+            .output(str(tmp), vframes=1, format="image2", vcodec="mjpeg", **{"q:v": 3})
+        )
+        _run(stream, src, "poster", "check that the source plays in a media player")
+
+
+def make_title_video(
+    audio: Path, title_file: Path, dst: Path, *, width: int = 1280, height: int = 720
+) -> None:
+    """A still title card over a sound track: the sample videos' picture.
+
+    The title is read from a text file so that no quoting of Danish text for ffmpeg's filter
+    syntax is needed.
+    """
+    require_ffmpeg()
+    with temporary_beside(dst) as tmp:
+        card = ffmpeg.input(f"color=c=0x1d3557:s={width}x{height}:r=25", f="lavfi").drawtext(
+            textfile=str(title_file), font="DejaVu Sans", fontsize=height // 14,
+            fontcolor="white", x="(w-text_w)/2", y="(h-text_h)/2", line_spacing=height // 40,
+        )
+        sound = ffmpeg.input(str(audio))
+        stream = ffmpeg.output(
+            card, sound.audio, str(tmp), vcodec="libx264", preset="veryfast", tune="stillimage",
+            pix_fmt="yuv420p", acodec="aac", audio_bitrate="128k", shortest=None, format="mp4",
+        )
+        _run(stream, audio, "samples", "check that ffmpeg has the drawtext filter and a font")
+
+
+def write_wav(samples: np.ndarray, dst: Path) -> None:
+    """16 kHz mono PCM WAV of float samples (used for test clips and sample narration)."""
+    require_ffmpeg()
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    with temporary_beside(dst) as tmp:
+        stream = ffmpeg.input("pipe:", format="s16le", ar=SAMPLE_RATE, ac=1).output(
+            str(tmp), format="wav"
+        )
+        try:
+            stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error").run(
+                input=pcm, capture_stdout=True, capture_stderr=True, overwrite_output=True
+            )
+        except ffmpeg.Error as err:
+            raise MediaError(f"could not write audio ({_stderr_tail(err)})", path=dst,
+                             stage="audio") from None

@@ -1,0 +1,89 @@
+"""The website package: manifest of every file with its hash, and the zip the web team uploads.
+
+Layout (the web team depends on it)::
+
+    site/index.html                  list of all videos
+    site/<slug>/index.html           transcript page
+    site/<slug>/<slug>.mp4, poster.jpg, <slug>.da.vtt, <slug>.da.srt, transcript.json
+    site/manifest.json               every file: path, bytes, sha256; every video: title, duration
+    videokit-site.zip                the same tree
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .files import temporary_beside, write_text
+
+MANIFEST = "manifest.json"
+# The zip's timestamps are fixed so that the same site gives the same zip bytes.
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    slug: str
+    title: str
+    duration_ms: int
+    reviewed: bool = False
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def site_files(site: Path) -> list[Path]:
+    """Every published file below ``site``, sorted, without temporary or hidden files."""
+    return sorted(
+        p for p in site.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site).parts)
+        and p.name != MANIFEST
+    )
+
+
+def build_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
+    return {
+        "videos": [
+            {"slug": v.slug, "title": v.title, "duration_ms": v.duration_ms,
+             "duration_s": round(v.duration_ms / 1000, 3), "path": f"{v.slug}/index.html",
+             "reviewed": v.reviewed}
+            for v in sorted(videos, key=lambda v: v.slug)
+        ],
+        "files": [
+            {"path": p.relative_to(site).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for p in site_files(site)
+        ],
+    }
+
+
+def write_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
+    manifest = build_manifest(site, videos)
+    write_text(site / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+    return manifest
+
+
+def write_zip(site: Path, target: Path) -> int:
+    """Zip ``site`` (manifest included), paths relative to it; returns the file count."""
+    files = [*site_files(site), site / MANIFEST]
+    with temporary_beside(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(site).as_posix(), _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            # Video and JPEG are already compressed; deflating them again only costs time.
+            if path.suffix in {".mp4", ".jpg"}:
+                info.compress_type = zipfile.ZIP_STORED
+            with path.open("rb") as src, zf.open(info, "w") as dst:
+                while block := src.read(1 << 20):
+                    dst.write(block)
+    return len(files)

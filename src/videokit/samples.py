@@ -1,0 +1,121 @@
+"""Sample videos rendered from the Danish manuscripts in ``media/samples/``.
+
+Real footage belongs to the users and is not in the repository. The samples exercise the whole
+pipeline: espeak-ng reads each sentence separately, so the true time of every sentence is known and
+written next to the video (``<slug>.timing.json``) for the alignment benchmark, and the manuscript
+is copied beside the video (``<slug>.manuscript.txt``) as editors' corrected text would be.
+
+Manuscript format: the first line is the title; paragraphs are separated by blank lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import media
+from .errors import ToolMissingError, VideokitError
+from .files import write_text
+
+LEAD_IN_MS = 600
+SENTENCE_GAP_MS = 350
+PARAGRAPH_GAP_MS = 900
+TAIL_MS = 1200
+VOICE, SPEED = "da", 140  # words per minute: a calm presenter, not espeak's default 175
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    slug: str
+    title: str
+    paragraphs: tuple[tuple[str, ...], ...]  # sentences per paragraph
+
+
+def split_sentences(paragraph: str) -> tuple[str, ...]:
+    text = " ".join(paragraph.split())
+    return tuple(s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ])", text) if s)
+
+
+def parse_manuscript(path: Path) -> Manuscript:
+    lines = path.read_text(encoding="utf-8").strip().splitlines()
+    if not lines:
+        raise VideokitError("manuscript is empty", path=path, stage="samples")
+    body = "\n".join(lines[1:]).strip()
+    paragraphs = tuple(split_sentences(p) for p in re.split(r"\n\s*\n", body) if p.strip())
+    return Manuscript(path.stem, lines[0].strip(), paragraphs)
+
+
+def manuscript_body(m: Manuscript) -> str:
+    return "\n\n".join(" ".join(p) for p in m.paragraphs) + "\n"
+
+
+def _speak(sentence: str, into: Path) -> np.ndarray:
+    if shutil.which("espeak-ng") is None:
+        raise ToolMissingError("espeak-ng is not installed",
+                               hint="install it (Debian/Ubuntu: sudo apt-get install espeak-ng)")
+    wav = into / "sentence.wav"
+    subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(SPEED), "-w", str(wav), sentence],
+                   check=True, capture_output=True)
+    return media.load_audio(wav)
+
+
+def _silence(ms: int) -> np.ndarray:
+    return np.zeros(ms * media.SAMPLE_RATE // 1000, dtype=np.float32)
+
+
+def render(manuscript_path: Path, into: Path) -> Path:
+    """Render one sample video; returns its path. Writes the video, its timing and manuscript."""
+    m = parse_manuscript(manuscript_path)
+    pieces: list[np.ndarray] = [_silence(LEAD_IN_MS)]
+    timing = []
+    cursor = LEAD_IN_MS
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for p_index, paragraph in enumerate(m.paragraphs):
+            if p_index:
+                pieces.append(_silence(PARAGRAPH_GAP_MS))
+                cursor += PARAGRAPH_GAP_MS
+            for s_index, sentence in enumerate(paragraph):
+                if s_index:
+                    pieces.append(_silence(SENTENCE_GAP_MS))
+                    cursor += SENTENCE_GAP_MS
+                audio = _speak(sentence, work)
+                length = len(audio) * 1000 // media.SAMPLE_RATE
+                timing.append({"text": sentence, "start_ms": cursor, "end_ms": cursor + length,
+                               "paragraph": p_index})
+                pieces.append(audio)
+                cursor += length
+        pieces.append(_silence(TAIL_MS))
+        wav = work / "narration.wav"
+        media.write_wav(np.concatenate(pieces), wav)
+        title = work / "title.txt"
+        title.write_text("\n".join(textwrap.wrap(m.title, 30)), encoding="utf-8")
+        video = into / f"{m.slug}.mp4"
+        media.make_title_video(wav, title, video)
+    write_text(into / f"{m.slug}.timing.json",
+               json.dumps({"title": m.title, "sentences": timing}, ensure_ascii=False, indent=1))
+    # JSON string syntax is valid TOML for a basic string.
+    write_text(into / f"{m.slug}.toml", f"title = {json.dumps(m.title, ensure_ascii=False)}\n")
+    # The spoken text only: this is what an editor's corrected transcript would say.
+    write_text(into / f"{m.slug}.manuscript.txt", manuscript_body(m))
+    return video
+
+
+def sample_manuscripts(media_dir: Path) -> list[Path]:
+    return sorted((media_dir / "samples").glob("*.txt"))
+
+
+def render_all(media_dir: Path) -> list[Path]:
+    manuscripts = sample_manuscripts(media_dir)
+    if not manuscripts:
+        raise VideokitError("no sample manuscripts found", path=media_dir / "samples",
+                            stage="samples", hint="restore media/samples/ from the repository")
+    return [render(p, media_dir) for p in manuscripts]

@@ -1,0 +1,187 @@
+"""Where things are: the input videos with their side files, and the output folders.
+
+Inputs, for a video ``media/Gør det sådan.mp4`` (slug ``goer-det-saadan``):
+- ``media/glossary.txt`` (all videos) and ``media/<stem or slug>.glossary.txt``: spellings;
+- ``media/<stem or slug>.toml``: title and description;
+- ``media/<slug>.manuscript.txt``: the script the video was read from, if any.
+
+Outputs below ``--out`` (default ``build``): ``site/`` (published), ``state/`` (per-video records the
+index is built from), ``cache/`` (drafts keyed on content), ``videokit-site.zip``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import TranscriptError, VideokitError
+from .files import write_text
+from .media import VIDEO_EXTENSIONS
+from .slug import slugify
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    path: Path
+    slug: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    title: str
+    description: str = ""
+
+
+def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]:
+    """Videos named directly or found (not recursively) in folders, in a stable order.
+
+    Two files that would share a slug both fail with a clear message, rather than one silently
+    overwriting the other's page.
+    """
+    found: list[Path] = []
+    errors: list[VideokitError] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(sorted(f for f in p.iterdir()
+                                if f.suffix.lower() in VIDEO_EXTENSIONS and not f.name.startswith(".")))
+        elif p.exists() or p.is_symlink():
+            found.append(p)
+        else:
+            errors.append(VideokitError("no such file or folder", path=p, stage="find",
+                                        hint="check the path"))
+    by_slug: dict[str, list[Path]] = {}
+    for f in dict.fromkeys(found):  # keep order, drop repeats
+        by_slug.setdefault(slugify(f.stem), []).append(f)
+    jobs = []
+    for slug, files in by_slug.items():
+        if len(files) == 1:
+            jobs.append(VideoJob(files[0], slug))
+            continue
+        for f in files:
+            others = ", ".join(o.name for o in files if o != f)
+            errors.append(VideokitError(f"gets the same web name '{slug}' as {others}", path=f,
+                                        stage="find", hint="rename one of the files"))
+    return jobs, errors
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _side_file(job: VideoJob, suffix: str) -> Path | None:
+    for stem in dict.fromkeys((job.path.stem, job.slug)):
+        candidate = job.path.with_name(stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_title(job: VideoJob) -> str:
+    words = re.sub(r"[_\s]+", " ", job.path.stem.replace("-", " ")).strip()
+    return words[:1].upper() + words[1:] if words else job.slug
+
+
+def read_meta(job: VideoJob) -> VideoMeta:
+    path = _side_file(job, ".toml")
+    if path is None:
+        return VideoMeta(default_title(job))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise TranscriptError(f"not valid TOML: {err}", path=path, stage="metadata",
+                              hint='write e.g. title = "..." and description = "..."') from None
+    return VideoMeta(str(data.get("title") or default_title(job)), str(data.get("description", "")))
+
+
+def read_glossary(job: VideoJob) -> list[str]:
+    """Terms from the shared glossary and the video's own, one per line, '#' starts a comment."""
+    terms: list[str] = []
+    for path in (job.path.parent / "glossary.txt", _side_file(job, ".glossary.txt")):
+        if path is None or not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8-sig").splitlines():
+            term = line.split("#", 1)[0].strip()
+            if term and term not in terms:
+                terms.append(term)
+    return terms
+
+
+def glossary_prompt(terms: list[str]) -> str | None:
+    """Whisper reads its prompt as preceding speech; a plain list of spellings steers it best."""
+    return ", ".join(terms) + "." if terms else None
+
+
+@dataclass(frozen=True)
+class Layout:
+    out: Path
+
+    @property
+    def site(self) -> Path:
+        return self.out / "site"
+
+    @property
+    def state(self) -> Path:
+        return self.out / "state"
+
+    @property
+    def cache(self) -> Path:
+        return self.out / "cache"
+
+    @property
+    def zip(self) -> Path:
+        return self.out / "videokit-site.zip"
+
+    def video_dir(self, slug: str) -> Path:
+        return self.site / slug
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    """What the index and manifest need to know of a published video, kept between runs."""
+
+    slug: str
+    title: str
+    description: str
+    duration_ms: int
+    source: str
+    source_sha256: str
+    upload_date: str
+    cues: int
+    reviewed: bool = False
+
+    def save(self, layout: Layout) -> None:
+        write_text(layout.state / f"{self.slug}.json",
+                   json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> VideoRecord:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**data)
+
+
+def load_records(layout: Layout) -> list[VideoRecord]:
+    """Records of videos whose pages exist, so a video published in an earlier run stays listed."""
+    if not layout.state.is_dir():
+        return []
+    records = []
+    for path in sorted(layout.state.glob("*.json")):
+        try:
+            record = VideoRecord.load(path)
+        except (ValueError, TypeError, KeyError):
+            continue  # a record from another version; the next run of that video rewrites it
+        if (layout.video_dir(record.slug) / "index.html").is_file():
+            records.append(record)
+    return records
