@@ -16,7 +16,6 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.filesystems import LocalFileSystem
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from videokit import draft, publish, quality
@@ -61,6 +60,9 @@ def encode_web(source: draft.Source, layout: Layout) -> str:
     return "encoded"
 
 
+# Drafts persist in Prefect's result storage ($PREFECT_HOME/storage unless
+# PREFECT_RESULTS_LOCAL_STORAGE_PATH says otherwise), keyed on content, so they outlive the build
+# folder and are shared between output folders: the same video is never transcribed twice.
 def _draft_key(_context: Any, params: dict[str, Any]) -> str:
     return draft.draft_key(params["source"].sha256, params["model"].spec, params["options"])
 
@@ -88,7 +90,7 @@ def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float],
 
 @task(name="captions and page", cache_policy=NONE, **_retry)  # type: ignore[arg-type]
 def write_outputs(source: draft.Source, transcript: Any, layout: Layout) -> dict[str, Any]:
-    caps = draft.captions(transcript, source.info.duration_ms)
+    caps = draft.captions(transcript, draft.audio_energy(source.job.path))
     record = publish.write_video(
         layout, source.job.slug, read_meta(source.job), source.job.path, source.sha256,
         transcript, caps.transcript, caps.cues,
@@ -106,7 +108,7 @@ def write_site(layout: Layout) -> int:
 
 
 def _produce_one(job: VideoJob, label: str, model: draft.ModelHandle, language: str,
-                 layout: Layout, transcribe_task: Any) -> VideoResult:
+                 layout: Layout) -> VideoResult:
     log = get_run_logger()
     started = time.monotonic()
     try:
@@ -115,7 +117,7 @@ def _produce_one(job: VideoJob, label: str, model: draft.ModelHandle, language: 
         encoding = encode_web.submit(source, layout)  # ffmpeg runs while Whisper does
         options = DecodeOptions(language=language,
                                 initial_prompt=glossary_prompt(read_glossary(job)))
-        state = transcribe_task(source, model, options, label, return_state=True)
+        state = transcribe(source, model, options, label, return_state=True)
         transcript = state.result()
         cached = state.name == "Cached"
         if cached:
@@ -156,11 +158,9 @@ def produce(
     log.info("%d videos to produce into %s", len(jobs), layout.site)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
     handle = draft.ModelHandle(model, log=log.info)
-    storage = LocalFileSystem(basepath=str(layout.cache.resolve()))
-    cached_transcribe = transcribe.with_options(result_storage=storage)
     for i, job in enumerate(jobs, 1):
         results.append(_produce_one(job, f"[{i}/{len(jobs)}] {job.slug}", handle, language,
-                                    layout, cached_transcribe))
+                                    layout))
     if any(r.ok for r in results) or layout.site.is_dir():
         write_site(layout)
     log.info("summary\n%s", format_table(results))

@@ -179,7 +179,8 @@ class _Clock:
         s = min(max(round(start * 1000), self.last_ms), self.duration_ms)
         e = min(max(round(end * 1000), s), self.duration_ms)
         self.last_ms = s
-        return Word(text, s, e, float(probability))
+        # Rounded here as in transcript.json, so a draft read back equals the one computed.
+        return Word(text, s, e, round(float(probability), 4))
 
 
 def _clean(text: str) -> str:
@@ -204,7 +205,7 @@ def _segments(raw: list[dict[str, Any]], duration_ms: int) -> Iterator[Segment]:
             end_ms=end,
             text=_clean(seg["text"]),
             words=words,
-            avg_logprob=float(seg.get("avg_logprob", 0.0)),
-            no_speech_prob=float(seg.get("no_speech_prob", 0.0)),
-            compression_ratio=float(seg.get("compression_ratio", 1.0)),
+            avg_logprob=round(float(seg.get("avg_logprob", 0.0)), 4),
+            no_speech_prob=round(float(seg.get("no_speech_prob", 0.0)), 4),
+            compression_ratio=round(float(seg.get("compression_ratio", 1.0)), 4),
         )

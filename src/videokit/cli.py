@@ -56,9 +56,9 @@ def _cmd_produce(args: argparse.Namespace) -> int:
         return 2
     else:
         results = outcome
-    print()
-    print(format_table(results))
-    print(f"\nfinished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
+    # The flow has logged the table; repeat only the verdict, last, where a person looks.
+    print(f"\n{format_table(results).splitlines()[-1]}")
+    print(f"finished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
           f"package: {args.out / 'videokit-site.zip'}")
     return 1 if any(not r.ok for r in results) else 0
 

@@ -19,8 +19,8 @@ from . import media
 from .asr import DecodeOptions, WhisperASR
 from .errors import MediaError
 from .models import ModelSpec, resolve
-from .segment import build_cues
-from .guard import clean_transcript
+from .guard import Energy, Removal, guard_transcript
+from .segment import cues_from_transcript
 from .transcript import Cue, Transcript
 from .workspace import VideoJob, sha256_file
 
@@ -106,12 +106,22 @@ def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> s
 class Captions:
     transcript: Transcript  # the draft after the hallucination guard
     cues: tuple[Cue, ...]
-    removed: tuple[str, ...]
+    removals: tuple[Removal, ...]
 
 
-def captions(draft: Transcript, duration_ms: int) -> Captions:
-    cleaned, removals = clean_transcript(draft)
-    cues = tuple(c for c in build_cues(cleaned.words) if c.start_ms < duration_ms)
+ENERGY_WINDOW_MS = 100
+
+
+def audio_energy(path: Path) -> Energy:
+    samples = media.load_audio(path)
+    return Energy(ENERGY_WINDOW_MS, tuple(media.window_peaks_dbfs(samples, ENERGY_WINDOW_MS)))
+
+
+def captions(draft: Transcript, energy: Energy | None = None) -> Captions:
+    """Guard the draft against hallucinations, then lay it out as cues inside the video."""
+    cleaned, removals = guard_transcript(draft, energy)
+    duration_ms = draft.duration_ms
+    cues = [c for c in cues_from_transcript(cleaned) if c.start_ms < duration_ms]
     if cues and cues[-1].end_ms > duration_ms:
-        cues = (*cues[:-1], replace(cues[-1], end_ms=duration_ms))
-    return Captions(cleaned, cues, tuple(r.text for r in removals))
+        cues[-1] = replace(cues[-1], end_ms=duration_ms)
+    return Captions(cleaned, tuple(cues), tuple(removals))

@@ -29,6 +29,17 @@ def peak_dbfs(samples: np.ndarray) -> float:
     return 20 * float(np.log10(peak)) if peak > 0 else float("-inf")
 
 
+def window_peaks_dbfs(samples: np.ndarray, window_ms: int) -> list[float]:
+    """Peak level of each consecutive window, for telling speech from silence under a word."""
+    size = max(1, SAMPLE_RATE * window_ms // 1000)
+    count = -(-len(samples) // size)
+    padded = np.zeros(count * size, dtype=np.float32)
+    padded[: len(samples)] = np.abs(samples)
+    peaks = padded.reshape(count, size).max(axis=1)
+    with np.errstate(divide="ignore"):
+        return [float(v) for v in 20 * np.log10(peaks)]
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     duration_ms: int

@@ -1,0 +1,259 @@
+"""Hallucination and loop guard: takes out what Whisper made up, and says what it took. Pure logic.
+
+Whisper learned Danish partly from subtitle files, so on silence or music it writes the credits
+those files end with ("Undertekster af …"), and greedy decoding can loop on one phrase. Three
+checks:
+
+- ``credit``: a segment that is a subtitle credit line. Phrases a person might really say ("Tak
+  fordi du så med") are only taken when the audio energy, if given, does not show speech there.
+- ``no_speech``: a segment Whisper itself doubts twice over (high ``no_speech_prob`` *and* low
+  ``avg_logprob``, Whisper's own rule), or words lying over audio quieter than a threshold.
+- ``loop``: the same n-gram (1 to 8 words) three or more times in a row; the first stays.
+
+Nothing is dropped silently: every removal comes back as a :class:`Removal` for the quality report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from .transcript import Segment, Transcript, Word
+
+Reason = Literal["credit", "loop", "no_speech"]
+
+# Lines nobody says in an expert video: subtitle credits and web addresses on their own.
+_CREDIT = re.compile(
+    r"""^(?:
+        undertekst\w*\b | tekster\b | tekstning\b | tekstet\s+af\b | tekst\s*(?::|af\b)
+      | danske\s+tekster\b | oversat\s+af\b | oversættelse\s*: | www\. | https?://
+      | abonn[eé]r\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Lines a person might say at the end of a video, so only taken where the audio is quiet.
+_SOFT_CREDIT = re.compile(
+    r"^(?:tak\s+(?:fordi\s+(?:du|i)\s+(?:så|har\s+set|kiggede|lyttede)\s+med"
+    r"|for\s+at\s+(?:se|lytte)\s+med))\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\wæøå]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Text the guard took out, where it was, and why."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    reason: Reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Audio loudness as data: ``dbfs[k]`` is the peak level in window ``k`` of ``window_ms``."""
+
+    window_ms: int
+    dbfs: tuple[float, ...]
+
+    def peak(self, start_ms: int, end_ms: int) -> float | None:
+        """Loudest window overlapping the span; None when the span lies outside the data."""
+        if self.window_ms <= 0 or not self.dbfs:
+            return None
+        first = start_ms // self.window_ms
+        last = max(first, (end_ms - 1) // self.window_ms)
+        values = self.dbfs[first : last + 1]
+        return max(values) if values else None
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    no_speech_prob: float = 0.6  # Whisper's own defaults for its no-speech rule
+    avg_logprob: float = -1.0
+    silence_dbfs: float = -45.0
+    # Whisper's word times drift by a few hundred ms; a word is only "over silence" if the audio
+    # around it is quiet too, because cutting a real word is worse than keeping a stray one.
+    energy_margin_ms: int = 250
+    loop_min_repeats: int = 3
+    loop_max_ngram: int = 8
+
+
+DEFAULT_SETTINGS = GuardSettings()
+
+
+def guard_transcript(
+    transcript: Transcript,
+    energy: Energy | None = None,
+    settings: GuardSettings = DEFAULT_SETTINGS,
+) -> tuple[Transcript, list[Removal]]:
+    """Return ``transcript`` without hallucinated text, and what was removed, in time order."""
+    removals: list[Removal] = []
+    kept: list[Segment] = []
+    for seg in transcript.segments:
+        reason = _segment_reason(seg, energy, settings)
+        if reason is not None:
+            removals.append(Removal(seg.text.strip(), seg.start_ms, seg.end_ms, reason))
+            continue
+        if energy is not None and seg.words:
+            loud = _drop_quiet_words(seg, energy, settings, removals)
+            if loud is not None:
+                kept.append(loud)
+            continue
+        kept.append(seg)
+    kept = _drop_loops(kept, settings, removals)
+    removals.sort(key=lambda r: (r.start_ms, r.end_ms))
+    return transcript.with_segments(tuple(kept)), removals
+
+
+def _segment_reason(seg: Segment, energy: Energy | None, s: GuardSettings) -> Reason | None:
+    text = seg.text.strip().lstrip("-–—\"'»« ")
+    if _CREDIT.match(text):
+        return "credit"
+    peak = energy.peak(seg.start_ms, seg.end_ms) if energy is not None else None
+    quiet = peak is None or peak < s.silence_dbfs
+    if _SOFT_CREDIT.match(text) and quiet:
+        return "credit"
+    if seg.no_speech_prob > s.no_speech_prob and seg.avg_logprob < s.avg_logprob:
+        return "no_speech"
+    if energy is not None and peak is not None and peak < s.silence_dbfs:
+        return "no_speech"
+    return None
+
+
+def _drop_quiet_words(
+    seg: Segment, energy: Energy, s: GuardSettings, removals: list[Removal]
+) -> Segment | None:
+    keep: list[Word] = []
+    run: list[Word] = []
+    for w in seg.words:
+        margin = s.energy_margin_ms
+        peak = energy.peak(max(0, w.start_ms - margin), max(w.end_ms, w.start_ms + 1) + margin)
+        if peak is not None and peak < s.silence_dbfs:
+            run.append(w)
+            continue
+        _flush(run, "no_speech", removals)
+        keep.append(w)
+    _flush(run, "no_speech", removals)
+    return _with_words(seg, keep)
+
+
+def _flush(run: list[Word], reason: Reason, removals: list[Removal]) -> None:
+    if run:
+        text = "".join(w.text for w in run).strip()
+        removals.append(Removal(text, run[0].start_ms, max(w.end_ms for w in run), reason))
+        run.clear()
+
+
+def _with_words(seg: Segment, words: Sequence[Word]) -> Segment | None:
+    if len(words) == len(seg.words):
+        return seg
+    if not words:
+        return None
+    return replace(seg, words=tuple(words), text="".join(w.text for w in words))
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def find_loops(keys: Sequence[str], min_repeats: int = 3, max_ngram: int = 8) -> list[int]:
+    """Sorted indices to drop so each run of a repeated n-gram keeps only its first copy.
+
+    Where several n-gram sizes repeat from one place, the one covering the most items wins
+    ("det er det er det er" is one 2-gram run). Passes repeat until nothing changes, because
+    cutting one run can leave a new one behind ("a b a b a b b b" → "a b b b" → "a b").
+    """
+    alive = list(range(len(keys)))
+    dropped: list[int] = []
+    while True:
+        cut = _loop_pass([keys[x] for x in alive], min_repeats, max_ngram)
+        if not cut:
+            return sorted(dropped)
+        dropped.extend(alive[x] for x in cut)
+        gone = set(cut)
+        alive = [x for n, x in enumerate(alive) if n not in gone]
+
+
+def _loop_pass(keys: Sequence[str], min_repeats: int, max_ngram: int) -> list[int]:
+    drops: list[int] = []
+    i, n = 0, len(keys)
+    while i < n:
+        best_span, best_n = 0, 0
+        for size in range(1, max_ngram + 1):
+            if i + size * min_repeats > n:
+                break
+            gram = keys[i : i + size]
+            if not any(gram):
+                continue
+            reps = 1
+            while keys[i + reps * size : i + (reps + 1) * size] == gram:
+                reps += 1
+            if reps >= min_repeats and reps * size > best_span:
+                best_span, best_n = reps * size, size
+        if best_span:
+            drops.extend(range(i + best_n, i + best_span))
+            i += best_span
+        else:
+            i += 1
+    return drops
+
+
+def _runs(indices: Sequence[int]) -> list[list[int]]:
+    """Consecutive indices grouped, so one loop is one removal."""
+    runs: list[list[int]] = []
+    for x in indices:
+        if runs and runs[-1][-1] == x - 1:
+            runs[-1].append(x)
+        else:
+            runs.append([x])
+    return runs
+
+
+def _drop_loops(segs: list[Segment], s: GuardSettings, removals: list[Removal]) -> list[Segment]:
+    # One word stream across segments: Whisper often repeats a loop as new segments.
+    flat = [(k, x) for k, seg in enumerate(segs) for x in range(len(seg.words))]
+    keys = [_key(segs[k].words[x].text) for k, x in flat]
+    dropped: set[tuple[int, int]] = set()
+    for r in _runs(find_loops(keys, s.loop_min_repeats, s.loop_max_ngram)):
+        _flush([segs[flat[p][0]].words[flat[p][1]] for p in r], "loop", removals)
+        dropped.update(flat[p] for p in r)
+    out: list[Segment] = []
+    for k, seg in enumerate(segs):
+        if not seg.words:
+            out.append(_collapse_text(seg, s, removals))
+            continue
+        kept = [w for x, w in enumerate(seg.words) if (k, x) not in dropped]
+        new = _with_words(seg, kept)
+        if new is not None:
+            out.append(new)
+    # Segments without word times that repeat whole are the loop; the first copy stays.
+    seg_keys = ["" if seg.words else _key(seg.text) for seg in out]
+    drop_idx = set(find_loops(seg_keys, s.loop_min_repeats, max_ngram=1))
+    for x in sorted(drop_idx):
+        removals.append(Removal(out[x].text.strip(), out[x].start_ms, out[x].end_ms, "loop"))
+    return [seg for x, seg in enumerate(out) if x not in drop_idx]
+
+
+def _collapse_text(seg: Segment, s: GuardSettings, removals: list[Removal]) -> Segment:
+    """A loop inside a segment without word times: cut the repeats from its text."""
+    tokens = seg.text.split()
+    cut = find_loops([_key(t) for t in tokens], s.loop_min_repeats, s.loop_max_ngram)
+    if not cut:
+        return seg
+    gone = set(cut)
+    for r in _runs(cut):
+        text = " ".join(tokens[x] for x in r)
+        removals.append(Removal(text, seg.start_ms, seg.end_ms, "loop"))
+    kept = " ".join(t for x, t in enumerate(tokens) if x not in gone)
+    return replace(seg, text=" " + kept)

@@ -1,0 +1,119 @@
+"""Caption norms and the checker that holds cues to them.
+
+The defaults are the Danish subtitle norms in NORMS.md (Netflix Danish style guide, BBC,
+undertekstning.dk). The same checker serves the caption engine's tests and the quality report, so
+"a violation" means one thing everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .transcript import Cue
+
+# Rule names are part of the quality report's JSON; rename one and old reports stop comparing.
+RULE_LINE_CHARS = "line_chars"
+RULE_LINE_COUNT = "line_count"
+RULE_CPS = "cps"
+RULE_MIN_DURATION = "min_duration"
+RULE_MAX_DURATION = "max_duration"
+RULE_GAP = "gap"
+RULE_OVERLAP = "overlap"
+RULE_ORDER = "order"
+RULE_BLANK_EDGE = "blank_edge"
+
+
+@dataclass(frozen=True)
+class CaptionNorms:
+    """Limits a cue should keep to. All times in milliseconds."""
+
+    max_line_chars: int = 42
+    max_lines: int = 2
+    max_cps: float = 17.0
+    min_duration_ms: int = 833
+    max_duration_ms: int = 7000
+    min_gap_ms: int = 80
+    max_linger_ms: int = 500
+
+    def __post_init__(self) -> None:
+        if self.max_line_chars < 1 or self.max_lines < 1:
+            raise ValueError("a caption needs at least one line of at least one character")
+        if self.max_cps <= 0:
+            raise ValueError(f"max_cps must be positive, got {self.max_cps}")
+        if not 0 < self.min_duration_ms <= self.max_duration_ms:
+            raise ValueError(
+                f"need 0 < min_duration_ms <= max_duration_ms, got "
+                f"{self.min_duration_ms}..{self.max_duration_ms}"
+            )
+        if self.min_gap_ms < 0 or self.max_linger_ms < 0:
+            raise ValueError("min_gap_ms and max_linger_ms cannot be negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DEFAULT_NORMS = CaptionNorms()
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken norm. ``cue_index`` is 0-based; for gaps it is the earlier of the two cues."""
+
+    cue_index: int
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"cue {self.cue_index + 1}: {self.rule}: {self.detail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cue": self.cue_index, "rule": self.rule, "detail": self.detail}
+
+
+def check_cues(cues: Sequence[Cue], norms: CaptionNorms = DEFAULT_NORMS) -> list[Violation]:
+    """Every way ``cues`` break ``norms``, in cue order. An empty list means the track is clean."""
+    out: list[Violation] = []
+    for i, cue in enumerate(cues):
+        out.extend(_check_one(i, cue, norms))
+        if i + 1 < len(cues):
+            nxt = cues[i + 1]
+            if nxt.start_ms < cue.start_ms:
+                out.append(Violation(i, RULE_ORDER, f"next cue starts earlier ({nxt.start_ms} ms)"))
+            elif nxt.start_ms < cue.end_ms:
+                overlap = cue.end_ms - nxt.start_ms
+                out.append(Violation(i, RULE_OVERLAP, f"overlaps next cue by {overlap} ms"))
+            elif nxt.start_ms - cue.end_ms < norms.min_gap_ms:
+                out.append(
+                    Violation(
+                        i,
+                        RULE_GAP,
+                        f"gap {nxt.start_ms - cue.end_ms} ms < {norms.min_gap_ms} ms",
+                    )
+                )
+    return out
+
+
+def _check_one(i: int, cue: Cue, norms: CaptionNorms) -> list[Violation]:
+    out: list[Violation] = []
+    if len(cue.lines) > norms.max_lines:
+        out.append(Violation(i, RULE_LINE_COUNT, f"{len(cue.lines)} lines > {norms.max_lines}"))
+    for n, line in enumerate(cue.lines, 1):
+        if len(line) > norms.max_line_chars:
+            out.append(
+                Violation(i, RULE_LINE_CHARS, f"line {n} has {len(line)} > {norms.max_line_chars}")
+            )
+        if line != line.strip():
+            out.append(Violation(i, RULE_BLANK_EDGE, f"line {n} starts or ends with a space"))
+    if cue.duration_ms < norms.min_duration_ms:
+        out.append(
+            Violation(i, RULE_MIN_DURATION, f"{cue.duration_ms} ms < {norms.min_duration_ms} ms")
+        )
+    elif cue.duration_ms > norms.max_duration_ms:
+        out.append(
+            Violation(i, RULE_MAX_DURATION, f"{cue.duration_ms} ms > {norms.max_duration_ms} ms")
+        )
+    if cue.cps > norms.max_cps + 1e-9:
+        out.append(Violation(i, RULE_CPS, f"{cue.cps:.1f} cps > {norms.max_cps:g}"))
+    return out

@@ -1,0 +1,88 @@
+"""The quality report: what a person should look at before publishing a caption track. Pure logic.
+
+Automatic captions only meet user needs once a person has confirmed them (W3C WAI), so the report
+points at the places worth checking: cues that break a norm, words Whisper was unsure of, and text
+the guard removed. The dict is JSON-ready; :func:`summary_line` is its one-line form for a run
+table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from itertools import pairwise
+from statistics import fmean
+from typing import Any
+
+from .guard import Removal
+from .norms import DEFAULT_NORMS, CaptionNorms, check_cues
+from .transcript import Cue, Transcript
+
+
+def quality_report(
+    transcript: Transcript,
+    cues: Sequence[Cue],
+    norms: CaptionNorms = DEFAULT_NORMS,
+    removals: Sequence[Removal] = (),
+    low_conf_threshold: float = 0.4,
+) -> dict[str, Any]:
+    """Figures and findings for one caption track, as plain JSON-ready values."""
+    violations = check_cues(cues, norms)
+    gaps = [b.start_ms - a.end_ms for a, b in pairwise(cues)]
+    cps = [c.cps for c in cues]
+    low = [
+        {
+            "text": w.text.strip(),
+            "start_ms": w.start_ms,
+            "end_ms": w.end_ms,
+            "probability": round(w.probability, 3),
+        }
+        for w in transcript.words
+        if w.text.strip() and w.probability < low_conf_threshold
+    ]
+    return {
+        "cues": len(cues),
+        "words": sum(1 for w in transcript.words if w.text.strip()),
+        "cps_max": round(max(cps), 2) if cps else None,
+        "cps_mean": round(fmean(cps), 2) if cps else None,
+        "line_chars_max": max((len(line) for c in cues for line in c.lines), default=None),
+        "duration_ms_min": min((c.duration_ms for c in cues), default=None),
+        "duration_ms_max": max((c.duration_ms for c in cues), default=None),
+        "gap_ms_min": min(gaps, default=None),
+        "violations": [v.to_dict() for v in violations],
+        "violation_counts": dict(sorted(Counter(v.rule for v in violations).items())),
+        "low_confidence_threshold": low_conf_threshold,
+        "low_confidence": low,
+        "removals": [r.to_dict() for r in removals],
+        "removal_counts": dict(sorted(Counter(r.reason for r in removals).items())),
+        "norms": norms.to_dict(),
+    }
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    """The report in one line for a run table.
+
+    E.g. ``42 cues, max 18.2 cps, 3 violations (cps 2, gap 1), 5 unsure words, 1 removed
+    (credit 1)``.
+    """
+    parts = [f"{report['cues']} cues"]
+    if report.get("cps_max") is not None:
+        parts.append(f"max {report['cps_max']:.1f} cps")
+    parts.append(_counted("violation", report.get("violation_counts", {})))
+    n_low = len(report.get("low_confidence", ()))
+    parts.append(f"{n_low} unsure word{'s' if n_low != 1 else ''}")
+    removed = report.get("removal_counts", {})
+    if removed:
+        total = sum(removed.values())
+        parts.append(f"{total} removed ({_breakdown(removed)})")
+    return ", ".join(parts)
+
+
+def _counted(noun: str, counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    text = f"{total} {noun}{'s' if total != 1 else ''}"
+    return f"{text} ({_breakdown(counts)})" if total else text
+
+
+def _breakdown(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())

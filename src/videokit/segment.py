@@ -1,0 +1,449 @@
+"""The caption engine: recognised words in, Danish caption cues out. Pure logic, no I/O.
+
+How it works, in three passes:
+
+1. **Tokens.** Whisper words are trimmed, typography is normalised (``...`` → ``…``, ``E.U.`` →
+   ``EU``), words that are empty or only whitespace are skipped, punctuation Whisper emitted as a
+   separate word (``" ."``) is glued to the word before, and times are clamped so they never run
+   backwards and never have a negative length. Nothing here can raise on odd timings.
+2. **Cue breaks** by dynamic programming over every break point. A cue's cost adds the quality of
+   the break after it (sentence end < clause punctuation < before a conjunction < before a
+   preposition < anywhere < inside a phrase the norms say never to split), the best way to lay its
+   words on at most ``max_lines`` lines, sentences that end inside it, long pauses inside it, and
+   how far it misses the reading-speed and duration norms with the time it could have. Splitting
+   and merging to meet reading speed is therefore part of the search, not a repair afterwards.
+   Each cue spans at most a couple of lines of text, so the search is linear in the word count.
+3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
+   silence only as far as it needs for minimum duration and reading speed, never more than
+   ``max_linger_ms`` past its last word and never closer than ``min_gap_ms`` to the next cue.
+   What still breaks a norm is left for :func:`videokit.norms.check_cues` to report.
+
+Which words may not be split from their neighbours is data, in ``videokit/data/da_*.txt``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from itertools import pairwise
+
+from .norms import DEFAULT_NORMS, CaptionNorms
+from .transcript import Cue, Transcript, Word
+
+# Break costs: only their order and rough distance matter. A plain break costs more than a new cue
+# (_CUE), so the engine fills two lines rather than scatter one-line cues, but less than splitting a
+# phrase (_NEVER), which only happens when no better break fits in the lines.
+_SENTENCE = 0.0
+_CLAUSE = 2.0
+_BEFORE_CONJUNCTION = 4.0
+_BEFORE_PREPOSITION = 6.0
+_PLAIN = 12.0
+_AFTER_AUXILIARY = 6.0  # added: "skal | tænke" splits a verb phrase
+_NEVER = 40.0
+_CUE = 8.0
+_SENTENCE_INSIDE = 10.0  # "one sentence per subtitle where possible"
+_OVERFLOW = 50.0  # a single word longer than a line
+_IMBALANCE = 0.25  # per character of difference between two lines
+_TOP_HEAVY = 0.25  # extra per character when the top line is the longer one
+_PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech rhythm
+_DIALOGUE_GAP_MS = 1000
+
+_CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
+_TRAIL = ".,;:!?…\"'»«”“()[]"
+# Words that end in a period without ending a sentence ("ca. 20", "nr. 3").
+_ABBREVIATIONS = frozenset(
+    {"ca", "evt", "nr", "kr", "inkl", "ekskl", "mht", "pga", "dvs", "vedr", "jf", "hr", "fr"}
+    | {"dr", "st", "stk", "tlf", "osv", "mv", "bl", "el", "ift"}
+)
+
+_ELLIPSIS = re.compile(r"\.{3,}")
+_ACRONYM = re.compile(r"(?<![\w.])(?:[A-ZÆØÅ]\.){2,}(?!\w)")
+_NAME_AHEAD = re.compile(r"\s+[A-ZÆØÅ][a-zæøåäöüé]")
+
+
+def normalise_typography(text: str) -> str:
+    """Danish caption typography: ``...`` → ``…``, ``E.U.`` → ``EU``, whitespace collapsed.
+
+    Initials right before a capitalised word keep their periods ("A.P. Møller"), because Danish
+    writes names that way; an acronym at the very end of a sentence loses the sentence's period too
+    ("i E.U." → "i EU"), a known limit of doing this without a dictionary.
+    """
+    return _normalise(text, name_follows=False)
+
+
+def _normalise(text: str, *, name_follows: bool) -> str:
+    text = _ELLIPSIS.sub("…", " ".join(text.split()))
+
+    def acronym(m: re.Match[str]) -> str:
+        rest = text[m.end() :]
+        if _NAME_AHEAD.match(rest) or (name_follows and not rest):
+            return m.group(0)
+        return m.group(0).replace(".", "")
+
+    return _ACRONYM.sub(acronym, text)
+
+
+@cache
+def _wordlist(name: str) -> frozenset[str]:
+    text = (files("videokit") / "data" / name).read_text(encoding="utf-8")
+    lines = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
+    return frozenset(line for line in lines if line)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+
+
+def _core(text: str) -> str:
+    return text.strip(_TRAIL).lower()
+
+
+def _tokens(words: Sequence[Word], speakers: Sequence[str | None] | None) -> list[_Tok]:
+    raw: list[tuple[str, int, int, str | None]] = []
+    floor = 0
+    for n, w in enumerate(words):
+        text = w.text.strip()
+        if not text:
+            continue  # Whisper emits empty words around silence; they carry nothing to read
+        start = max(w.start_ms, floor)
+        end = max(w.end_ms, start)
+        if raw and all(c in _CLOSING_PUNCT for c in text):
+            t, s, e, spk = raw[-1]
+            raw[-1] = (t + text, s, max(e, end), spk)
+            continue
+        raw.append((text, start, end, speakers[n] if speakers is not None else None))
+        floor = start
+    out: list[_Tok] = []
+    for k, (text, start, end, spk) in enumerate(raw):
+        follows = k + 1 < len(raw) and _NAME_AHEAD.match(" " + raw[k + 1][0]) is not None
+        out.append(_Tok(_normalise(text, name_follows=follows), start, end, spk))
+    return out
+
+
+def _ends_sentence(tok: str, nxt: str | None) -> bool:
+    bare = tok.rstrip("\"'»”)]")
+    if not bare or bare[-1] not in ".?!…":
+        return False
+    if bare[-1] == "." or bare[-1] == "…":
+        core = bare.rstrip(".…").lower()
+        if "." in core or core in _ABBREVIATIONS:
+            return False
+        # "den 3. maj", "bl.a. kommunerne": a period before a lower-case word continues the sentence
+        if nxt is not None and nxt[:1].islower():
+            return False
+    return True
+
+
+def _is_capitalised(text: str) -> bool:
+    stripped = text.lstrip(_TRAIL)
+    return stripped[:1].isupper()
+
+
+def _break_costs(toks: Sequence[_Tok]) -> tuple[list[float], list[bool]]:
+    """Cost of breaking (a line or a cue) after each token, and which tokens end a sentence."""
+    never_after = _wordlist("da_no_break_after.txt")
+    conjunctions = _wordlist("da_break_before.txt")
+    prepositions = _wordlist("da_prepositions.txt")
+    never_before = _wordlist("da_no_break_before.txt")
+    auxiliaries = _wordlist("da_weak_break_after.txt")
+    n = len(toks)
+    cores = [_core(t.text) for t in toks]
+    costs: list[float] = []
+    ends: list[bool] = []
+    adjective = False
+    for k in range(n):
+        text = toks[k].text
+        nxt = toks[k + 1].text if k + 1 < n else None
+        # Heuristic adjective: a lower-case -e word after a determiner or another such word
+        # ("de sociale medier", "den nye lov"); these stay with the noun that follows.
+        prev_core = cores[k - 1] if k else ""
+        adjective = (
+            k > 0
+            and (prev_core in never_after or adjective)
+            and text[:1].islower()
+            and text[-1:] == "e"
+            and cores[k] not in conjunctions
+            and cores[k] not in prepositions
+        )
+        end = _ends_sentence(text, nxt)
+        ends.append(end)
+        if nxt is None or end:
+            costs.append(_SENTENCE)
+            continue
+        if text[-1] in ",;:–—-…" or text.rstrip("\"'»”)")[-1:] in ",;:":
+            costs.append(_CLAUSE)
+            continue
+        nc = cores[k + 1]
+        cost = _PLAIN
+        if nc in conjunctions:
+            cost = _BEFORE_CONJUNCTION
+        elif nc in prepositions:
+            cost = _BEFORE_PREPOSITION
+        if cores[k] in auxiliaries:
+            cost += _AFTER_AUXILIARY
+        forbidden = (
+            cores[k] in never_after
+            or cores[k] in prepositions
+            or cores[k] in conjunctions
+            or nc in never_before
+            or (_is_capitalised(text) and _is_capitalised(nxt))  # first + last name
+            or (cores[k].isdigit() and nxt[:1].isalpha() and nc not in conjunctions)  # "10 procent"
+            or (adjective and nxt[:1].islower() and nc not in conjunctions | prepositions)
+        )
+        costs.append(_NEVER if forbidden else cost)
+    return costs, ends
+
+
+class _Layout:
+    """Precomputed sums that make a cue's cost O(its length) to evaluate."""
+
+    def __init__(self, toks: Sequence[_Tok], norms: CaptionNorms) -> None:
+        self.toks = toks
+        self.norms = norms
+        self.brk, self.ends = _break_costs(toks)
+        n = len(toks)
+        self.plen = [0] * (n + 1)
+        self.nsent = [0] * (n + 1)
+        self.pause = [0.0] * (n + 1)
+        for k, t in enumerate(toks):
+            self.plen[k + 1] = self.plen[k] + len(t.text)
+            self.nsent[k + 1] = self.nsent[k] + self.ends[k]
+            gap = toks[k + 1].start - t.end if k + 1 < n else 0
+            self.pause[k + 1] = self.pause[k] + max(0, gap - _PAUSE_FREE_MS) / 40
+
+    def chars(self, i: int, j: int) -> int:
+        """Length of tokens ``i..j-1`` joined by single spaces."""
+        return self.plen[j] - self.plen[i] + (j - i - 1)
+
+    def fits(self, i: int, j: int) -> bool:
+        return j - i == 1 or self.chars(i, j) <= self.norms.max_line_chars
+
+    def lines(self, i: int, j: int) -> tuple[float, tuple[int, ...]]:
+        """Cheapest way to lay tokens ``i..j-1`` on lines: (cost, indices where lines start)."""
+        limit = self.norms.max_line_chars
+        if self.fits(i, j):
+            over = _OVERFLOW if self.chars(i, j) > limit else 0.0
+            return over, ()
+        if self.norms.max_lines == 1:
+            return math.inf, ()
+        if self.norms.max_lines == 2:
+            # The hot loop of the engine: sums inlined, no method calls.
+            plen, brk = self.plen, self.brk
+            best, at = math.inf, 0
+            for k in range(i + 1, j):
+                a = plen[k] - plen[i] + (k - i - 1)
+                if a > limit and k - i > 1:
+                    break
+                b = plen[j] - plen[k] + (j - k - 1)
+                if b > limit and j - k > 1:
+                    continue
+                cost = brk[k - 1] + _IMBALANCE * abs(a - b) + _TOP_HEAVY * max(0, a - b)
+                if a > limit or b > limit:
+                    cost += _OVERFLOW * ((a > limit) + (b > limit))
+                if cost < best:
+                    best, at = cost, k
+            return best, (at,) if best < math.inf else ()
+        return self._lines_general(i, j)
+
+    def _lines_general(self, i: int, j: int) -> tuple[float, tuple[int, ...]]:
+        # Three or more lines are rare (burned-in vertical video); a small DP without balance terms.
+        limit = self.norms.max_line_chars
+        best: dict[tuple[int, int], tuple[float, tuple[int, ...]]] = {}
+
+        def solve(a: int, left: int) -> tuple[float, tuple[int, ...]]:
+            if (a, left) in best:
+                return best[(a, left)]
+            result: tuple[float, tuple[int, ...]] = (math.inf, ())
+            if self.fits(a, j):
+                result = (_OVERFLOW if self.chars(a, j) > limit else 0.0, ())
+            elif left > 1:
+                for k in range(a + 1, j):
+                    if not self.fits(a, k):
+                        break
+                    rest, starts = solve(k, left - 1)
+                    cost = rest + self.brk[k - 1] + (_OVERFLOW if self.chars(a, k) > limit else 0)
+                    if cost < result[0]:
+                        result = (cost, (k, *starts))
+            best[(a, left)] = result
+            return result
+
+        return solve(i, self.norms.max_lines)
+
+    def timing_cost(self, i: int, j: int) -> float:
+        norms, toks = self.norms, self.toks
+        chars = self.chars(i, j)
+        start, last = toks[i].start, toks[j - 1]
+        end = last.end + norms.max_linger_ms
+        if j < len(toks):
+            end = min(end, toks[j].start - norms.min_gap_ms)
+        dur = max(1, max(end, last.end) - start)
+        cost = 0.0
+        cps = chars * 1000 / dur
+        if cps > norms.max_cps:
+            # Weighted by characters, so the total does not depend on how many cues share the text.
+            cost += (cps - norms.max_cps) * chars / 20
+        if dur < norms.min_duration_ms:
+            cost += (norms.min_duration_ms - dur) / 50
+        if dur > norms.max_duration_ms:
+            cost += 20 + (dur - norms.max_duration_ms) / 20
+        return cost
+
+
+def build_cues(
+    words: Sequence[Word],
+    norms: CaptionNorms = DEFAULT_NORMS,
+    speakers: Sequence[str | None] | None = None,
+) -> list[Cue]:
+    """Lay ``words`` out as caption cues that follow ``norms``.
+
+    ``speakers``, when given, runs parallel to ``words``; a change of speaker always starts a new
+    cue, except that two short turns may share one cue as a dialogue (a dash on each line). Words
+    that are empty or whitespace are skipped. Every other word appears in the cues exactly once,
+    in order, after :func:`normalise_typography`.
+    """
+    if speakers is not None and len(speakers) != len(words):
+        raise ValueError(f"{len(speakers)} speakers for {len(words)} words")
+    toks = _tokens(words, speakers)
+    if not toks:
+        return []
+    layout = _Layout(toks, norms)
+    groups = _dialogues(layout, _cue_spans(layout))
+    return _timed(layout, groups)
+
+
+def cues_from_transcript(transcript: Transcript, norms: CaptionNorms = DEFAULT_NORMS) -> list[Cue]:
+    """:func:`build_cues` over a whole transcript, taking speakers from its segments.
+
+    A segment without word times (Whisper run without ``word_timestamps``) is not dropped: its
+    words get times spread over the segment in proportion to their length.
+    """
+    words: list[Word] = []
+    speakers: list[str | None] = []
+    for seg in transcript.segments:
+        seg_words = seg.words or _spread_words(seg.text, seg.start_ms, seg.end_ms)
+        words.extend(seg_words)
+        speakers.extend(seg.speaker for _ in seg_words)
+    has_speakers = any(s is not None for s in speakers)
+    return build_cues(words, norms, speakers if has_speakers else None)
+
+
+def _spread_words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...]:
+    parts = text.split()
+    total = sum(len(p) + 1 for p in parts)
+    out: list[Word] = []
+    done = 0
+    for p in parts:
+        a = start_ms + (end_ms - start_ms) * done // max(total, 1)
+        done += len(p) + 1
+        b = start_ms + (end_ms - start_ms) * done // max(total, 1)
+        out.append(Word(" " + p, a, b))
+    return tuple(out)
+
+
+def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
+    toks, norms = layout.toks, layout.norms
+    n = len(toks)
+    cap = norms.max_lines * (norms.max_line_chars + 1)
+    turn_start = [0] * n  # first token of the speaker turn each token is in
+    for k in range(1, n):
+        same = toks[k].speaker == toks[k - 1].speaker
+        turn_start[k] = turn_start[k - 1] if same else k
+    dp = [math.inf] * (n + 1)
+    back = [0] * (n + 1)
+    dp[0] = 0.0
+    for j in range(1, n + 1):
+        after = layout.brk[j - 1] if j < n else 0.0
+        if j < n:
+            gap = toks[j].start - toks[j - 1].end
+            after = max(0.0, after - min(max(gap, 0), 2000) / 100)
+        last_end = toks[j - 1].end
+        for i in range(j - 1, turn_start[j - 1] - 1, -1):
+            if i < j - 1 and (
+                layout.chars(i, j) > cap or last_end - toks[i].start > 2 * norms.max_duration_ms
+            ):
+                break
+            line_cost, _ = layout.lines(i, j)
+            if line_cost == math.inf:
+                continue
+            cost = (
+                dp[i]
+                + _CUE
+                + after
+                + line_cost
+                + _SENTENCE_INSIDE * (layout.nsent[j - 1] - layout.nsent[i])
+                + (layout.pause[j - 1] - layout.pause[i])
+                + layout.timing_cost(i, j)
+            )
+            if cost < dp[j]:
+                dp[j], back[j] = cost, i
+    spans: list[tuple[int, int]] = []
+    j = n
+    while j > 0:
+        spans.append((back[j], j))
+        j = back[j]
+    return spans[::-1]
+
+
+@dataclass(frozen=True)
+class _Group:
+    start: int  # token index
+    end: int  # one past the last token
+    line_starts: tuple[int, ...]  # token indices where the 2nd, 3rd... line begins
+    dialogue: bool = False
+
+
+def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
+    """Join two short turns by different speakers into one dialogue cue when either is too brief."""
+    toks, norms = layout.toks, layout.norms
+    out: list[_Group] = []
+    k = 0
+    while k < len(spans):
+        i, j = spans[k]
+        if k + 1 < len(spans) and norms.max_lines >= 2:
+            j2 = spans[k + 1][1]
+            short = layout.timing_cost(i, j) > 0 or layout.timing_cost(j, j2) > 0
+            if (
+                short
+                and toks[i].speaker != toks[j].speaker
+                and layout.ends[j - 1]
+                and layout.chars(i, j) + 1 <= norms.max_line_chars
+                and layout.chars(j, j2) + 1 <= norms.max_line_chars
+                and toks[j].start - toks[j - 1].end <= _DIALOGUE_GAP_MS
+                and toks[j2 - 1].end - toks[i].start <= norms.max_duration_ms
+            ):
+                out.append(_Group(i, j2, (j,), dialogue=True))
+                k += 2
+                continue
+        out.append(_Group(i, j, layout.lines(i, j)[1]))
+        k += 1
+    return out
+
+
+def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:
+    toks, norms = layout.toks, layout.norms
+    cues: list[Cue] = []
+    for g_index, g in enumerate(groups):
+        bounds = (g.start, *g.line_starts, g.end)
+        lines = tuple(" ".join(t.text for t in toks[a:b]) for a, b in pairwise(bounds))
+        if g.dialogue:
+            lines = tuple("-" + line for line in lines)
+        start = toks[g.start].start
+        last = toks[g.end - 1]
+        chars = len(" ".join(lines))
+        wanted = start + max(norms.min_duration_ms, math.ceil(chars * 1000 / norms.max_cps))
+        end = max(last.end, min(wanted, last.end + norms.max_linger_ms))
+        if g_index + 1 < len(groups):
+            end = min(end, toks[groups[g_index + 1].start].start - norms.min_gap_ms)
+        # Words closer than the gap: keep the cue alive past its last word's onset at least.
+        end = max(end, last.start + 1)
+        speaker = None if g.dialogue else toks[g.start].speaker
+        cues.append(Cue(start, end, lines, speaker))
+    return cues

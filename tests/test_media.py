@@ -1,0 +1,93 @@
+"""Real ffmpeg on small generated files: each kind of bad input gets a clear, named error."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import clips
+from videokit import draft, media
+from videokit.errors import MediaError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    return clips.speech_video(tmp_path_factory.mktemp("m") / "tale.mp4", text="Hej og velkommen.")
+
+
+def test_probe_reads_duration_and_streams(speech):
+    info = media.probe(speech)
+    assert info.has_audio and info.has_video and (info.width, info.height) == (320, 180)
+    assert 1500 < info.duration_ms < 5000
+
+
+def test_text_renamed_mp4(tmp_path):
+    fake = tmp_path / "referat.mp4"
+    fake.write_text("Dette er et referat, ikke en video.\n")
+    with pytest.raises(MediaError, match="not a video ffmpeg can read") as err:
+        media.probe(fake)
+    assert err.value.path == fake and err.value.stage == "probe" and "export" in err.value.hint
+
+
+def test_empty_file(tmp_path):
+    empty = tmp_path / "tom.mp4"
+    empty.touch()
+    with pytest.raises(MediaError, match="empty") as err:
+        media.probe(empty)
+    assert "copy the video again" in err.value.hint
+
+
+def test_video_without_audio(tmp_path):
+    with pytest.raises(MediaError, match="no audio stream") as err:
+        media.probe(clips.video_without_audio(tmp_path / "stum.mp4"))
+    assert "sound track" in err.value.hint
+
+
+def test_unreadable_file(tmp_path, monkeypatch, speech):
+    # Tests may run as root, who can read anything; ask the permission check to say no.
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: str(p) != str(speech) and real(p, mode, **k))
+    with pytest.raises(MediaError, match="permission denied") as err:
+        media.probe(speech)
+    assert "chmod" in err.value.hint
+
+
+def test_silent_sound_track_is_refused_before_whisper(tmp_path):
+    video = clips.silent_video(tmp_path / "stille.mp4")
+    samples = media.load_audio(video)
+    assert media.peak_dbfs(samples) == float("-inf")
+    with pytest.raises(MediaError, match="silent") as err:
+        draft.silence_check(samples, video)
+    assert err.value.path == video
+
+
+def test_load_audio_is_16k_mono(speech):
+    samples = media.load_audio(speech)
+    assert samples.dtype.name == "float32" and samples.ndim == 1
+    assert abs(len(samples) / 16 - media.probe(speech).duration_ms) < 100
+    assert media.peak_dbfs(samples) > -20
+
+
+def test_web_encode_and_poster(tmp_path, speech):
+    mp4, jpg = tmp_path / "out" / "v.mp4", tmp_path / "out" / "poster.jpg"
+    media.encode_web_mp4(speech, mp4)
+    media.extract_poster(speech, jpg, at_ms=500)
+    head = mp4.read_bytes()[:4096]
+    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head, "moov must come first"
+    assert jpg.read_bytes()[:2] == b"\xff\xd8"
+    assert media.probe(mp4).has_audio
+    assert sorted(p.name for p in mp4.parent.iterdir()) == ["poster.jpg", "v.mp4"]
+
+
+def test_failed_encode_keeps_the_old_file_and_leaves_no_partial(tmp_path):
+    target = tmp_path / "v.mp4"
+    target.write_bytes(b"the good old file")
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not video")
+    with pytest.raises(MediaError):
+        media.encode_web_mp4(bad, target)
+    assert target.read_bytes() == b"the good old file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4", "v.mp4"]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import re
+import zipfile
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from videokit import package
+from videokit.slug import slugify
+from videokit.workspace import (
+    VideoJob, find_videos, glossary_prompt, read_glossary, read_meta,
+)
+
+
+def test_slug_spells_out_danish_letters():
+    assert slugify("Gør & undlad – Åbne Møder") == "goer-undlad-aabne-moeder"
+    assert slugify("KL's café 2024") == "kl-s-cafe-2024"
+    assert slugify("!!!") == "video"
+
+
+@given(st.text())
+def test_slug_is_always_url_safe(name):
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slugify(name))
+
+
+def test_find_videos_sorts_skips_non_videos_and_reports_slug_clashes(tmp_path):
+    for name in ("b.mp4", "a.MOV", "notes.txt", ".hidden.mp4", "Møde 1.mp4", "moede-1.mkv"):
+        (tmp_path / name).write_bytes(b"x")
+    jobs, errors = find_videos([tmp_path, tmp_path / "missing.mp4"])
+    assert [j.slug for j in jobs] == ["a", "b"]
+    clashes = [e for e in errors if "same web name" in e.message]
+    assert {e.path.name for e in clashes} == {"Møde 1.mp4", "moede-1.mkv"}
+    assert any(e.path.name == "missing.mp4" for e in errors)
+
+
+def test_meta_and_glossary_side_files(tmp_path):
+    video = tmp_path / "Byråd og borgere.mp4"
+    video.write_bytes(b"x")
+    job = VideoJob(video, "byraad-og-borgere")
+    assert read_meta(job).title == "Byråd og borgere"
+    (tmp_path / "byraad-og-borgere.toml").write_text('title = "Borgerne"\ndescription = "Om KL"\n')
+    assert read_meta(job).title == "Borgerne" and read_meta(job).description == "Om KL"
+    (tmp_path / "glossary.txt").write_text("\ufeffKL\n# comment\nbyråd  # the council\n")
+    (tmp_path / "Byråd og borgere.glossary.txt").write_text("TikTok\nKL\n")
+    assert read_glossary(job) == ["KL", "byråd", "TikTok"]
+    assert glossary_prompt(read_glossary(job)) == "KL, byråd, TikTok."
+    assert glossary_prompt([]) is None
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    video = tmp_path / "v.mp4"
+    (tmp_path / "v.toml").write_text("title = ")
+    try:
+        read_meta(VideoJob(video, "v"))
+    except Exception as err:  # noqa: BLE001
+        assert err.path == tmp_path / "v.toml" and "TOML" in str(err)
+    else:
+        raise AssertionError("bad TOML was accepted")
+
+
+def test_manifest_and_zip_describe_the_same_tree(tmp_path):
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text("<p>a</p>")
+    (site / "a" / "a.mp4").write_bytes(b"\0" * 1000)
+    (site / "a" / ".a.mp4.tmp.part").write_bytes(b"half")  # a crashed write must not ship
+    (site / "index.html").write_text("index")
+    manifest = package.write_manifest(site, [package.VideoEntry("a", "A", 1234)])
+    paths = [f["path"] for f in manifest["files"]]
+    assert paths == ["a/a.mp4", "a/index.html", "index.html"]
+    assert manifest["videos"][0]["duration_ms"] == 1234
+    zpath = tmp_path / "site.zip"
+    assert package.write_zip(site, zpath) == 4
+    with zipfile.ZipFile(zpath) as zf:
+        assert sorted(zf.namelist()) == sorted([*paths, "manifest.json"])
+        assert zf.read("a/a.mp4") == b"\0" * 1000
+    first = zpath.read_bytes()
+    package.write_zip(site, zpath)
+    assert zpath.read_bytes() == first, "same site, same zip bytes"
