@@ -44,6 +44,7 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     from flows.produce import RunFailed, produce
 
     out = tmp_path_factory.mktemp("build")
+    review = tmp_path_factory.mktemp("review")
     drafts = tmp_path_factory.mktemp("drafts")  # a fresh draft cache: the first run must transcribe
     unreadable = str(media_dir / "hemmelig.mp4")
     real_access = os.access
@@ -53,7 +54,8 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
         os.access = lambda p, m, **k: str(p) != unreadable and real_access(p, m, **k)
         try:
             with temporary_settings({PREFECT_RESULTS_LOCAL_STORAGE_PATH: drafts}):
-                state = produce(media_dir=str(media_dir), out_dir=str(out), return_state=True)
+                state = produce(media_dir=str(media_dir), out_dir=str(out),
+                                review_dir=str(review), return_state=True)
         finally:
             os.access = real_access
         outcome = state.result(raise_on_failure=False)
@@ -61,6 +63,7 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
         assert isinstance(results, list), outcome
         return {r.source: r for r in results}, out
 
+    go.review = review
     return go
 
 
@@ -85,29 +88,41 @@ def test_good_video_is_produced_and_bad_ones_fail_with_a_clear_line(first):
         assert not r.ok and r.stage == stage and words in r.reason and r.hint, r
 
 
-def test_site_follows_the_output_contract(first):
-    _, out = first
-    site = out / "site"
-    folder = site / SLUG
-    assert sorted(p.name for p in folder.iterdir()) == sorted([
-        "index.html", f"{SLUG}.mp4", "poster.jpg", f"{SLUG}.da.vtt", f"{SLUG}.da.srt",
-        f"{SLUG}.da.txt", "transcript.json"])
-    assert (site / "index.html").is_file() and f'href="{SLUG}/index.html"' in (
-        site / "index.html").read_text()
+CONTRACT = sorted(["index.html", f"{SLUG}.mp4", "poster.jpg", f"{SLUG}.da.vtt", f"{SLUG}.da.srt",
+                   f"{SLUG}.da.txt", "transcript.json"])
+
+
+def check_tree(site: Path, slugs: list[str]) -> dict:
+    """The web team's contract: the layout, a manifest whose hashes match, a zip of the same tree."""
+    for slug in slugs:
+        assert sorted(p.name for p in (site / slug).iterdir()) == CONTRACT
+        assert f'href="{slug}/index.html"' in (site / "index.html").read_text()
     manifest = json.loads((site / "manifest.json").read_text())
-    assert [v["slug"] for v in manifest["videos"]] == [SLUG]
+    assert [v["slug"] for v in manifest["videos"]] == slugs
     for f in manifest["files"]:
         data = (site / f["path"]).read_bytes()
         assert len(data) == f["bytes"] and hashlib.sha256(data).hexdigest() == f["sha256"]
-    with zipfile.ZipFile(out / "videokit-site.zip") as zf:
+    with zipfile.ZipFile(site.parent / "videokit-site.zip") as zf:
         assert sorted(zf.namelist()) == sorted([f["path"] for f in manifest["files"]]
                                                + ["manifest.json"])
+    return manifest
+
+
+def test_drafts_go_to_the_preview_and_never_to_the_site(first):
+    results, out = first
+    assert results[GOOD].status == "draft"
+    assert results[GOOD].approve.startswith(f"videokit approve {SLUG} --editor")
+    assert sorted(p.name for p in (out / "preview" / SLUG).iterdir()) == CONTRACT
+    assert "Ikke gennemset" in (out / "preview" / SLUG / "index.html").read_text()
+    assert (out / "review" / f"{SLUG}.html").is_file()
+    check_tree(out / "site", [])
+    assert not (out / "site" / SLUG).exists()
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")], "half-written files left"
 
 
 def test_captions_parse_and_stay_inside_the_video(first):
     _, out = first
-    folder = out / "site" / SLUG
+    folder = out / "preview" / SLUG
     duration_ms = json.loads((folder / "transcript.json").read_text())["duration_ms"]
     subs = list(srt.parse((folder / f"{SLUG}.da.srt").read_text()))
     assert subs and all(s.start.total_seconds() >= 0 and s.start < s.end for s in subs)
@@ -121,19 +136,68 @@ def test_captions_parse_and_stay_inside_the_video(first):
 
 def test_draft_is_the_machine_transcript_with_the_glossary_prompt(first):
     _, out = first
-    draft = json.loads((out / "site" / SLUG / "transcript.json").read_text())
+    draft = json.loads((out / "preview" / SLUG / "transcript.json").read_text())
     assert draft["language"] == "da" and draft["options"]["initial_prompt"] == "KL, byråd."
     words = [w for s in draft["segments"] for w in s["words"]]
     assert words and all(isinstance(w["start_ms"], int) for w in words)
 
 
-def test_second_run_takes_the_draft_from_the_cache_and_keeps_the_site(first, run):
+def test_second_run_takes_the_draft_from_the_cache(first, run):
     _, out = first
-    mp4 = out / "site" / SLUG / f"{SLUG}.mp4"
+    mp4 = out / "preview" / SLUG / f"{SLUG}.mp4"
     before = mp4.read_bytes()
     results, _ = run()
     assert results[GOOD].ok and results[GOOD].transcribed == "cached"
     assert mp4.read_bytes() == before
+
+
+EDIT = ("1\r\n00:00:01,100 --> 00:00:03,400\r\nByrådet holder møde i aften.\r\n\r\n"
+        "2\r\n00:00:03,900 --> 00:00:06,800\r\nAlle borgere & <gæster>\r\ner velkomne.\r\n")
+
+
+def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
+    from videokit.review import ReviewDesk
+    from videokit.stages import publish_current
+    from videokit.workspace import Layout
+
+    _, out = first
+    srt_file = run.review / f"{SLUG}.da.srt"
+    srt_file.write_bytes(b"\xef\xbb\xbf" + EDIT.encode("utf-8"))  # Subtitle Edit: BOM and CRLF
+    results, _ = run()
+    assert results[GOOD].status == "in review" and results[GOOD].source_text == "srt"
+    assert not (out / "site" / SLUG).exists(), "an edit is not an approval"
+    ReviewDesk(run.review).approve(SLUG, "Mette Hansen", "rettet mod lyden")
+    publish_current(Layout(out, run.review), SLUG)
+    site = out / "site" / SLUG
+    subs = list(srt.parse((site / f"{SLUG}.da.srt").read_text()))
+    assert [(s.start.total_seconds(), s.end.total_seconds(), s.content) for s in subs] == [
+        (1.1, 3.4, "Byrådet holder møde i aften."),
+        (3.9, 6.8, "Alle borgere & <gæster>\ner velkomne.")]
+    vtt = (site / f"{SLUG}.da.vtt").read_text()
+    assert "00:00:03.900 --> 00:00:06.800\nAlle borgere &amp; &lt;gæster&gt;\ner velkomne." in vtt
+    page = (site / "index.html").read_text()
+    assert "Byrådet holder møde i aften." in page
+    assert "Alle borgere &amp; &lt;gæster&gt; er velkomne." in page
+    assert "<gæster>" not in page and "Ikke gennemset" not in page
+    check_tree(out / "site", [SLUG])
+    # The approval survives the next run, and the editor's file is untouched.
+    results, _ = run()
+    assert results[GOOD].status == "approved"
+    assert srt_file.read_bytes() == b"\xef\xbb\xbf" + EDIT.encode("utf-8")
+
+
+def test_a_broken_edit_is_named_and_the_approved_version_stays_published(first, run):
+    _, out = first
+    srt_file = run.review / f"{SLUG}.da.srt"
+    good = srt_file.read_bytes()
+    srt_file.write_text("1\n00:00:01,000 --> 00:00:0x,500\nHej\n")
+    try:
+        results, _ = run()
+    finally:
+        srt_file.write_bytes(good)
+    assert results[GOOD].ok and any("line 2" in w and "da.srt" in w
+                                    for w in results[GOOD].warnings)
+    assert "Byrådet holder møde" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
 
 
 def test_a_video_broken_later_keeps_what_was_published(first, run, media_dir):
@@ -149,5 +213,4 @@ def test_a_video_broken_later_keeps_what_was_published(first, run, media_dir):
         good.write_bytes(kept)
     assert not results[GOOD].ok and results[GOOD].stage == "probe"
     assert page.read_bytes() == published
-    manifest = json.loads((out / "site" / "manifest.json").read_text())
-    assert [v["slug"] for v in manifest["videos"]] == [SLUG]
+    check_tree(out / "site", [SLUG])

@@ -67,8 +67,31 @@ def test_srt_edit_is_used_as_left_with_bom_and_crlf(desk):
         (1200, 3900, ("Byrådet mødes i aften.",)), (4500, 6000, ("Alle & enhver <er> velkomne.",))]
     # The text view follows the SRT, since the editor did not touch it.
     assert "Byrådet mødes i aften. Alle & enhver <er> velkomne." in desk.txt_path("v").read_text()
-    # The editor's file is untouched, BOM and CRLF included.
+    # The editor's file is untouched, BOM and CRLF included, also by the runs after.
     assert desk.srt_path("v").read_bytes() == codecs.BOM_UTF8 + edited.encode()
+    desk.approve("v", "Mette")
+    assert run(desk, DRAFT).status == "approved"
+    assert desk.srt_path("v").read_bytes() == codecs.BOM_UTF8 + edited.encode()
+
+
+def test_a_later_text_edit_supersedes_an_srt_edit_and_keeps_a_copy(desk):
+    run(desk, DRAFT)
+    desk.srt_path("v").write_text("1\n00:00:01,000 --> 00:00:02,000\nFørste rettelse\n")
+    run(desk, DRAFT)
+    desk.txt_path("v").write_text("Anden rettelse af teksten.\n")
+    out = run(desk, DRAFT)
+    assert out.source == "txt" and "Anden rettelse" in desk.srt_path("v").read_text()
+    kept = list((desk.history_dir("v") / "superseded").iterdir())
+    assert len(kept) == 1 and "Første rettelse" in kept[0].read_text()
+
+
+def test_a_deleted_view_comes_back_from_the_version_in_force(desk):
+    run(desk, DRAFT)
+    desk.srt_path("v").write_text("1\n00:00:01,000 --> 00:00:02,000\nRettet\n")
+    run(desk, DRAFT)
+    desk.srt_path("v").unlink()
+    out = run(desk, DRAFT)
+    assert out.cues[0].lines == ("Rettet",) and "Rettet" in desk.srt_path("v").read_text()
 
 
 def test_text_edit_is_aligned_and_srt_follows(desk):

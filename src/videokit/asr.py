@@ -8,7 +8,7 @@ callback, so callers never see Whisper's own types.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .align import Span, Window
 from .errors import ModelError, TranscriptionError
 from .models import ModelSpec
 from .transcript import Segment, Transcript, Word
@@ -138,6 +139,57 @@ class WhisperASR:
         )
 
 
+    def align(
+        self, audio: np.ndarray, windows: Sequence[Window], *, language: str = "da"
+    ) -> list[list[Span] | None]:
+        """Force each window's words onto its stretch of ``audio`` (16 kHz mono).
+
+        Returns, per window, one absolute (start_ms, end_ms) per word of ``window.words``, or None
+        for a window that cannot be aligned (more tokens than the decoder holds, audio longer than
+        30 s, an error inside whisper), so the caller keeps rougher times for just those words.
+        This is the :data:`videokit.align.Aligner` that :func:`videokit.align.align_text` takes.
+        """
+        import torch
+        from whisper.tokenizer import get_tokenizer
+
+        tokenizer = get_tokenizer(
+            self.model.is_multilingual, num_languages=self.model.num_languages,
+            language=language, task="transcribe",
+        )
+        samples = np.asarray(audio, dtype=np.float32)
+        out: list[list[Span] | None] = []
+        # find_alignment hooks this model's cross-attention, as word timestamps do: hold the lock.
+        with self._lock, torch.no_grad():
+            for window in windows:
+                try:
+                    out.append(self._align_window(samples, window, tokenizer))
+                except (RuntimeError, ValueError, IndexError):
+                    out.append(None)  # one bad window must not cost the others their times
+        return out
+
+    def _align_window(
+        self, samples: np.ndarray, window: Window, tokenizer: Any
+    ) -> list[Span] | None:
+        import torch
+        from whisper.audio import HOP_LENGTH, N_SAMPLES, log_mel_spectrogram, pad_or_trim
+        from whisper.timing import find_alignment
+
+        words = [w.strip() for w in window.words]
+        chunk = samples[window.start_ms * SAMPLE_RATE // 1000 : window.end_ms * SAMPLE_RATE // 1000]
+        if not all(words) or not words or len(chunk) < 4 * HOP_LENGTH or len(chunk) > N_SAMPLES:
+            return None
+        tokens = tokenizer.encode("".join(" " + w for w in words))
+        if len(tokens) + len(tokenizer.sot_sequence) + 2 > self.model.dims.n_text_ctx:
+            return None
+        mel = log_mel_spectrogram(pad_or_trim(torch.from_numpy(chunk)), self.model.dims.n_mels)
+        mel = mel.to(self.model.device)
+        timings = find_alignment(self.model, tokenizer, tokens, mel, len(chunk) // HOP_LENGTH)
+        return _word_spans(
+            words, [(t.word, float(t.start), float(t.end)) for t in timings],
+            window.start_ms, window.start_ms + len(chunk) * 1000 // SAMPLE_RATE,
+        )
+
+
 @contextmanager
 def _progress_reporting(wt: Any, progress: Progress | None) -> Iterator[None]:
     """Route whisper's tqdm progress (frames decoded) to a callback instead of the terminal."""
@@ -209,3 +261,35 @@ def _segments(raw: list[dict[str, Any]], duration_ms: int) -> Iterator[Segment]:
             no_speech_prob=round(float(seg.get("no_speech_prob", 0.0)), 4),
             compression_ratio=round(float(seg.get("compression_ratio", 1.0)), 4),
         )
+
+
+def _word_spans(
+    words: Sequence[str], timings: Sequence[tuple[str, float, float]], offset_ms: int, limit_ms: int
+) -> list[Span] | None:
+    """Map whisper's words (its own boundaries, times in s from the window start) onto ``words``.
+
+    Both sides spell the same text, ``" w1 w2 ..."``; whisper may cut it elsewhere (punctuation
+    alone, a word split at a letter it cannot decode). Each of our words starts when whisper's word
+    holding its first letter starts and ends when the one holding its last letter ends.
+    """
+    owner = [k for k, (text, _, _) in enumerate(timings) for _ in text]
+    if not owner:
+        return None
+    length = sum(len(w) + 1 for w in words)
+    # If decoding changed the spelling (it should not), positions still map proportionally.
+    scale = len(owner) / length
+
+    def at(pos: int) -> tuple[str, float, float]:
+        return timings[owner[min(len(owner) - 1, int(pos * scale))]]
+
+    spans: list[Span] = []
+    pos = 0
+    floor = offset_ms
+    for w in words:
+        first, last = at(pos + 1), at(pos + len(w))
+        pos += len(w) + 1
+        start = min(max(offset_ms + round(first[1] * 1000), floor), limit_ms)
+        end = min(max(offset_ms + round(last[2] * 1000), start), limit_ms)
+        spans.append((start, end))
+        floor = start
+    return spans

@@ -16,11 +16,16 @@ Danish captions, transcript pages and a website package for short videos.
 Typical use:
   videokit produce                 caption every video in media/ into build/
   videokit produce film.mp4        just one video
+  videokit status                  which videos wait for review
+  videokit approve SLUG --editor "Navn"   publish a video once its captions are checked
+  videokit serve                   look at the site on http://127.0.0.1:8000
   videokit models pull base        prepare the default speech model (works offline)
   videokit models list             show the models on this machine
 
-Results: build/site/ (upload this, or build/videokit-site.zip), one folder per video.
-Automatic captions are a draft: an editor must check them before they are published.
+Results: build/preview/ (every video, drafts marked), build/review/ (pages for editors),
+build/site/ and build/videokit-site.zip (approved videos only: upload these).
+Automatic captions are a draft: an editor corrects review/SLUG.da.srt or review/SLUG.txt,
+and approves; only then does the video reach the site.
 """
 
 
@@ -47,7 +52,9 @@ def _cmd_produce(args: argparse.Namespace) -> int:
     started = time.monotonic()
     paths = [str(p) for p in args.paths] or None
     state = produce(media_dir=str(args.media), out_dir=str(args.out), model=args.model,
-                    language=args.language, paths=paths, return_state=True)
+                    language=args.language, paths=paths, review_dir=str(args.review),
+                    base_url=args.base_url, wait_for_approval=args.wait_for_approval,
+                    return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, RunFailed):
         results = outcome.results
@@ -61,6 +68,45 @@ def _cmd_produce(args: argparse.Namespace) -> int:
     print(f"finished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
           f"package: {args.out / 'videokit-site.zip'}")
     return 1 if any(not r.ok for r in results) else 0
+
+
+def _cmd_approve(args: argparse.Namespace) -> int:
+    from .review import ReviewDesk
+    from .stages import publish_current
+    from .workspace import Layout
+
+    layout = Layout(args.out, args.review)
+    approval = ReviewDesk(args.review).approve(args.slug, args.editor, args.note or "")
+    record = publish_current(layout, args.slug, base_url=args.base_url)
+    print(f"{args.slug}: approved by {approval.editor} at {approval.time} "
+          f"(copy kept in {args.review / 'history' / args.slug})")
+    print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .review import ReviewDesk
+
+    desk = ReviewDesk(args.review)
+    slugs = desk.slugs()
+    if not slugs:
+        print(f"no videos in {args.review} yet: run 'videokit produce'")
+    for slug in slugs:
+        found = desk.status(slug)
+        if found is None:
+            continue
+        status, source = found
+        approvals = desk.approvals(slug)
+        by = f", last approved by {approvals[-1].editor} {approvals[-1].time}" if approvals else ""
+        print(f"{slug:<40} {status:<10} text: {source}{by}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    serve(args.directory, host=args.host, port=args.port)
+    return 0
 
 
 def _cmd_models_pull(args: argparse.Namespace) -> int:
@@ -118,7 +164,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Whisper model: base (offline default), small, medium, large-v3, "
                         "large-v3-turbo, … or a path to a .pt file")
     p.add_argument("--language", default="da", help="spoken language (default: da)")
+    p.add_argument("--review", type=Path, default=Path("review"),
+                   help="editors' folder with the .da.srt and .txt files (default: review)")
+    p.add_argument("--base-url", default=None,
+                   help="URL the site is published at, for embed snippets and search metadata")
+    p.add_argument("--wait-for-approval", action="store_true",
+                   help="with a Prefect server: pause for each unapproved video until an editor "
+                        "resumes the run in the Prefect UI")
     p.set_defaults(func=_cmd_produce)
+
+    a = sub.add_parser("approve", help="approve a video's captions and publish it",
+                       description="Record that a person has checked the captions of a video, "
+                                   "keep a copy of what was approved, and publish it to the site.")
+    a.add_argument("slug", help="the video's web name, as in the run summary")
+    a.add_argument("--editor", required=True, help="your name")
+    a.add_argument("--note", default="", help="what you checked or changed")
+    a.add_argument("--review", type=Path, default=Path("review"))
+    a.add_argument("--out", type=Path, default=Path("build"))
+    a.add_argument("--base-url", default=None)
+    a.set_defaults(func=_cmd_approve)
+
+    st = sub.add_parser("status", help="list videos and their review status")
+    st.add_argument("--review", type=Path, default=Path("review"))
+    st.set_defaults(func=_cmd_status)
+
+    sv = sub.add_parser("serve", help="look at the site locally in a browser")
+    sv.add_argument("directory", type=Path, nargs="?", default=Path("build/site"))
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=_cmd_serve)
 
     m = sub.add_parser("models", help="manage speech models").add_subparsers(
         dest="models_command", required=True, metavar="ACTION")

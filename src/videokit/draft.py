@@ -125,3 +125,11 @@ def captions(draft: Transcript, energy: Energy | None = None) -> Captions:
     if cues and cues[-1].end_ms > duration_ms:
         cues[-1] = replace(cues[-1], end_ms=duration_ms)
     return Captions(cleaned, tuple(cues), tuple(removals))
+
+
+def align_corrected(source: Source, model: ModelHandle, draft: Transcript, text: str) -> Transcript:
+    """Time corrected text against the audio with Whisper, falling back to the draft's times."""
+    from .align import align_text
+
+    samples = media.load_audio(source.job.path)
+    return align_text(draft, text, samples, model.asr)

@@ -1,27 +1,33 @@
-"""Writing a video's published files and the site around them.
+"""Writing a video's files and the sites around them.
 
-Per video (``site/<slug>/``): ``transcript.json`` (the machine draft), ``<slug>.da.srt``,
-``<slug>.da.vtt``, ``<slug>.da.txt`` (the transcript as text), ``index.html``. The MP4 and poster are
-written by :mod:`videokit.media`. Every file is replaced atomically; a video that fails keeps what an
-earlier run published for it.
+Two trees with the same layout: ``preview/`` shows every processed video as it stands (drafts marked
+as not reviewed); ``site/`` holds approved videos only, each exactly as it was approved, and is what
+the manifest and the zip describe. Per video (``<root>/<slug>/``): ``<slug>.mp4``, ``poster.jpg``,
+``<slug>.da.vtt``, ``<slug>.da.srt``, ``<slug>.da.txt``, ``transcript.json``, ``index.html``.
+``transcript.json`` is the machine draft in the preview and the approved transcript on the site.
+
+Every file is replaced atomically; a video that fails keeps what an earlier run wrote for it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import captions as fmt
 from . import media
-from .files import write_text
+from .files import temporary_beside, write_text
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
-from .render import render_index, render_video_page
+from .render import render_embed, render_index, render_review_page, render_video_page
 from .transcript import Cue, Transcript
-from .workspace import Layout, VideoMeta, VideoRecord, load_records
+from .workspace import Layout, VideoRecord, load_records
+
+MEDIA_FILES = ("mp4", "poster")
 
 
 def file_names(slug: str) -> dict[str, str]:
@@ -33,83 +39,110 @@ def file_names(slug: str) -> dict[str, str]:
         "txt": f"{slug}.da.txt",
         "transcript": "transcript.json",
         "page": "index.html",
+        "embed": "embed.html",
     }
 
 
-def _page(record: VideoRecord, paras: tuple[Paragraph, ...]) -> VideoPage:
+def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> VideoPage:
     names = file_names(record.slug)
     return VideoPage(
         slug=record.slug, title=record.title, description=record.description,
         duration_ms=record.duration_ms, mp4=names["mp4"], poster=names["poster"], vtt=names["vtt"],
         srt=names["srt"], transcript_txt=names["txt"], paragraphs=paras,
-        upload_date=record.upload_date, reviewed=record.reviewed,
+        upload_date=record.upload_date, reviewed=reviewed,
     )
 
 
-def write_video(
-    layout: Layout,
-    slug: str,
-    meta: VideoMeta,
-    source: Path,
-    source_sha256: str,
-    draft: Transcript,
-    shown: Transcript,
-    cues: Sequence[Cue],
-) -> VideoRecord:
-    """Write everything but the media files; ``shown`` is the transcript the page presents."""
-    folder = layout.video_dir(slug)
+# -- media -----------------------------------------------------------------------------------------
+
+def media_current(folder: Path, slug: str, made_from: str, source_sha256: str) -> bool:
+    """True when the web MP4 and poster in ``folder`` were made from these exact source bytes."""
     names = file_names(slug)
-    previous = layout.state / f"{slug}.json"
-    upload_date = (VideoRecord.load(previous).upload_date if previous.is_file()
-                   else dt.date.today().isoformat())
-    record = VideoRecord(
-        slug=slug, title=meta.title, description=meta.description, duration_ms=draft.duration_ms,
-        source=source.name, source_sha256=source_sha256, upload_date=upload_date, cues=len(cues),
-    )
-    paras = tuple(paragraphs(shown))
-    write_text(folder / names["transcript"], draft.to_json())
-    write_text(folder / names["srt"], fmt.to_srt(cues))
-    write_text(folder / names["vtt"], fmt.to_vtt(cues, language=draft.language))
-    write_text(folder / names["txt"], transcript_text(paras))
-    # The page goes last: its presence is what marks the video as published (see load_records).
-    write_text(folder / names["page"], render_video_page(_page(record, paras)))
-    record.save(layout)
-    return record
+    return made_from == source_sha256 and all((folder / names[k]).is_file() for k in MEDIA_FILES)
 
 
-def media_current(layout: Layout, slug: str, source_sha256: str) -> bool:
-    """True when the web MP4 and poster were made from these exact source bytes."""
-    state = layout.state / f"{slug}.json"
-    names = file_names(slug)
-    folder = layout.video_dir(slug)
-    try:
-        made_from = VideoRecord.load(state).source_sha256
-    except (OSError, ValueError, TypeError, KeyError):
-        return False
-    return made_from == source_sha256 and all(
-        (folder / names[k]).is_file() for k in ("mp4", "poster"))
-
-
-def write_media(layout: Layout, source: Path, slug: str, duration_ms: int) -> None:
-    folder = layout.video_dir(slug)
+def write_media(folder: Path, source: Path, slug: str, duration_ms: int) -> None:
     names = file_names(slug)
     media.encode_web_mp4(source, folder / names["mp4"])
     # A frame a little in, not the first: first frames are often black or a fade.
     media.extract_poster(source, folder / names["poster"], at_ms=min(2000, duration_ms // 3))
 
 
+def _copy_media(src: Path, dst: Path, slug: str) -> None:
+    names = file_names(slug)
+    for key in MEDIA_FILES:
+        with temporary_beside(dst / names[key]) as tmp:
+            tmp.unlink()
+            try:
+                os.link(src / names[key], tmp)  # same bytes, no second copy of the video on disk
+            except OSError:
+                shutil.copyfile(src / names[key], tmp)
+
+
+# -- one video -------------------------------------------------------------------------------------
+
+def write_video(folder: Path, record: VideoRecord, shown: Transcript, cues: Sequence[Cue],
+                transcript_json: Transcript, *, reviewed: bool, base_url: str | None = None) -> None:
+    """Captions, text, transcript and page for one video; the page goes last, as the marker."""
+    names = file_names(record.slug)
+    paras = tuple(paragraphs(shown))
+    write_text(folder / names["transcript"], transcript_json.to_json())
+    write_text(folder / names["srt"], fmt.to_srt(cues))
+    write_text(folder / names["vtt"], fmt.to_vtt(cues, language=shown.language))
+    write_text(folder / names["txt"], transcript_text(paras))
+    page = _page(record, paras, reviewed)
+    if base_url:
+        write_text(folder / names["embed"], render_embed(page, base_url))
+    write_text(folder / names["page"], render_video_page(page, base_url=base_url))
+
+
+def publish_approved(layout: Layout, record: VideoRecord, transcript: Transcript,
+                     cues: Sequence[Cue], base_url: str | None = None) -> None:
+    """Put an approved version on the site: media from the preview, text as approved."""
+    folder = layout.video_dir(record.slug)
+    _copy_media(layout.video_dir(record.slug, layout.preview), folder, record.slug)
+    write_video(folder, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
+
+
+def unpublish(layout: Layout, slug: str) -> bool:
+    """Take a video off the site (its approvals were removed); the preview keeps it."""
+    folder = layout.video_dir(slug)
+    if folder.is_dir():
+        shutil.rmtree(folder)
+        return True
+    return False
+
+
 def write_quality(layout: Layout, slug: str, report: dict[str, Any]) -> None:
     """Quality reports are for the team, not the public site."""
-    write_text(layout.out / "quality" / f"{slug}.json",
+    write_text(layout.quality / f"{slug}.json",
                json.dumps(report, ensure_ascii=False, indent=1) + "\n")
 
 
-def write_site(layout: Layout) -> tuple[list[VideoRecord], int]:
-    """Index, manifest and zip over every published video, this run's and earlier ones'."""
-    records = load_records(layout)
-    index_pages = [_page(r, ()) for r in records]
-    write_text(layout.site / "index.html", render_index(index_pages))
-    write_manifest(layout.site, [VideoEntry(r.slug, r.title, r.duration_ms, r.reviewed)
-                                 for r in records])
+def write_review_page(layout: Layout, record: VideoRecord, cues: Sequence[Cue],
+                      report: dict[str, Any], *, source: str, approve_command: str) -> Path:
+    """The team's page for checking one video before approving it."""
+    names = file_names(record.slug)
+    path = layout.review_pages / f"{record.slug}.html"
+    video = f"../preview/{record.slug}/{names['mp4']}"
+    write_text(path, render_review_page(
+        record=record, cues=list(cues), report=report, source=source, video=video,
+        vtt=f"../preview/{record.slug}/{names['vtt']}", approve_command=approve_command))
+    return path
+
+
+# -- the sites -------------------------------------------------------------------------------------
+
+def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
+    """Preview index over every video; site index, manifest and zip over approved ones."""
+    previews = load_records(layout, layout.preview)
+    write_text(layout.preview / "index.html",
+               render_index([_page(r, (), r.reviewed) for r in previews],
+                            title="Forhåndsvisning (ikke offentlig)"))
+    published = load_records(layout, layout.site)
+    layout.site.mkdir(parents=True, exist_ok=True)
+    write_text(layout.site / "index.html", render_index([_page(r, (), True) for r in published]))
+    write_manifest(layout.site, [VideoEntry(r.slug, r.title, r.duration_ms, True)
+                                 for r in published])
     count = write_zip(layout.site, layout.zip)
-    return records, count
+    return published, count

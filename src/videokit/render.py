@@ -128,3 +128,13 @@ def render_embed(
     base = f"{base_url.rstrip('/')}/{_file_url(page.slug)}/"
     template = environment(templates_dir).get_template("embed.html.j2")
     return template.render(page=page, base=base)
+
+
+def render_review_page(*, templates_dir: Path | str | None = None, **context: object) -> str:
+    """The editors' page for one video (not published): player, cues, findings, approve command.
+
+    Context: ``record`` (VideoRecord), ``cues``, ``report`` (quality report dict), ``source``,
+    ``video`` and ``vtt`` (relative URLs), ``approve_command``.
+    """
+    template = environment(templates_dir).get_template("review.html.j2")
+    return template.render(**context)

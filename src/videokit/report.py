@@ -20,10 +20,10 @@ class VideoResult:
     reason: str = ""
     hint: str = ""
     quality: str = ""
-
-    @property
-    def status(self) -> str:
-        return "ok" if self.ok else "FAILED"
+    status: str = ""  # "draft" | "in review" | "approved"
+    source_text: str = ""  # which text is in force: draft, manuscript, srt, txt
+    approve: str = ""  # the command that approves this video
+    warnings: tuple[str, ...] = ()
 
 
 def _duration(ms: int) -> str:
@@ -31,27 +31,41 @@ def _duration(ms: int) -> str:
     return f"{s // 60}:{s % 60:02d}" if ms else "-"
 
 
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+              for i, h in enumerate(header[:-1])]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + cells[-1]
+    return [line(header), line(["-" * w for w in widths] + ["-" * 15]), *map(line, rows)]
+
+
 def format_table(results: Sequence[VideoResult]) -> str:
-    header = ("video", "status", "length", "cues", "draft", "time", "output / reason")
+    header = ("video", "result", "review", "length", "cues", "draft", "time", "output / reason")
     rows = [
         (
-            r.source, r.status, _duration(r.duration_ms), str(r.cues) if r.ok else "-",
-            r.transcribed or "-", f"{r.seconds:.1f}s",
+            r.source, "ok" if r.ok else "FAILED", r.status or "-", _duration(r.duration_ms),
+            str(r.cues) if r.ok else "-", r.transcribed or "-", f"{r.seconds:.1f}s",
             r.output if r.ok else f"[{r.stage}] {r.reason}" + (f" — {r.hint}" if r.hint else ""),
         )
         for r in results
     ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-              for i, h in enumerate(header[:-1])]
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + cells[-1]
-    out = [line(header), line(["-" * w for w in widths] + ["-" * 15])]
-    out += [line(row) for row in rows]
+    out = _table(header, rows)
     quality = [f"  {r.source}: {r.quality}" for r in results if r.ok and r.quality]
     if quality:
-        out += ["", "caption quality:", *quality]
+        out += ["", "caption quality (details: build/quality/, build/review/):", *quality]
+    warnings = [f"  {r.source}: {w}" for r in results for w in r.warnings]
+    if warnings:
+        out += ["", "needs attention:", *warnings]
+    waiting = [r for r in results if r.ok and r.status != "approved"]
+    if waiting:
+        out += ["", "waiting for review (check the review page, correct review/<slug>.da.srt or "
+                    ".txt, then approve):"]
+        out += [f"  {r.approve}" for r in waiting]
     failed = sum(not r.ok for r in results)
     cached = sum(r.transcribed == "cached" for r in results)
-    out += ["", f"{len(results)} videos: {len(results) - failed} ok, {failed} failed; "
-                f"{cached} drafts reused from the cache (not transcribed again)"]
+    approved = sum(r.status == "approved" for r in results)
+    out += ["", f"{len(results)} videos: {len(results) - failed} ok, {failed} failed, "
+                f"{approved} approved; {cached} drafts reused from the cache "
+                f"(not transcribed again)"]
     return "\n".join(out)

@@ -48,6 +48,10 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _stamp() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
 def content_sha(transcript: Transcript, cues: Sequence[Cue]) -> str:
     """Identity of what would be published: cue times and text, paragraph text and speakers."""
     blob = json.dumps([[c.to_dict() for c in cues],
@@ -85,7 +89,8 @@ class Outcome:
 @dataclass
 class _State:
     source: Source = "draft"
-    seen: dict[str, str | None] = field(default_factory=dict)
+    seen: dict[str, str | None] = field(default_factory=dict)  # hashes as last read or written
+    written: dict[str, str | None] = field(default_factory=dict)  # hashes as videokit wrote them
     draft_sha: str = ""
     edited: bool = False
     transcript: dict[str, Any] | None = None
@@ -131,20 +136,25 @@ class ReviewDesk:
         except FileNotFoundError:
             return None
 
-    def _write_view(self, path: Path, text: str, state: _State, key: str) -> None:
-        # The one guard behind rule 1: a file whose bytes are not what videokit last saw is an
-        # editor's, and is left alone whatever the caller intended.
-        if self._current_sha(path) not in (None, state.seen.get(key)):
-            return
+    def _write_view(self, slug: str, key: str, text: str, state: _State) -> None:
+        path = self.srt_path(slug) if key == "srt" else self.txt_path(slug)
+        current = self._current_sha(path)
+        if current not in (None, state.written.get(key)):
+            if current != state.seen.get(key):
+                return  # rule 1: an edit not yet read is the editor's, whatever the caller wants
+            # An edit already read and superseded by a newer edit of the other view: keep a copy.
+            backup = self.history_dir(slug) / "superseded" / f"{_stamp()}-{path.name}"
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, backup)
         write_text(path, text)
-        state.seen[key] = _sha(text.encode("utf-8"))
+        state.seen[key] = state.written[key] = _sha(text.encode("utf-8"))
 
     def _write_views(self, slug: str, transcript: Transcript, cues: Sequence[Cue], state: _State,
                      skip: str | None = None) -> None:
         if skip != "srt":
-            self._write_view(self.srt_path(slug), fmt.to_srt(cues), state, "srt")
+            self._write_view(slug, "srt", fmt.to_srt(cues), state)
         if skip != "txt":
-            self._write_view(self.txt_path(slug), review_text(transcript), state, "txt")
+            self._write_view(slug, "txt", review_text(transcript), state)
 
     # -- approvals ---------------------------------------------------------------------------------
     def approvals(self, slug: str) -> list[Approval]:
@@ -233,8 +243,13 @@ class ReviewDesk:
                 self._write_views(slug, *new_content, state)
             else:
                 new_content = last_good
-                # Views the editor deleted come back from the version in force.
-                self._write_views(slug, *new_content, state)
+                # Views the editor deleted come back from the version in force; the view that
+                # is the source stays exactly as the editor left it.
+                source_view = {"srt": self.srt_path(slug), "txt": self.txt_path(slug)}.get(
+                    state.source)
+                self._write_views(slug, *new_content, state,
+                                  skip=state.source if source_view and source_view.exists()
+                                  else None)
                 if draft_sha != state.draft_sha and (state.edited or self.approvals(slug)):
                     self._write_new_draft(slug, draft, draft_cues)
                     notes.append(self._draft_difference(new_content[1], draft_cues))
@@ -311,6 +326,18 @@ class ReviewDesk:
         write_text(folder / "approval.json", json.dumps(approval.to_dict(), ensure_ascii=False,
                                                         indent=1) + "\n")
         return approval
+
+    def approved_content(self, slug: str) -> tuple[Transcript, tuple[Cue, ...]] | None:
+        """The content of the latest approval, exactly as approved."""
+        folders = sorted(self.history_dir(slug).glob("*/approval.json"))
+        if not folders:
+            return None
+        try:
+            data = json.loads((folders[-1].parent / "content.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return (Transcript.from_dict(data["transcript"]),
+                tuple(Cue.from_dict(c) for c in data["cues"]))
 
     def status(self, slug: str) -> tuple[Status, Source] | None:
         state = self._load(slug)

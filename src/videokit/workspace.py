@@ -119,6 +119,12 @@ def read_glossary(job: VideoJob) -> list[str]:
     return terms
 
 
+def read_manuscript(job: VideoJob) -> str | None:
+    """The script the video was read from, if any: taken as corrected text until an editor edits."""
+    path = _side_file(job, ".manuscript.txt")
+    return path.read_text(encoding="utf-8-sig") if path is not None else None
+
+
 def glossary_prompt(terms: list[str]) -> str | None:
     """Whisper reads its prompt as preceding speech; a plain list of spellings steers it best."""
     return ", ".join(terms) + "." if terms else None
@@ -126,31 +132,42 @@ def glossary_prompt(terms: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Layout:
+    """Output folders. ``preview/`` holds every processed video; ``site/`` only approved ones."""
+
     out: Path
+    review: Path = Path("review")
 
     @property
     def site(self) -> Path:
         return self.out / "site"
 
     @property
+    def preview(self) -> Path:
+        return self.out / "preview"
+
+    @property
+    def review_pages(self) -> Path:
+        return self.out / "review"
+
+    @property
     def state(self) -> Path:
         return self.out / "state"
 
     @property
-    def cache(self) -> Path:
-        return self.out / "cache"
+    def quality(self) -> Path:
+        return self.out / "quality"
 
     @property
     def zip(self) -> Path:
         return self.out / "videokit-site.zip"
 
-    def video_dir(self, slug: str) -> Path:
-        return self.site / slug
+    def video_dir(self, slug: str, root: Path | None = None) -> Path:
+        return (root or self.site) / slug
 
 
 @dataclass(frozen=True)
 class VideoRecord:
-    """What the index and manifest need to know of a published video, kept between runs."""
+    """What the index pages and manifest need to know of a video, kept between runs."""
 
     slug: str
     title: str
@@ -160,7 +177,12 @@ class VideoRecord:
     source_sha256: str
     upload_date: str
     cues: int
-    reviewed: bool = False
+    status: str = "draft"
+    approved_by: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status == "approved"
 
     def save(self, layout: Layout) -> None:
         write_text(layout.state / f"{self.slug}.json",
@@ -172,8 +194,8 @@ class VideoRecord:
         return cls(**data)
 
 
-def load_records(layout: Layout) -> list[VideoRecord]:
-    """Records of videos whose pages exist, so a video published in an earlier run stays listed."""
+def load_records(layout: Layout, root: Path) -> list[VideoRecord]:
+    """Records of videos with a page under ``root``, so earlier runs' videos stay listed."""
     if not layout.state.is_dir():
         return []
     records = []
@@ -182,6 +204,6 @@ def load_records(layout: Layout) -> list[VideoRecord]:
             record = VideoRecord.load(path)
         except (ValueError, TypeError, KeyError):
             continue  # a record from another version; the next run of that video rewrites it
-        if (layout.video_dir(record.slug) / "index.html").is_file():
+        if (root / record.slug / "index.html").is_file():
             records.append(record)
     return records
