@@ -20,14 +20,14 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench system-deps clean
+.PHONY: run test lint bench system-deps clean browser-deps
 
 run: system-deps $(RUN_STAMP)
 	$(BIN)/videokit samples --media $(MEDIA) --if-empty
 	$(BIN)/videokit models pull $(MODEL)
 	$(BIN)/videokit produce --media $(MEDIA) --out $(OUT) --model $(MODEL)
 
-test: system-deps $(DEV_STAMP)
+test: system-deps $(DEV_STAMP) browser-deps
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
@@ -67,6 +67,33 @@ system-deps:
 	    echo "install them, e.g.: sudo apt-get install $(DEBIAN_PACKAGES)  (macOS: brew install ffmpeg espeak-ng)"; \
 	    exit 1; \
 	  fi; \
+	fi
+
+# Browser checks (tests/test_browser.py): Chromium and Java from Debian, axe-core, vnu-jar and
+# playwright-core from npm at the versions in tests/browser/package-lock.json. npm ci runs only when
+# node_modules is missing or the lock file changed (a copy of it is the stamp). Without root the
+# missing programs are named and the browser tests skip (under CI=true they fail instead).
+BROWSER_DIR := tests/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.videokit-package-lock.json
+
+browser-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing from Debian for the browser tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "the browser tests need:$$missing (e.g. sudo apt-get install$$missing); without them they are skipped"; \
+	  fi; \
+	fi
+	@if ! command -v npm >/dev/null; then \
+	  echo "the browser tests need Node.js 20 or newer with npm; without it they are skipped"; \
+	elif ! cmp -s $(BROWSER_DIR)/package-lock.json $(BROWSER_STAMP); then \
+	  echo "installing the browser test tools (npm ci in $(BROWSER_DIR))"; \
+	  npm ci --prefix $(BROWSER_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	  cp $(BROWSER_DIR)/package-lock.json $(BROWSER_STAMP); \
 	fi
 
 clean:

@@ -122,7 +122,8 @@ def align(source: draft.Source, model: draft.ModelHandle, machine: Transcript,
 @task(name="review and publish", cache_policy=NONE, **_retry)
 def review_and_publish(source: draft.Source, transcript: Transcript, model: draft.ModelHandle,
                        layout: Layout, base_url: str | None) -> stages.VideoOutcome:
-    caps = draft.captions(transcript, draft.audio_energy(source.job.path))
+    caps = draft.captions(transcript, draft.audio_energy(source.job.path),
+                          glossary=read_glossary(source.job))
     return stages.review_and_publish(
         layout, source, read_meta(source.job), transcript, caps,
         align=lambda text: align(source, model, caps.transcript, text),

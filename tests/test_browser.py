@@ -67,12 +67,21 @@ def _chromium() -> str | None:
     return None
 
 
+def _node_major() -> int:
+    node = shutil.which("node")
+    if node is None:
+        return 0
+    run = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+    match = re.match(r"v(\d+)\.", run.stdout.strip())
+    return int(match.group(1)) if match else 0
+
+
 def _missing_tools() -> list[str]:
     missing = []
     if _chromium() is None:
         missing.append("chromium (Debian package chromium)")
-    if shutil.which("node") is None:
-        missing.append("node (Node.js 18 or newer)")
+    if _node_major() < 20:
+        missing.append("node (Node.js 20 or newer, for playwright-core)")
     if shutil.which("java") is None:
         missing.append("java (Debian package default-jre-headless)")
     for tool in ("ffmpeg", "espeak-ng"):
@@ -116,6 +125,7 @@ SHOTS = (
     ("video-desktop", CHECKED_PAGE, 1280, 900),
     ("video-phone", CHECKED_PAGE, 375, 812),
     ("draft-phone", f"preview/{DRAFT_SLUG}/index.html", 375, 812),
+    ("draft-320", f"preview/{DRAFT_SLUG}/index.html", 320, 640),  # WCAG 1.4.10 reflow width
     ("index-desktop", "site/index.html", 1280, 900),
     ("index-phone", "preview/index.html", 375, 812),
 )
@@ -332,7 +342,6 @@ def test_hostile_text_stays_text(checked: dict[str, Any], site: Site) -> None:
     # Only the canary's own alert: none from any real page.
     assert checked["dialogs"] == [{"page": CANARY, "type": "alert", "message": "canary"}], (
         "a dialog opened: injected script ran")
-    assert not hostile["injected"]
     # Exactly the page's own scripts: the JSON-LD and the player script.
     assert hostile["scripts"] == ["application/ld+json", "classic"]
     assert SCRIPT in hostile["transcriptText"]

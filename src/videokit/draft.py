@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from . import media
 from .asr import DecodeOptions, WhisperASR
 from .errors import MediaError
 from .models import ModelSpec, resolve
+from .glossary import Fix, apply_glossary
 from .guard import Energy, Removal, guard_transcript
 from .segment import cues_from_transcript
 from .transcript import Cue, Transcript
@@ -107,6 +108,7 @@ class Captions:
     transcript: Transcript  # the draft after the hallucination guard
     cues: tuple[Cue, ...]
     removals: tuple[Removal, ...]
+    fixes: tuple[Fix, ...] = ()
 
 
 ENERGY_WINDOW_MS = 100
@@ -117,14 +119,16 @@ def audio_energy(path: Path) -> Energy:
     return Energy(ENERGY_WINDOW_MS, tuple(media.window_peaks_dbfs(samples, ENERGY_WINDOW_MS)))
 
 
-def captions(draft: Transcript, energy: Energy | None = None) -> Captions:
-    """Guard the draft against hallucinations, then lay it out as cues inside the video."""
-    cleaned, removals = guard_transcript(draft, energy)
+def captions(draft: Transcript, energy: Energy | None = None,
+             glossary: Sequence[str] = ()) -> Captions:
+    """Guard the draft against hallucinations, restore glossary spellings, lay it out as cues."""
+    guarded, removals = guard_transcript(draft, energy)
+    cleaned, fixes = apply_glossary(guarded, glossary)
     duration_ms = draft.duration_ms
     cues = [c for c in cues_from_transcript(cleaned) if c.start_ms < duration_ms]
     if cues and cues[-1].end_ms > duration_ms:
         cues[-1] = replace(cues[-1], end_ms=duration_ms)
-    return Captions(cleaned, tuple(cues), tuple(removals))
+    return Captions(cleaned, tuple(cues), tuple(removals), tuple(fixes))
 
 
 def align_corrected(source: Source, model: ModelHandle, draft: Transcript, text: str) -> Transcript:

@@ -75,6 +75,7 @@ def review_and_publish(
     report = quality.quality_report(outcome.transcript, list(outcome.cues),
                                     removals=list(removals))
     report["status"], report["source"] = outcome.status, outcome.source
+    report["glossary_fixes"] = [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []
     publish.write_quality(layout, slug, report)
     command = approve_command(slug, layout)
     publish.write_review_page(layout, record, outcome.cues, report, source=outcome.source,
