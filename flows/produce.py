@@ -33,7 +33,13 @@ from videokit.report import VideoResult, format_table
 from videokit.review import ReviewDesk
 from videokit.transcript import Transcript
 from videokit.workspace import (
-    Layout, VideoJob, find_videos, glossary_prompt, read_glossary, read_manuscript, read_meta,
+    Layout,
+    VideoJob,
+    find_videos,
+    glossary_prompt,
+    read_glossary,
+    read_manuscript,
+    read_meta,
 )
 
 
@@ -88,11 +94,16 @@ def _draft_key(_context: Any, params: dict[str, Any]) -> str:
 
 
 @task(name="transcribe", cache_key_fn=_draft_key, persist_result=True, **_retry)
-def transcribe(source: draft.Source, model: draft.ModelHandle, options: DecodeOptions,
-               label: str) -> Transcript:
+def transcribe(
+    source: draft.Source, model: draft.ModelHandle, options: DecodeOptions, label: str
+) -> Transcript:
     log = get_run_logger()
-    log.info("%s: transcribing %.0f s of audio with Whisper %s", label,
-             source.info.duration_ms / 1000, model.ref)
+    log.info(
+        "%s: transcribing %.0f s of audio with Whisper %s",
+        label,
+        source.info.duration_ms / 1000,
+        model.ref,
+    )
     return draft.transcribe(source, model, options, progress=_progress_logger(log.info, label))
 
 
@@ -104,6 +115,7 @@ def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float],
         if step > last[0]:
             last[0] = step
             emit("%s: transcribing %d%%", label, step * 10)
+
     return report
 
 
@@ -113,42 +125,62 @@ def _align_key(_context: Any, params: dict[str, Any]) -> str:
 
 
 @task(name="align corrected text", cache_key_fn=_align_key, persist_result=True, **_retry)
-def align(source: draft.Source, model: draft.ModelHandle, machine: Transcript,
-          text: str) -> Transcript:
+def align(
+    source: draft.Source, model: draft.ModelHandle, machine: Transcript, text: str
+) -> Transcript:
     get_run_logger().info("%s: aligning corrected text to the audio", source.job.slug)
     return draft.align_corrected(source, model, machine, text)
 
 
 @task(name="review and publish", cache_policy=NONE, **_retry)
-def review_and_publish(source: draft.Source, transcript: Transcript, model: draft.ModelHandle,
-                       layout: Layout, base_url: str | None) -> stages.VideoOutcome:
-    caps = draft.captions(transcript, draft.audio_energy(source.job.path),
-                          glossary=read_glossary(source.job))
+def review_and_publish(
+    source: draft.Source,
+    transcript: Transcript,
+    model: draft.ModelHandle,
+    layout: Layout,
+    base_url: str | None,
+) -> stages.VideoOutcome:
+    caps = draft.captions(
+        transcript, draft.audio_energy(source.job.path), glossary=read_glossary(source.job)
+    )
     return stages.review_and_publish(
-        layout, source, read_meta(source.job), transcript, caps,
+        layout,
+        source,
+        read_meta(source.job),
+        transcript,
+        caps,
         align=lambda text: align(source, model, caps.transcript, text),
-        manuscript=read_manuscript(source.job), base_url=base_url,
+        manuscript=read_manuscript(source.job),
+        base_url=base_url,
     )
 
 
 @task(name="site index, manifest and zip", cache_policy=NONE)
 def write_indexes(layout: Layout) -> int:
     published, files = publish.write_indexes(layout)
-    get_run_logger().info("site: %d approved videos, %d files in %s", len(published), files,
-                          layout.zip)
+    get_run_logger().info(
+        "site: %d approved videos, %d files in %s", len(published), files, layout.zip
+    )
     return len(published)
 
 
-def _produce_one(job: VideoJob, label: str, model: draft.ModelHandle, language: str,
-                 layout: Layout, base_url: str | None) -> VideoResult:
+def _produce_one(
+    job: VideoJob,
+    label: str,
+    model: draft.ModelHandle,
+    language: str,
+    layout: Layout,
+    base_url: str | None,
+) -> VideoResult:
     log = get_run_logger()
     started = time.monotonic()
     try:
         log.info("%s: probing %s", label, job.name)
         source = probe(job)
         encoding = encode_web.submit(source, layout)  # ffmpeg runs while Whisper does
-        options = DecodeOptions(language=language,
-                                initial_prompt=glossary_prompt(read_glossary(job)))
+        options = DecodeOptions(
+            language=language, initial_prompt=glossary_prompt(read_glossary(job))
+        )
         state = transcribe(source, model, options, label, return_state=True)
         transcript = state.result()
         cached = state.name == "Cached"
@@ -158,24 +190,44 @@ def _produce_one(job: VideoJob, label: str, model: draft.ModelHandle, language: 
         out = review_and_publish(source, transcript, model, layout, base_url)
     except VideokitError as err:
         log.error("%s: %s", label, err)
-        return VideoResult(job.name, job.slug, False, stage=err.stage, reason=err.message,
-                           hint=err.hint, seconds=time.monotonic() - started)
+        return VideoResult(
+            job.name,
+            job.slug,
+            False,
+            stage=err.stage,
+            reason=err.message,
+            hint=err.hint,
+            seconds=time.monotonic() - started,
+        )
     except Exception as err:  # a bug must not stop the other videos either
         log.exception("%s: unexpected error", label)
-        return VideoResult(job.name, job.slug, False, stage="internal", reason=repr(err),
-                           hint="please report this with the log above",
-                           seconds=time.monotonic() - started)
+        return VideoResult(
+            job.name,
+            job.slug,
+            False,
+            stage="internal",
+            reason=repr(err),
+            hint="please report this with the log above",
+            seconds=time.monotonic() - started,
+        )
     for problem in out.problems:
         log.warning("%s: %s", label, problem)
     for note in out.review.notes:
         log.warning("%s: %s", label, note)
     log.info("%s: done (%s)", label, out.record.status)
     return VideoResult(
-        job.name, job.slug, True, duration_ms=source.info.duration_ms, cues=out.record.cues,
+        job.name,
+        job.slug,
+        True,
+        duration_ms=source.info.duration_ms,
+        cues=out.record.cues,
         output=str(layout.video_dir(job.slug, layout.site if out.published else layout.preview)),
-        transcribed="cached" if cached else "new", seconds=time.monotonic() - started,
-        quality=quality.summary_line(out.report), status=out.record.status,
-        source_text=out.review.source, approve=out.approve_command,
+        transcribed="cached" if cached else "new",
+        seconds=time.monotonic() - started,
+        quality=quality.summary_line(out.report),
+        status=out.record.status,
+        source_text=out.review.source,
+        approve=out.approve_command,
         warnings=tuple(str(p) for p in out.problems) + out.review.notes,
     )
 
@@ -186,17 +238,25 @@ def _wait_for_approvals(results: list[VideoResult], layout: Layout, timeout_s: i
     for r in results:
         if not r.ok or r.status == "approved":
             continue
-        log.info("%s waits for approval: check build/review/%s.html, then resume this run in the "
-                 "Prefect UI with your name", r.slug, r.slug)
-        answer = pause_flow_run(wait_for_input=Approval.with_initial_data(
-            description=f"Approve the captions of **{r.slug}**?", editor=""), timeout=timeout_s)
+        log.info(
+            "%s waits for approval: check build/review/%s.html, then resume this run in the "
+            "Prefect UI with your name",
+            r.slug,
+            r.slug,
+        )
+        answer = pause_flow_run(
+            wait_for_input=Approval.with_initial_data(
+                description=f"Approve the captions of **{r.slug}**?", editor=""
+            ),
+            timeout=timeout_s,
+        )
         if answer.approve:
             approval = desk.approve(r.slug, answer.editor, answer.note)
             stages.publish_current(layout, r.slug)
             log.info("%s approved by %s and published", r.slug, approval.editor)
 
 
-@flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def produce(
     media_dir: str = "media",
     out_dir: str = "build",
@@ -212,14 +272,24 @@ def produce(
     log = get_run_logger()
     layout = Layout(Path(out_dir), Path(review_dir))
     jobs, problems = find_videos([Path(p) for p in (paths or [media_dir])])
-    results = [VideoResult(str(e.path.name if e.path else "?"), "", False, stage=e.stage,
-                           reason=e.message, hint=e.hint) for e in problems]
+    results = [
+        VideoResult(
+            str(e.path.name if e.path else "?"),
+            "",
+            False,
+            stage=e.stage,
+            reason=e.message,
+            hint=e.hint,
+        )
+        for e in problems
+    ]
     log.info("%d videos to produce into %s", len(jobs), layout.out)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
     handle = draft.ModelHandle(model, log=log.info)
     for i, job in enumerate(jobs, 1):
-        results.append(_produce_one(job, f"[{i}/{len(jobs)}] {job.slug}", handle, language,
-                                    layout, base_url))
+        results.append(
+            _produce_one(job, f"[{i}/{len(jobs)}] {job.slug}", handle, language, layout, base_url)
+        )
     if wait_for_approval:
         _wait_for_approvals(results, layout, approval_timeout_s)
     write_indexes(layout)

@@ -21,7 +21,9 @@ def _string(s: str) -> bytes:
 
 
 def _var(name: str, arr: np.ndarray) -> bytes:
-    code = {np.dtype("<f2"): 4, np.dtype("<f4"): 0, np.dtype("i1"): 1, np.dtype("<i2"): 2}[arr.dtype]
+    code = {np.dtype("<f2"): 4, np.dtype("<f4"): 0, np.dtype("i1"): 1, np.dtype("<i2"): 2}[
+        arr.dtype
+    ]
     out = _string(name) + struct.pack("<B", arr.ndim)
     out += b"".join(struct.pack("<I", d) for d in arr.shape)
     return out + struct.pack("<BI", code, arr.nbytes) + arr.tobytes()
@@ -30,18 +32,28 @@ def _var(name: str, arr: np.ndarray) -> bytes:
 def tiny_variables(rng: np.random.Generator, layers: int = 1) -> dict[str, np.ndarray]:
     f = lambda *shape: rng.standard_normal(shape).astype("<f2")  # noqa: E731
     v: dict[str, np.ndarray] = {
-        "encoder/conv1/weight": f(D, MELS, 3), "encoder/conv1/bias": f(D),
-        "encoder/conv2/weight": f(D, D, 3), "encoder/conv2/bias": f(D),
+        "encoder/conv1/weight": f(D, MELS, 3),
+        "encoder/conv1/bias": f(D),
+        "encoder/conv2/weight": f(D, D, 3),
+        "encoder/conv2/bias": f(D),
         "encoder/position_encodings/encodings": f(ACTX, D),
-        "encoder/layer_norm/gamma": f(D), "encoder/layer_norm/beta": f(D),
+        "encoder/layer_norm/gamma": f(D),
+        "encoder/layer_norm/beta": f(D),
         "decoder/embeddings/weight": f(VOCAB, D),
         "decoder/position_encodings/encodings": f(TCTX, D),
-        "decoder/layer_norm/gamma": f(D), "decoder/layer_norm/beta": f(D),
-        "encoder/num_heads": np.array(HEADS, "<i2"), "decoder/num_heads": np.array(HEADS, "<i2"),
-        "decoder/activation": np.array(3, "i1"), "decoder/pre_norm": np.array(1, "i1"),
-        "decoder/scale_embeddings": np.array(0, "i1"), "decoder/alibi": np.array(0, "i1"),
+        "decoder/layer_norm/gamma": f(D),
+        "decoder/layer_norm/beta": f(D),
+        "encoder/num_heads": np.array(HEADS, "<i2"),
+        "decoder/num_heads": np.array(HEADS, "<i2"),
+        "decoder/activation": np.array(3, "i1"),
+        "decoder/pre_norm": np.array(1, "i1"),
+        "decoder/scale_embeddings": np.array(0, "i1"),
+        "decoder/alibi": np.array(0, "i1"),
     }
-    blocks = [("encoder", "self_attention")] + [("decoder", "self_attention"), ("decoder", "attention")]
+    blocks = [("encoder", "self_attention")] + [
+        ("decoder", "self_attention"),
+        ("decoder", "attention"),
+    ]
     for i in range(layers):
         for side, attn in blocks:
             p = f"{side}/layer_{i}/{attn}"
@@ -61,8 +73,12 @@ def tiny_variables(rng: np.random.Generator, layers: int = 1) -> dict[str, np.nd
     return v
 
 
-def write_model_bin(path: Path, variables: dict[str, np.ndarray], spec: str = "WhisperSpec",
-                    aliases: dict[str, str] | None = None) -> Path:
+def write_model_bin(
+    path: Path,
+    variables: dict[str, np.ndarray],
+    spec: str = "WhisperSpec",
+    aliases: dict[str, str] | None = None,
+) -> Path:
     body = struct.pack("<I", 6) + _string(spec) + struct.pack("<II", 3, len(variables))
     body += b"".join(_var(k, a) for k, a in variables.items())
     aliases = aliases or {}
@@ -75,8 +91,11 @@ def write_model_bin(path: Path, variables: dict[str, np.ndarray], spec: str = "W
 @pytest.fixture
 def tiny(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
     v = tiny_variables(np.random.default_rng(0), layers=2)
-    return write_model_bin(tmp_path / "model.bin", v,
-                           aliases={"decoder/projection/weight": "decoder/embeddings/weight"}), v
+    return write_model_bin(
+        tmp_path / "model.bin",
+        v,
+        aliases={"decoder/projection/weight": "decoder/embeddings/weight"},
+    ), v
 
 
 def test_reads_every_variable_and_alias(tiny):
@@ -91,9 +110,16 @@ def test_reads_every_variable_and_alias(tiny):
 def test_dims_come_from_the_weights(tiny):
     dims = ct2.infer_dims(ct2.read_model_bin(tiny[0]))
     assert dims.as_dict() == {
-        "n_mels": MELS, "n_audio_ctx": ACTX, "n_audio_state": D, "n_audio_head": HEADS,
-        "n_audio_layer": 2, "n_vocab": VOCAB, "n_text_ctx": TCTX, "n_text_state": D,
-        "n_text_head": HEADS, "n_text_layer": 2,
+        "n_mels": MELS,
+        "n_audio_ctx": ACTX,
+        "n_audio_state": D,
+        "n_audio_head": HEADS,
+        "n_audio_layer": 2,
+        "n_vocab": VOCAB,
+        "n_text_ctx": TCTX,
+        "n_text_state": D,
+        "n_text_head": HEADS,
+        "n_text_layer": 2,
     }
 
 
@@ -103,14 +129,16 @@ def test_fused_projections_are_split_and_key_bias_dropped(tiny):
     sd = ct2.to_whisper_state_dict(m, ct2.infer_dims(m))
     fused = v["encoder/layer_1/self_attention/linear_0/weight"]
     np.testing.assert_array_equal(sd["encoder.blocks.1.attn.query.weight"], fused[:D])
-    np.testing.assert_array_equal(sd["encoder.blocks.1.attn.key.weight"], fused[D:2 * D])
-    np.testing.assert_array_equal(sd["encoder.blocks.1.attn.value.weight"], fused[2 * D:])
+    np.testing.assert_array_equal(sd["encoder.blocks.1.attn.key.weight"], fused[D : 2 * D])
+    np.testing.assert_array_equal(sd["encoder.blocks.1.attn.value.weight"], fused[2 * D :])
     assert "encoder.blocks.1.attn.key.bias" not in sd
     kv = v["decoder/layer_0/attention/linear_1/weight"]
     np.testing.assert_array_equal(sd["decoder.blocks.0.cross_attn.key.weight"], kv[:D])
     np.testing.assert_array_equal(sd["decoder.blocks.0.cross_attn.value.weight"], kv[D:])
-    np.testing.assert_array_equal(sd["decoder.blocks.0.cross_attn.value.bias"],
-                                  v["decoder/layer_0/attention/linear_1/bias"][D:])
+    np.testing.assert_array_equal(
+        sd["decoder.blocks.0.cross_attn.value.bias"],
+        v["decoder/layer_0/attention/linear_1/bias"][D:],
+    )
     assert "decoder.blocks.0.cross_attn.key.bias" not in sd
 
 
@@ -119,8 +147,10 @@ def test_state_dict_loads_strictly_into_openai_whisper(tiny):
     wm = pytest.importorskip("whisper.model")
     m = ct2.read_model_bin(tiny[0])
     dims = ct2.infer_dims(m)
-    sd = {k: torch.from_numpy(np.array(a, dtype=np.float32)) for k, a in
-          ct2.to_whisper_state_dict(m, dims).items()}
+    sd = {
+        k: torch.from_numpy(np.array(a, dtype=np.float32))
+        for k, a in ct2.to_whisper_state_dict(m, dims).items()
+    }
     wm.Whisper(wm.ModelDimensions(**dims.as_dict())).load_state_dict(sd, strict=True)
 
 
@@ -131,8 +161,9 @@ def test_truncated_file_is_a_model_error(tiny, tmp_path):
         ct2.read_model_bin(cut)
 
 
-@pytest.mark.parametrize("name,value,needed", [("decoder/pre_norm", 0, "pre_norm"),
-                                               ("decoder/activation", 1, "GELU")])
+@pytest.mark.parametrize(
+    "name,value,needed", [("decoder/pre_norm", 0, "pre_norm"), ("decoder/activation", 1, "GELU")]
+)
 def test_other_architectures_are_refused(tmp_path, name, value, needed):
     v = tiny_variables(np.random.default_rng(1))
     v[name] = np.array(value, "i1")
@@ -142,7 +173,10 @@ def test_other_architectures_are_refused(tmp_path, name, value, needed):
 
 
 def test_other_spec_is_refused(tmp_path):
-    m = ct2.read_model_bin(write_model_bin(tmp_path / "m.bin", tiny_variables(
-        np.random.default_rng(2)), spec="TransformerSpec"))
+    m = ct2.read_model_bin(
+        write_model_bin(
+            tmp_path / "m.bin", tiny_variables(np.random.default_rng(2)), spec="TransformerSpec"
+        )
+    )
     with pytest.raises(ModelError, match="WhisperSpec"):
         ct2.check_spec(m, tmp_path / "m.bin")

@@ -39,9 +39,8 @@ def media_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     """Returns a function that runs the flow like `videokit produce` does and gives the results."""
-    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
-
     from flows.produce import RunFailed, produce
+    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
 
     out = tmp_path_factory.mktemp("build")
     review = tmp_path_factory.mktemp("review")
@@ -54,8 +53,12 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
         os.access = lambda p, m, **k: str(p) != unreadable and real_access(p, m, **k)
         try:
             with temporary_settings({PREFECT_RESULTS_LOCAL_STORAGE_PATH: drafts}):
-                state = produce(media_dir=str(media_dir), out_dir=str(out),
-                                review_dir=str(review), return_state=True)
+                state = produce(
+                    media_dir=str(media_dir),
+                    out_dir=str(out),
+                    review_dir=str(review),
+                    return_state=True,
+                )
         finally:
             os.access = real_access
         outcome = state.result(raise_on_failure=False)
@@ -88,8 +91,17 @@ def test_good_video_is_produced_and_bad_ones_fail_with_a_clear_line(first):
         assert not r.ok and r.stage == stage and words in r.reason and r.hint, r
 
 
-CONTRACT = sorted(["index.html", f"{SLUG}.mp4", "poster.jpg", f"{SLUG}.da.vtt", f"{SLUG}.da.srt",
-                   f"{SLUG}.da.txt", "transcript.json"])
+CONTRACT = sorted(
+    [
+        "index.html",
+        f"{SLUG}.mp4",
+        "poster.jpg",
+        f"{SLUG}.da.vtt",
+        f"{SLUG}.da.srt",
+        f"{SLUG}.da.txt",
+        "transcript.json",
+    ]
+)
 
 
 def check_tree(site: Path, slugs: list[str]) -> dict:
@@ -103,8 +115,9 @@ def check_tree(site: Path, slugs: list[str]) -> dict:
         data = (site / f["path"]).read_bytes()
         assert len(data) == f["bytes"] and hashlib.sha256(data).hexdigest() == f["sha256"]
     with zipfile.ZipFile(site.parent / "videokit-site.zip") as zf:
-        assert sorted(zf.namelist()) == sorted([f["path"] for f in manifest["files"]]
-                                               + ["manifest.json"])
+        assert sorted(zf.namelist()) == sorted(
+            [f["path"] for f in manifest["files"]] + ["manifest.json"]
+        )
     return manifest
 
 
@@ -151,8 +164,10 @@ def test_second_run_takes_the_draft_from_the_cache(first, run):
     assert mp4.read_bytes() == before
 
 
-EDIT = ("1\r\n00:00:01,100 --> 00:00:03,400\r\nByrådet holder møde i aften.\r\n\r\n"
-        "2\r\n00:00:03,900 --> 00:00:06,800\r\nAlle borgere & <gæster>\r\ner velkomne.\r\n")
+EDIT = (
+    "1\r\n00:00:01,100 --> 00:00:03,400\r\nByrådet holder møde i aften.\r\n\r\n"
+    "2\r\n00:00:03,900 --> 00:00:06,800\r\nAlle borgere & <gæster>\r\ner velkomne.\r\n"
+)
 
 
 def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
@@ -172,7 +187,8 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     subs = list(srt.parse((site / f"{SLUG}.da.srt").read_text()))
     assert [(s.start.total_seconds(), s.end.total_seconds(), s.content) for s in subs] == [
         (1.1, 3.4, "Byrådet holder møde i aften."),
-        (3.9, 6.8, "Alle borgere & <gæster>\ner velkomne.")]
+        (3.9, 6.8, "Alle borgere & <gæster>\ner velkomne."),
+    ]
     vtt = (site / f"{SLUG}.da.vtt").read_text()
     assert "00:00:03.900 --> 00:00:06.800\nAlle borgere &amp; &lt;gæster&gt;\ner velkomne." in vtt
     page = (site / "index.html").read_text()
@@ -195,8 +211,7 @@ def test_a_broken_edit_is_named_and_the_approved_version_stays_published(first, 
         results, _ = run()
     finally:
         srt_file.write_bytes(good)
-    assert results[GOOD].ok and any("line 2" in w and "da.srt" in w
-                                    for w in results[GOOD].warnings)
+    assert results[GOOD].ok and any("line 2" in w and "da.srt" in w for w in results[GOOD].warnings)
     assert "Byrådet holder møde" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
 
 

@@ -28,9 +28,28 @@ def test_music_like_tones_give_no_captions(whisper_base, tmp_path):
 def test_speech_then_long_silence_has_no_captions_in_the_silence(whisper_base, tmp_path):
     speech = clips.speech_video(tmp_path / "tale.mp4", lead_in_s=0.5)
     padded = tmp_path / "tale-stilhed.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(speech), "-filter_complex",
-                    "[0:a]apad=pad_dur=25[a]", "-map", "0:v", "-map", "[a]", "-c:v", "libx264",
-                    "-preset", "ultrafast", str(padded)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(speech),
+            "-filter_complex",
+            "[0:a]apad=pad_dur=25[a]",
+            "-map",
+            "0:v",
+            "-map",
+            "[a]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(padded),
+        ],
+        check=True,
+    )
     speech_end = media.probe(speech).duration_ms
     caps = _captions(whisper_base, padded)
     assert caps.cues, "the speech itself must be captioned"
@@ -43,7 +62,8 @@ def test_greedy_decoding_without_fallback_leaves_no_repeated_runs(whisper_base, 
     # Temperature 0 without fallback is the setting that loops; whatever it writes, the captions
     # must not repeat a phrase three times in a row.
     clip = clips.speech_video(tmp_path / "gentag.mp4", text="Ja. Ja. Ja. Nej. Ja, ja, ja. Måske.")
-    caps = _captions(whisper_base, clip, DecodeOptions(temperature=(0.0,),
-                                                       condition_on_previous_text=True))
+    caps = _captions(
+        whisper_base, clip, DecodeOptions(temperature=(0.0,), condition_on_previous_text=True)
+    )
     words = [w.strip(".,").casefold() for c in caps.cues for line in c.lines for w in line.split()]
     assert find_loops(words) == []

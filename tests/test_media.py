@@ -49,7 +49,9 @@ def test_video_without_audio(tmp_path):
 def test_unreadable_file(tmp_path, monkeypatch, speech):
     # Tests may run as root, who can read anything; ask the permission check to say no.
     real = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **k: str(p) != str(speech) and real(p, mode, **k))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **k: str(p) != str(speech) and real(p, mode, **k)
+    )
     with pytest.raises(MediaError, match="permission denied") as err:
         media.probe(speech)
     assert "chmod" in err.value.hint

@@ -24,8 +24,9 @@ def empty_cache(tmp_path, monkeypatch):
 
 def test_alignment_mask_matches_openai_encoding():
     pairs = [[3, 1], [4, 2], [5, 6]]
-    mask = np.frombuffer(gzip.decompress(base64.b85decode(
-        models.alignment_heads_mask(pairs, 6, 8))), dtype=bool).reshape(6, 8)
+    mask = np.frombuffer(
+        gzip.decompress(base64.b85decode(models.alignment_heads_mask(pairs, 6, 8))), dtype=bool
+    ).reshape(6, 8)
     assert sorted(map(list, zip(*np.nonzero(mask)))) == pairs
 
 
@@ -72,7 +73,10 @@ def test_official_name_goes_through_the_downloader_into_the_cache(empty_cache, m
     spec = models.resolve("small", download=fake_download)
     assert calls == [("small", empty_cache)] and spec.source == "openai"
     # Second time it is on disk: no download.
-    assert models.resolve("small", download=lambda *_: pytest.fail("downloaded twice")).path == spec.path
+    assert (
+        models.resolve("small", download=lambda *_: pytest.fail("downloaded twice")).path
+        == spec.path
+    )
 
 
 def test_not_provisioned_without_fetch_says_how(empty_cache):
@@ -91,8 +95,9 @@ def test_base_is_built_verified_and_carries_alignment_heads(base_model):
     assert base_model.sha256 == manifest["sha256"] == models.sha256_file(base_model.path)
     # config.json's heads are openai's own heads for base: the masks must decode equal.
     decode = lambda b: np.frombuffer(gzip.decompress(base64.b85decode(b)), bool)  # noqa: E731
-    np.testing.assert_array_equal(decode(base_model.alignment_heads),
-                                  decode(whisper._ALIGNMENT_HEADS["base"]))
+    np.testing.assert_array_equal(
+        decode(base_model.alignment_heads), decode(whisper._ALIGNMENT_HEADS["base"])
+    )
 
 
 @pytest.mark.slow

@@ -26,12 +26,17 @@ def transcript(text: str, start: int = 1000, step: int = 400, model: str = "base
 def aligner(calls: list[str]):
     def align(text: str) -> Transcript:
         calls.append(text)
-        body = " ".join(line.split(":", 1)[-1] if ":" in line[:12] else line
-                        for line in text.split("\n") if line.strip())
+        body = " ".join(
+            line.split(":", 1)[-1] if ":" in line[:12] else line
+            for line in text.split("\n")
+            if line.strip()
+        )
         t = transcript(body)
         speaker = text.split(":", 1)[0] if ":" in text[:12] else None
-        return t.with_segments(tuple(s.__class__(**{**s.__dict__, "speaker": speaker})
-                                     for s in t.segments))
+        return t.with_segments(
+            tuple(s.__class__(**{**s.__dict__, "speaker": speaker}) for s in t.segments)
+        )
+
     return align
 
 
@@ -42,8 +47,14 @@ def desk(tmp_path):
 
 def run(desk, draft, manuscript=None, calls=None):
     calls = [] if calls is None else calls
-    return desk.reconcile("v", draft, cues_from_transcript(draft), align=aligner(calls),
-                          layout_cues=cues_from_transcript, manuscript=manuscript)
+    return desk.reconcile(
+        "v",
+        draft,
+        cues_from_transcript(draft),
+        align=aligner(calls),
+        layout_cues=cues_from_transcript,
+        manuscript=manuscript,
+    )
 
 
 DRAFT = transcript("Byrådet holder møde i aften. Alle er velkomne.")
@@ -58,13 +69,17 @@ def test_first_run_writes_both_views_and_is_a_draft(desk):
 
 def test_srt_edit_is_used_as_left_with_bom_and_crlf(desk):
     run(desk, DRAFT)
-    edited = ("1\r\n00:00:01,200 --> 00:00:03,900\r\nByrådet mødes i aften.\r\n\r\n"
-              "2\r\n00:00:04,500 --> 00:00:06,000\r\nAlle & enhver <er> velkomne.\r\n")
+    edited = (
+        "1\r\n00:00:01,200 --> 00:00:03,900\r\nByrådet mødes i aften.\r\n\r\n"
+        "2\r\n00:00:04,500 --> 00:00:06,000\r\nAlle & enhver <er> velkomne.\r\n"
+    )
     desk.srt_path("v").write_bytes(codecs.BOM_UTF8 + edited.encode())
     out = run(desk, DRAFT)
     assert out.source == "srt" and out.status == "in review" and not out.problems
     assert [(c.start_ms, c.end_ms, c.lines) for c in out.cues] == [
-        (1200, 3900, ("Byrådet mødes i aften.",)), (4500, 6000, ("Alle & enhver <er> velkomne.",))]
+        (1200, 3900, ("Byrådet mødes i aften.",)),
+        (4500, 6000, ("Alle & enhver <er> velkomne.",)),
+    ]
     # The text view follows the SRT, since the editor did not touch it.
     assert "Byrådet mødes i aften. Alle & enhver <er> velkomne." in desk.txt_path("v").read_text()
     # The editor's file is untouched, BOM and CRLF included, also by the runs after.
@@ -110,17 +125,26 @@ def test_manuscript_is_taken_as_corrected_text_until_someone_edits(desk):
     assert out.source == "manuscript" and out.status == "draft" and len(calls) == 1
 
 
-@pytest.mark.parametrize("body,line,words", [
-    ("1\n00:00:01,000 --> 00:00:0x,000\nHej\n", 2, "timing line"),
-    ("1\n00:00:01,000 --> 00:00:02,000\nHej\n\n2\n00:00:01,500 --> 00:00:03,000\nDav\n", 6,
-     "overlaps"),
-    ("1\n00:00:03,000 --> 00:00:02,000\nHej\n", 2, "ends before"),
-    ("1\n00:00:01,000 --> 00:00:02,000\n\n\n", 2, "no text"),
-    ("\n\n", None, "no cues"),
-    ("1\n00:00:01,000 --> 00:00:02,000\nHej\n\n2\n00:00:03,000 --> 00:00:04,000\n", 6,
-     "no text"),
-    ("1\n00:00:01,000 --> 00:00:02,000\nHej\n\n2\nDav\n", 6, "expected a timing line"),
-])
+@pytest.mark.parametrize(
+    "body,line,words",
+    [
+        ("1\n00:00:01,000 --> 00:00:0x,000\nHej\n", 2, "timing line"),
+        (
+            "1\n00:00:01,000 --> 00:00:02,000\nHej\n\n2\n00:00:01,500 --> 00:00:03,000\nDav\n",
+            6,
+            "overlaps",
+        ),
+        ("1\n00:00:03,000 --> 00:00:02,000\nHej\n", 2, "ends before"),
+        ("1\n00:00:01,000 --> 00:00:02,000\n\n\n", 2, "no text"),
+        ("\n\n", None, "no cues"),
+        (
+            "1\n00:00:01,000 --> 00:00:02,000\nHej\n\n2\n00:00:03,000 --> 00:00:04,000\n",
+            6,
+            "no text",
+        ),
+        ("1\n00:00:01,000 --> 00:00:02,000\nHej\n\n2\nDav\n", 6, "expected a timing line"),
+    ],
+)
 def test_malformed_srt_is_named_and_last_good_stays(desk, body, line, words):
     first = run(desk, DRAFT)
     desk.srt_path("v").write_text(body)
@@ -181,7 +205,11 @@ def test_approval_is_kept_with_history_and_survives_reruns(desk):
     assert out.status == "approved" and out.approval == approval
     saved = list(desk.history_dir("v").glob("*/"))
     assert len(saved) == 1 and {p.name for p in saved[0].iterdir()} == {
-        "approval.json", "content.json", "v.da.srt", "v.txt"}
+        "approval.json",
+        "content.json",
+        "v.da.srt",
+        "v.txt",
+    }
     # A later edit reopens the review; the history keeps what was approved.
     desk.srt_path("v").write_text("1\n00:00:01,000 --> 00:00:02,000\nÆndret efter godkendelse\n")
     out = run(desk, DRAFT)
@@ -201,7 +229,7 @@ def test_approve_refuses_unchecked_edits_and_unknown_videos(desk):
 
 
 def test_editor_text_reaches_cues_verbatim():
-    cues = parse_srt("1\n00:00:01,000 --> 00:00:02,500\nKL's \"nye\" råd & <tips>\n")
+    cues = parse_srt('1\n00:00:01,000 --> 00:00:02,500\nKL\'s "nye" råd & <tips>\n')
     t = transcript_from_cues(cues, DRAFT)
-    assert t.segments[0].text.strip() == "KL's \"nye\" råd & <tips>"
-    assert [w.text.strip() for w in t.words] == ["KL's", "\"nye\"", "råd", "&", "<tips>"]
+    assert t.segments[0].text.strip() == 'KL\'s "nye" råd & <tips>'
+    assert [w.text.strip() for w in t.words] == ["KL's", '"nye"', "råd", "&", "<tips>"]

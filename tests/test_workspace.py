@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 from videokit import package
 from videokit.slug import slugify
 from videokit.workspace import (
-    VideoJob, find_videos, glossary_prompt, read_glossary, read_meta,
+    VideoJob,
+    find_videos,
+    glossary_prompt,
+    read_glossary,
+    read_meta,
 )
 
 
@@ -53,7 +57,7 @@ def test_bad_toml_names_the_file(tmp_path):
     (tmp_path / "v.toml").write_text("title = ")
     try:
         read_meta(VideoJob(video, "v"))
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         assert err.path == tmp_path / "v.toml" and "TOML" in str(err)
     else:
         raise AssertionError("bad TOML was accepted")

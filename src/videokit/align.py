@@ -142,12 +142,13 @@ def anchor_to_draft(
 ) -> list[Span]:
     """Rough times for ``new_words`` from the draft's words; one (start, end) per new word.
 
-    Words are matched with difflib, ignoring case and punctuation. A matched word takes its draft
-    word's time; a run of new words that replaces a run of draft words is spread over those words'
-    time; inserted words are spread over the gap between their matched neighbours, in proportion to
-    their length. Words before the first or after the last draft word get a speaking rate's worth
-    of time there. Starts never go backwards and every time lies in ``0..duration_ms`` (default:
-    the end of the last draft word).
+    Words are matched with difflib, ignoring case and punctuation; a matched word takes its draft
+    word's time. Between matches, the unmatched new words are matched letter by letter against the
+    unmatched draft words (a poor recogniser's "profæsuk" still shares letters with "Facebook"),
+    and what still has no match is interpolated between its matched neighbours in proportion to its
+    length. Before the first or after the last match, words get a speaking rate's worth of time.
+    Starts never go backwards and every time lies in ``0..duration_ms`` (default: the end of the
+    last draft word).
     """
     if not new_words:
         return []
@@ -157,38 +158,69 @@ def anchor_to_draft(
         return _monotonic(_spread(new_words, 0, hi), hi)
     a = [_key(w.text) for w in draft]
     b = [_key(w) for w in new_words]
-    times: list[Span | None] = [None] * len(new_words)
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            for k in range(i2 - i1):
-                times[j1 + k] = (draft[i1 + k].start_ms, draft[i1 + k].end_ms)
-        elif tag == "replace":
-            end = max(w.end_ms for w in draft[i1:i2])
-            times[j1:j2] = _spread(new_words[j1:j2], draft[i1].start_ms, end)
-    # Inserted runs: between the neighbours' times, or at a speaking rate before/after the draft.
-    j = 0
-    while j < len(times):
-        if times[j] is not None:
-            j += 1
+    # Position of each new word on a line of its letters, one space between words: interpolating
+    # along it spreads time in proportion to length.
+    pos = [0]
+    for key in b:
+        pos.append(pos[-1] + len(key) + 1)
+    anchors: dict[int, int] = {}
+    done_a, done_b = 0, 0  # ends of the last trusted word match
+    for i1, j1, size in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        # One short common word ("i", "til", "om") matches somewhere by chance and would drag a
+        # whole stretch of text onto the wrong audio; only longer matches are trusted.
+        if sum(len(k) for k in b[j1 : j1 + size]) < 4 and size:
             continue
-        k = j
-        while k < len(times) and times[k] is None:
-            k += 1
-        run = new_words[j:k]
-        need = sum(len(w) + 1 for w in run) * _MS_PER_CHAR
-        before = times[j - 1] if j else None
-        after = times[k] if k < len(times) else None
-        if before is not None and after is not None:
-            start, end = before[1], max(before[1], after[0])
-        elif after is not None:
-            start, end = max(0, after[0] - need), after[0]
-        elif before is not None:
-            start, end = before[1], min(hi, before[1] + need)
-        else:  # pragma: no cover - draft is non-empty, so something matched or replaced
-            start, end = 0, hi
-        times[j:k] = _spread(run, start, max(start, end))
-        j = k
-    return _monotonic([t for t in times if t is not None], hi)
+        if done_a < i1 and done_b < j1:  # both have words here: the stretch is theirs
+            if done_a == 0:
+                anchors.setdefault(0, draft[0].start_ms)
+            if size == 0:  # the end
+                anchors.setdefault(pos[-1] - 1, draft[-1].end_ms)
+            _letter_anchors(draft[done_a:i1], b[done_b:j1], pos[done_b], anchors)
+        for k in range(size):
+            anchors.setdefault(pos[j1 + k], draft[i1 + k].start_ms)
+            anchors[pos[j1 + k] + len(b[j1 + k])] = draft[i1 + k].end_ms
+        done_a, done_b = i1 + size, j1 + size
+    if not anchors:  # nothing in common at all: the draft's speech span, evenly
+        anchors = {0: draft[0].start_ms, pos[-1] - 1: max(w.end_ms for w in draft)}
+    return _monotonic(_interpolate(anchors, pos, b, hi), hi)
+
+
+def _letter_anchors(
+    draft: Sequence[Word], keys: Sequence[str], offset: int, anchors: dict[int, int]
+) -> None:
+    """Anchors from letter runs shared by unmatched draft words and unmatched new words."""
+    if not draft or not keys:
+        return
+    times: list[int] = []  # the time of each letter (and space) of the draft words
+    for w in draft:
+        key = _key(w.text)
+        times.extend(w.start_ms + (w.end_ms - w.start_ms) * c // len(key) for c in range(len(key)))
+        times.append(w.end_ms)
+    d_line, n_line = " ".join(_key(w.text) for w in draft), " ".join(keys)
+    if len(d_line) * len(n_line) > 4_000_000:
+        return  # a long stretch the draft got all wrong: proportional spreading will do
+    for i, j, size in SequenceMatcher(None, d_line, n_line, autojunk=False).get_matching_blocks():
+        # Two letters in common is chance, and so is a run far from where proportion puts it
+        # (a short word matching its twin at the other end of the stretch).
+        if size >= 3 and abs(i / len(d_line) - j / len(n_line)) <= 0.25:
+            anchors.setdefault(offset + j, times[i])
+            anchors.setdefault(offset + j + size, times[i + size - 1])
+
+
+def _interpolate(anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
+                 ) -> list[Span]:
+    xs = sorted(anchors)
+    # Anchors from letter matches can disagree with their neighbours; time never runs backwards.
+    ys = np.maximum.accumulate(np.array([anchors[x] for x in xs], dtype=np.float64))
+
+    def at(x: int) -> int:
+        if x < xs[0]:  # before the first anchor: a speaking rate back from it
+            return max(0, round(float(ys[0]) - (xs[0] - x) * _MS_PER_CHAR))
+        if x > xs[-1]:
+            return min(hi, round(float(ys[-1]) + (x - xs[-1]) * _MS_PER_CHAR))
+        return round(float(np.interp(x, xs, ys)))
+
+    return [(at(p), at(p + len(k))) for p, k in zip(pos, keys, strict=False)]
 
 
 def _monotonic(times: Sequence[Span], hi: int) -> list[Span]:
@@ -295,7 +327,7 @@ def speech_frames(audio: np.ndarray, *, below_peak_db: float = 35.0) -> np.ndarr
 
 
 def snap_to_speech(
-    times: Sequence[Span], voiced: np.ndarray, *, reach_ms: int = 1500
+    times: Sequence[Span], voiced: np.ndarray, *, reach_ms: int = 3000
 ) -> list[Span]:
     """Move word edges that lie in silence onto the speech next to them.
 

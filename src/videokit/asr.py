@@ -72,8 +72,11 @@ def download_official(name: str, root: Path) -> Path:
     try:
         return Path(str(whisper._download(whisper._MODELS[name], str(root), in_memory=False)))
     except (OSError, RuntimeError) as err:
-        raise ModelError(f"download of Whisper {name!r} failed: {err}", path=root,
-                         hint="check the internet connection and retry") from None
+        raise ModelError(
+            f"download of Whisper {name!r} failed: {err}",
+            path=root,
+            hint="check the internet connection and retry",
+        ) from None
 
 
 def _device() -> str:
@@ -93,8 +96,11 @@ class WhisperASR:
         try:
             self.model: whisper.Whisper = whisper.load_model(str(spec.path), device=self.device)
         except Exception as err:  # torch raises many types for a bad file
-            raise ModelError(f"could not load model: {err}", path=spec.path,
-                             hint="delete the file and pull the model again") from None
+            raise ModelError(
+                f"could not load model: {err}",
+                path=spec.path,
+                hint="delete the file and pull the model again",
+            ) from None
         if spec.alignment_heads is not None:
             # Loaded by path, whisper would guess the heads and shift word times by ~0.15 s.
             self.model.set_alignment_heads(spec.alignment_heads)
@@ -124,8 +130,13 @@ class WhisperASR:
         try:
             with self._lock, _progress_reporting(wt, progress):
                 result = wt.transcribe(
-                    self.model, audio.astype(np.float32), task="transcribe", word_timestamps=True,
-                    fp16=self.device == "cuda", verbose=None, **kwargs,
+                    self.model,
+                    audio.astype(np.float32),
+                    task="transcribe",
+                    word_timestamps=True,
+                    fp16=self.device == "cuda",
+                    verbose=None,
+                    **kwargs,
                 )
         except Exception as err:
             raise TranscriptionError(f"Whisper failed: {err}", path=path) from err
@@ -137,7 +148,6 @@ class WhisperASR:
             source_sha256=source_sha256,
             options=options.to_dict(),
         )
-
 
     def align(
         self, audio: np.ndarray, windows: Sequence[Window], *, language: str = "da"
@@ -153,8 +163,10 @@ class WhisperASR:
         from whisper.tokenizer import get_tokenizer
 
         tokenizer = get_tokenizer(
-            self.model.is_multilingual, num_languages=self.model.num_languages,
-            language=language, task="transcribe",
+            self.model.is_multilingual,
+            num_languages=self.model.num_languages,
+            language=language,
+            task="transcribe",
         )
         samples = np.asarray(audio, dtype=np.float32)
         out: list[list[Span] | None] = []
@@ -185,8 +197,10 @@ class WhisperASR:
         mel = mel.to(self.model.device)
         timings = find_alignment(self.model, tokenizer, tokens, mel, len(chunk) // HOP_LENGTH)
         return _word_spans(
-            words, [(t.word, float(t.start), float(t.end)) for t in timings],
-            window.start_ms, window.start_ms + len(chunk) * 1000 // SAMPLE_RATE,
+            words,
+            [(t.word, float(t.start), float(t.end)) for t in timings],
+            window.start_ms,
+            window.start_ms + len(chunk) * 1000 // SAMPLE_RATE,
         )
 
 

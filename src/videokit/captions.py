@@ -33,11 +33,12 @@ def to_srt(cues: Sequence[Cue]) -> str:
         )
         for i, c in enumerate(cues, 1)
     ]
-    text = srt.compose(subs, reindex=False)
+    text: str = srt.compose(subs, reindex=False)
     written = len(list(srt.parse(text))) if text.strip() else 0
     if written != len(cues):
-        raise TranscriptError(f"srt dropped {len(cues) - written} of {len(cues)} cues",
-                              stage="captions")
+        raise TranscriptError(
+            f"srt dropped {len(cues) - written} of {len(cues)} cues", stage="captions"
+        )
     return text
 
 
@@ -66,5 +67,7 @@ def to_vtt(cues: Sequence[Cue], *, language: str = "da") -> str:
         if cue.speaker:
             lines[0] = f"<v {_voice(cue.speaker)}>{lines[0]}"
         body = "\n".join(lines)
-        blocks.append(f"{i}\n{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}\n{body}\n")
+        blocks.append(
+            f"{i}\n{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}\n{body}\n"
+        )
     return "\n".join(blocks)

@@ -36,8 +36,9 @@ def _quiet_prefect_defaults() -> None:
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "INFO",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-        "PREFECT_HOME": str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-                            / "videokit" / "prefect"),
+        "PREFECT_HOME": str(
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "videokit" / "prefect"
+        ),
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
@@ -51,10 +52,17 @@ def _cmd_produce(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     paths = [str(p) for p in args.paths] or None
-    state = produce(media_dir=str(args.media), out_dir=str(args.out), model=args.model,
-                    language=args.language, paths=paths, review_dir=str(args.review),
-                    base_url=args.base_url, wait_for_approval=args.wait_for_approval,
-                    return_state=True)
+    state = produce(
+        media_dir=str(args.media),
+        out_dir=str(args.out),
+        model=args.model,
+        language=args.language,
+        paths=paths,
+        review_dir=str(args.review),
+        base_url=args.base_url,
+        wait_for_approval=args.wait_for_approval,
+        return_state=True,
+    )
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, RunFailed):
         results = outcome.results
@@ -65,8 +73,10 @@ def _cmd_produce(args: argparse.Namespace) -> int:
         results = outcome
     # The flow has logged the table; repeat only the verdict, last, where a person looks.
     print(f"\n{format_table(results).splitlines()[-1]}")
-    print(f"finished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
-          f"package: {args.out / 'videokit-site.zip'}")
+    print(
+        f"finished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
+        f"package: {args.out / 'videokit-site.zip'}"
+    )
     return 1 if any(not r.ok for r in results) else 0
 
 
@@ -78,8 +88,10 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     layout = Layout(args.out, args.review)
     approval = ReviewDesk(args.review).approve(args.slug, args.editor, args.note or "")
     record = publish_current(layout, args.slug, base_url=args.base_url)
-    print(f"{args.slug}: approved by {approval.editor} at {approval.time} "
-          f"(copy kept in {args.review / 'history' / args.slug})")
+    print(
+        f"{args.slug}: approved by {approval.editor} at {approval.time} "
+        f"(copy kept in {args.review / 'history' / args.slug})"
+    )
     print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}")
     return 0
 
@@ -114,8 +126,10 @@ def _cmd_models_pull(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     spec = models.resolve(args.name, log=print)
-    print(f"{spec.name}: {spec.path} (sha256 {spec.sha256[:16]}…, {spec.source}) "
-          f"ready in {time.monotonic() - started:.1f} s")
+    print(
+        f"{spec.name}: {spec.path} (sha256 {spec.sha256[:16]}…, {spec.source}) "
+        f"ready in {time.monotonic() - started:.1f} s"
+    )
     return 0
 
 
@@ -150,32 +164,61 @@ def _cmd_samples(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="videokit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="videokit",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("produce", help="caption, page and package videos",
-                       description="Transcribe, caption and publish videos. Re-running is safe: "
-                                   "unchanged videos are not transcribed again.")
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help="video files or folders (default: the media folder)")
-    p.add_argument("--media", type=Path, default=Path("media"), help="folder of videos (default: media)")
+    p = sub.add_parser(
+        "produce",
+        help="caption, page and package videos",
+        description="Transcribe, caption and publish videos. Re-running is safe: "
+        "unchanged videos are not transcribed again.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="video files or folders (default: the media folder)",
+    )
+    p.add_argument(
+        "--media", type=Path, default=Path("media"), help="folder of videos (default: media)"
+    )
     p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
-    p.add_argument("--model", default="base",
-                   help="Whisper model: base (offline default), small, medium, large-v3, "
-                        "large-v3-turbo, … or a path to a .pt file")
+    p.add_argument(
+        "--model",
+        default="base",
+        help="Whisper model: base (offline default), small, medium, large-v3, "
+        "large-v3-turbo, … or a path to a .pt file",
+    )
     p.add_argument("--language", default="da", help="spoken language (default: da)")
-    p.add_argument("--review", type=Path, default=Path("review"),
-                   help="editors' folder with the .da.srt and .txt files (default: review)")
-    p.add_argument("--base-url", default=None,
-                   help="URL the site is published at, for embed snippets and search metadata")
-    p.add_argument("--wait-for-approval", action="store_true",
-                   help="with a Prefect server: pause for each unapproved video until an editor "
-                        "resumes the run in the Prefect UI")
+    p.add_argument(
+        "--review",
+        type=Path,
+        default=Path("review"),
+        help="editors' folder with the .da.srt and .txt files (default: review)",
+    )
+    p.add_argument(
+        "--base-url",
+        default=None,
+        help="URL the site is published at, for embed snippets and search metadata",
+    )
+    p.add_argument(
+        "--wait-for-approval",
+        action="store_true",
+        help="with a Prefect server: pause for each unapproved video until an editor "
+        "resumes the run in the Prefect UI",
+    )
     p.set_defaults(func=_cmd_produce)
 
-    a = sub.add_parser("approve", help="approve a video's captions and publish it",
-                       description="Record that a person has checked the captions of a video, "
-                                   "keep a copy of what was approved, and publish it to the site.")
+    a = sub.add_parser(
+        "approve",
+        help="approve a video's captions and publish it",
+        description="Record that a person has checked the captions of a video, "
+        "keep a copy of what was approved, and publish it to the site.",
+    )
     a.add_argument("slug", help="the video's web name, as in the run summary")
     a.add_argument("--editor", required=True, help="your name")
     a.add_argument("--note", default="", help="what you checked or changed")
@@ -195,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.set_defaults(func=_cmd_serve)
 
     m = sub.add_parser("models", help="manage speech models").add_subparsers(
-        dest="models_command", required=True, metavar="ACTION")
+        dest="models_command", required=True, metavar="ACTION"
+    )
     pull = m.add_parser("pull", help="download or build a model into the model cache")
     pull.add_argument("name", help="base, small, large-v3-turbo, … ")
     pull.set_defaults(func=_cmd_models_pull)
@@ -217,8 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"videokit: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("videokit: interrupted; finished files are kept, unfinished ones were not written",
-              file=sys.stderr)
+        print(
+            "videokit: interrupted; finished files are kept, unfinished ones were not written",
+            file=sys.stderr,
+        )
         return 130
 
 

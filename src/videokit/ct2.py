@@ -80,8 +80,11 @@ def read_model_bin(path: Path) -> Ct2Model:
                 alias, target = _read_string(f), _read_string(f)
                 variables[alias] = variables[target]
     except (EOFError, UnicodeDecodeError, ValueError) as err:
-        raise ModelError(f"not a valid CTranslate2 model.bin: {err}", path=path,
-                         hint="delete the model cache and run 'videokit models pull base'") from None
+        raise ModelError(
+            f"not a valid CTranslate2 model.bin: {err}",
+            path=path,
+            hint="delete the model cache and run 'videokit models pull base'",
+        ) from None
     return Ct2Model(spec, revision, variables)
 
 
@@ -121,9 +124,9 @@ def check_spec(model: Ct2Model, path: Path) -> None:
     expected = {"pre_norm": 1.0, "scale_embeddings": 0.0, "alibi": 0.0}
     for name, value in model.variables.items():
         leaf = name.rsplit("/", 1)[-1]
-        if leaf in expected and np.asarray(value).size == 1:
-            if float(np.asarray(value).reshape(-1)[0]) != expected[leaf]:
-                raise ModelError(f"{name} is {value}, openai-whisper needs {expected[leaf]}", path=path)
+        scalar = float(np.asarray(value).reshape(-1)[0]) if np.asarray(value).size == 1 else None
+        if leaf in expected and scalar is not None and scalar != expected[leaf]:
+            raise ModelError(f"{name} is {value}, openai-whisper needs {expected[leaf]}", path=path)
         # CTranslate2's ActivationType: 3 is exact GELU, which openai-whisper uses.
         if leaf == "activation" and int(np.asarray(value).reshape(-1)[0]) != 3:
             raise ModelError(f"{name} is not GELU", path=path)
@@ -132,7 +135,10 @@ def check_spec(model: Ct2Model, path: Path) -> None:
 def infer_dims(model: Ct2Model) -> WhisperDims:
     v = model.variables
     names = set(v)
-    n_audio_head, n_text_head = _scalar(model, "encoder/num_heads"), _scalar(model, "decoder/num_heads")
+    n_audio_head, n_text_head = (
+        _scalar(model, "encoder/num_heads"),
+        _scalar(model, "decoder/num_heads"),
+    )
     if n_audio_head is None or n_text_head is None:
         raise ModelError("model.bin does not say how many attention heads it has")
     conv1 = v["encoder/conv1/weight"]
@@ -150,16 +156,17 @@ def infer_dims(model: Ct2Model) -> WhisperDims:
     )
 
 
-def _split_attention(out: dict[str, np.ndarray], v: dict[str, np.ndarray], src: str, dst: str,
-                     parts: tuple[str, ...]) -> None:
+def _split_attention(
+    out: dict[str, np.ndarray], v: dict[str, np.ndarray], src: str, dst: str, parts: tuple[str, ...]
+) -> None:
     """Split a fused projection into openai's separate ones; openai's key has no bias."""
     weight = v[f"{src}/weight"]
     bias = v.get(f"{src}/bias")
     chunk = weight.shape[0] // len(parts)
     for i, part in enumerate(parts):
-        out[f"{dst}.{part}.weight"] = weight[i * chunk:(i + 1) * chunk]
+        out[f"{dst}.{part}.weight"] = weight[i * chunk : (i + 1) * chunk]
         if bias is not None and part != "key":
-            out[f"{dst}.{part}.bias"] = bias[i * chunk:(i + 1) * chunk]
+            out[f"{dst}.{part}.bias"] = bias[i * chunk : (i + 1) * chunk]
 
 
 def _linear(out: dict[str, np.ndarray], v: dict[str, np.ndarray], src: str, dst: str) -> None:
@@ -183,7 +190,9 @@ def to_whisper_state_dict(model: Ct2Model, dims: WhisperDims) -> dict[str, np.nd
     for i in range(dims.n_audio_layer):
         s, d = f"encoder/layer_{i}", f"encoder.blocks.{i}"
         _norm(out, v, f"{s}/self_attention/layer_norm", f"{d}.attn_ln")
-        _split_attention(out, v, f"{s}/self_attention/linear_0", f"{d}.attn", ("query", "key", "value"))
+        _split_attention(
+            out, v, f"{s}/self_attention/linear_0", f"{d}.attn", ("query", "key", "value")
+        )
         _linear(out, v, f"{s}/self_attention/linear_1", f"{d}.attn.out")
         _norm(out, v, f"{s}/ffn/layer_norm", f"{d}.mlp_ln")
         _linear(out, v, f"{s}/ffn/linear_0", f"{d}.mlp.0")
@@ -195,7 +204,9 @@ def to_whisper_state_dict(model: Ct2Model, dims: WhisperDims) -> dict[str, np.nd
     for i in range(dims.n_text_layer):
         s, d = f"decoder/layer_{i}", f"decoder.blocks.{i}"
         _norm(out, v, f"{s}/self_attention/layer_norm", f"{d}.attn_ln")
-        _split_attention(out, v, f"{s}/self_attention/linear_0", f"{d}.attn", ("query", "key", "value"))
+        _split_attention(
+            out, v, f"{s}/self_attention/linear_0", f"{d}.attn", ("query", "key", "value")
+        )
         _linear(out, v, f"{s}/self_attention/linear_1", f"{d}.attn.out")
         _norm(out, v, f"{s}/attention/layer_norm", f"{d}.cross_attn_ln")
         _linear(out, v, f"{s}/attention/linear_0", f"{d}.cross_attn.query")

@@ -18,9 +18,9 @@ import numpy as np
 from . import media
 from .asr import DecodeOptions, WhisperASR
 from .errors import MediaError
-from .models import ModelSpec, resolve
 from .glossary import Fix, apply_glossary
 from .guard import Energy, Removal, guard_transcript
+from .models import ModelSpec, resolve
 from .segment import cues_from_transcript
 from .transcript import Cue, Transcript
 from .workspace import VideoJob, sha256_file
@@ -93,8 +93,9 @@ def transcribe(
 ) -> Transcript:
     samples = media.load_audio(source.job.path)
     silence_check(samples, source.job.path)
-    return model.asr.transcribe(samples, options, source_sha256=source.sha256, progress=progress,
-                                path=source.job.path)
+    return model.asr.transcribe(
+        samples, options, source_sha256=source.sha256, progress=progress, path=source.job.path
+    )
 
 
 def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> str:
@@ -119,8 +120,9 @@ def audio_energy(path: Path) -> Energy:
     return Energy(ENERGY_WINDOW_MS, tuple(media.window_peaks_dbfs(samples, ENERGY_WINDOW_MS)))
 
 
-def captions(draft: Transcript, energy: Energy | None = None,
-             glossary: Sequence[str] = ()) -> Captions:
+def captions(
+    draft: Transcript, energy: Energy | None = None, glossary: Sequence[str] = ()
+) -> Captions:
     """Guard the draft against hallucinations, restore glossary spellings, lay it out as cues."""
     guarded, removals = guard_transcript(draft, energy)
     cleaned, fixes = apply_glossary(guarded, glossary)
@@ -136,4 +138,4 @@ def align_corrected(source: Source, model: ModelHandle, draft: Transcript, text:
     from .align import align_text
 
     samples = media.load_audio(source.job.path)
-    return align_text(draft, text, samples, model.asr)
+    return align_text(draft, text, samples, model.asr.align)

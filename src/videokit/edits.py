@@ -37,15 +37,19 @@ def decode_text(data: bytes, path: Path | None = None) -> str:
     except UnicodeDecodeError:
         pass
     if b"\x00" in data:
-        raise TranscriptError("unreadable encoding (binary data or UTF-16 without a byte-order mark)",
-                              path=path, stage="review",
-                              hint="save the file as UTF-8 (Subtitle Edit: File → Save as, UTF-8)")
+        raise TranscriptError(
+            "unreadable encoding (binary data or UTF-16 without a byte-order mark)",
+            path=path,
+            stage="review",
+            hint="save the file as UTF-8 (Subtitle Edit: File → Save as, UTF-8)",
+        )
     # cp1252 maps almost every byte; the five it leaves undefined mean the file is not text.
     try:
         return _normalise_newlines(data.decode("cp1252"))
     except UnicodeDecodeError:
-        raise TranscriptError("unreadable encoding", path=path, stage="review",
-                              hint="save the file as UTF-8") from None
+        raise TranscriptError(
+            "unreadable encoding", path=path, stage="review", hint="save the file as UTF-8"
+        ) from None
 
 
 def _normalise_newlines(text: str) -> str:
@@ -79,9 +83,14 @@ def _ms(stamp: str, path: Path | None, line: int) -> int:
     try:
         delta = srt.srt_timestamp_to_timedelta(stamp.replace(".", ","))
     except (ValueError, srt.TimestampParseError):
-        raise TranscriptError(f"broken timestamp {stamp!r}", path=path, line=line, stage="review",
-                              hint="write times as HH:MM:SS,mmm") from None
-    return round(delta.total_seconds() * 1000)
+        raise TranscriptError(
+            f"broken timestamp {stamp!r}",
+            path=path,
+            line=line,
+            stage="review",
+            hint="write times as HH:MM:SS,mmm",
+        ) from None
+    return int(round(delta.total_seconds() * 1000))
 
 
 def parse_srt(text: str, path: Path | None = None) -> list[Cue]:
@@ -96,26 +105,48 @@ def parse_srt(text: str, path: Path | None = None) -> list[Cue]:
             line_no += 1
         match = _TIMING.match(lines[0])
         if match is None:
-            raise TranscriptError(f"expected a timing line 'HH:MM:SS,mmm --> HH:MM:SS,mmm', "
-                                  f"found {lines[0].strip()[:40]!r}", path=path, line=line_no,
-                                  stage="review", hint="fix the timing line, or remove the block")
+            raise TranscriptError(
+                f"expected a timing line 'HH:MM:SS,mmm --> HH:MM:SS,mmm', "
+                f"found {lines[0].strip()[:40]!r}",
+                path=path,
+                line=line_no,
+                stage="review",
+                hint="fix the timing line, or remove the block",
+            )
         start, end = _ms(match["start"], path, line_no), _ms(match["end"], path, line_no)
         body = tuple(line.strip() for line in lines[1:] if line.strip())
         if not body:
-            raise TranscriptError("cue has no text", path=path, line=line_no, stage="review",
-                                  hint="write the text under the timing line, or remove the cue")
+            raise TranscriptError(
+                "cue has no text",
+                path=path,
+                line=line_no,
+                stage="review",
+                hint="write the text under the timing line, or remove the cue",
+            )
         if end <= start:
-            raise TranscriptError(f"cue ends before it starts ({match['start']} --> {match['end']})",
-                                  path=path, line=line_no, stage="review")
+            raise TranscriptError(
+                f"cue ends before it starts ({match['start']} --> {match['end']})",
+                path=path,
+                line=line_no,
+                stage="review",
+            )
         if start < previous_end:
-            raise TranscriptError(f"cue overlaps the cue at line {previous_line}", path=path,
-                                  line=line_no, stage="review",
-                                  hint="make each cue start after the previous one ends")
+            raise TranscriptError(
+                f"cue overlaps the cue at line {previous_line}",
+                path=path,
+                line=line_no,
+                stage="review",
+                hint="make each cue start after the previous one ends",
+            )
         cues.append(Cue(start, end, body))
         previous_end, previous_line = end, line_no
     if not cues:
-        raise TranscriptError("no cues found", path=path, stage="review",
-                              hint="the file is empty; delete it to get the draft back")
+        raise TranscriptError(
+            "no cues found",
+            path=path,
+            stage="review",
+            hint="the file is empty; delete it to get the draft back",
+        )
     return cues
 
 
@@ -136,10 +167,17 @@ def transcript_from_cues(cues: Sequence[Cue], base: Transcript) -> Transcript:
             end = cue.start_ms + cue.duration_ms * elapsed // total
             words.append(Word(" " + token, cursor, max(cursor, end), 1.0))
             cursor = max(cursor, end)
-        segments.append(Segment(cue.start_ms, cue.end_ms, " " + text, tuple(words),
-                                speaker=cue.speaker))
-    return Transcript(base.language, base.duration_ms, tuple(segments), model=base.model,
-                      source_sha256=base.source_sha256, options={"source": "srt"})
+        segments.append(
+            Segment(cue.start_ms, cue.end_ms, " " + text, tuple(words), speaker=cue.speaker)
+        )
+    return Transcript(
+        base.language,
+        base.duration_ms,
+        tuple(segments),
+        model=base.model,
+        source_sha256=base.source_sha256,
+        options={"source": "srt"},
+    )
 
 
 def review_text(transcript: Transcript) -> str:

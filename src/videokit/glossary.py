@@ -52,20 +52,22 @@ def _apply_to_words(words: Sequence[Word], terms: Sequence[str], fixes: list[Fix
             span = out[i:end]
             before = "".join(w.text for w in span).strip()
             if before != "".join(w.text for w in replacement).strip():
-                fixes.append(Fix(before, "".join(w.text for w in replacement).strip(),
-                                 span[0].start_ms))
+                fixes.append(
+                    Fix(before, "".join(w.text for w in replacement).strip(), span[0].start_ms)
+                )
             out[i:end] = replacement
             i += len(replacement)
     return out
 
 
-def _match(words: list[Word], i: int, parts: list[str], target: str
-           ) -> tuple[int, list[Word]] | None:
+def _match(
+    words: list[Word], i: int, parts: list[str], target: str
+) -> tuple[int, list[Word]] | None:
     """Words from ``i`` that spell the term, as (end index, replacement words), or None."""
     lead, _, _ = _split(words[i].text)
     # The term as written over as many words as it has, or squeezed into one from two or three.
     for count in dict.fromkeys((len(parts), 1, 2, 3)):
-        span = words[i:i + count]
+        span = words[i : i + count]
         if len(span) < count:
             continue
         cores = [_split(w.text) for w in span]
@@ -77,12 +79,25 @@ def _match(words: list[Word], i: int, parts: list[str], target: str
         trail = cores[-1][2]
         space = " " if span[0].text.startswith(" ") else ""
         if count == len(parts):
-            replacement = [replace(w, text=(space if k == 0 else " ") + (lead if k == 0 else "")
-                                   + part + (trail if k == count - 1 else ""))
-                           for k, (w, part) in enumerate(zip(span, parts, strict=True))]
+            replacement = [
+                replace(
+                    w,
+                    text=(space if k == 0 else " ")
+                    + (lead if k == 0 else "")
+                    + part
+                    + (trail if k == count - 1 else ""),
+                )
+                for k, (w, part) in enumerate(zip(span, parts, strict=True))
+            ]
         elif len(parts) == 1:
-            replacement = [Word(space + lead + parts[0] + trail, span[0].start_ms,
-                                span[-1].end_ms, min(w.probability for w in span))]
+            replacement = [
+                Word(
+                    space + lead + parts[0] + trail,
+                    span[0].start_ms,
+                    span[-1].end_ms,
+                    min(w.probability for w in span),
+                )
+            ]
         else:
             continue
         return i + count, replacement
@@ -101,6 +116,16 @@ def apply_glossary(transcript: Transcript, terms: Sequence[str]) -> tuple[Transc
             continue
         words = _apply_to_words(seg.words, terms, fixes)
         text = "".join(w.text for w in words)
-        segments.append(Segment(seg.start_ms, seg.end_ms, text, tuple(words), seg.avg_logprob,
-                                seg.no_speech_prob, seg.compression_ratio, seg.speaker))
+        segments.append(
+            Segment(
+                seg.start_ms,
+                seg.end_ms,
+                text,
+                tuple(words),
+                seg.avg_logprob,
+                seg.no_speech_prob,
+                seg.compression_ratio,
+                seg.speaker,
+            )
+        )
     return transcript.with_segments(tuple(segments)), fixes

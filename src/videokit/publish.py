@@ -46,14 +46,23 @@ def file_names(slug: str) -> dict[str, str]:
 def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> VideoPage:
     names = file_names(record.slug)
     return VideoPage(
-        slug=record.slug, title=record.title, description=record.description,
-        duration_ms=record.duration_ms, mp4=names["mp4"], poster=names["poster"], vtt=names["vtt"],
-        srt=names["srt"], transcript_txt=names["txt"], paragraphs=paras,
-        upload_date=record.upload_date, reviewed=reviewed,
+        slug=record.slug,
+        title=record.title,
+        description=record.description,
+        duration_ms=record.duration_ms,
+        mp4=names["mp4"],
+        poster=names["poster"],
+        vtt=names["vtt"],
+        srt=names["srt"],
+        transcript_txt=names["txt"],
+        paragraphs=paras,
+        upload_date=record.upload_date,
+        reviewed=reviewed,
     )
 
 
 # -- media -----------------------------------------------------------------------------------------
+
 
 def media_current(folder: Path, slug: str, made_from: str, source_sha256: str) -> bool:
     """True when the web MP4 and poster in ``folder`` were made from these exact source bytes."""
@@ -81,8 +90,17 @@ def _copy_media(src: Path, dst: Path, slug: str) -> None:
 
 # -- one video -------------------------------------------------------------------------------------
 
-def write_video(folder: Path, record: VideoRecord, shown: Transcript, cues: Sequence[Cue],
-                transcript_json: Transcript, *, reviewed: bool, base_url: str | None = None) -> None:
+
+def write_video(
+    folder: Path,
+    record: VideoRecord,
+    shown: Transcript,
+    cues: Sequence[Cue],
+    transcript_json: Transcript,
+    *,
+    reviewed: bool,
+    base_url: str | None = None,
+) -> None:
     """Captions, text, transcript and page for one video; the page goes last, as the marker."""
     names = file_names(record.slug)
     paras = tuple(paragraphs(shown))
@@ -96,8 +114,13 @@ def write_video(folder: Path, record: VideoRecord, shown: Transcript, cues: Sequ
     write_text(folder / names["page"], render_video_page(page, base_url=base_url))
 
 
-def publish_approved(layout: Layout, record: VideoRecord, transcript: Transcript,
-                     cues: Sequence[Cue], base_url: str | None = None) -> None:
+def publish_approved(
+    layout: Layout,
+    record: VideoRecord,
+    transcript: Transcript,
+    cues: Sequence[Cue],
+    base_url: str | None = None,
+) -> None:
     """Put an approved version on the site: media from the preview, text as approved."""
     folder = layout.video_dir(record.slug)
     _copy_media(layout.video_dir(record.slug, layout.preview), folder, record.slug)
@@ -115,34 +138,56 @@ def unpublish(layout: Layout, slug: str) -> bool:
 
 def write_quality(layout: Layout, slug: str, report: dict[str, Any]) -> None:
     """Quality reports are for the team, not the public site."""
-    write_text(layout.quality / f"{slug}.json",
-               json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    write_text(
+        layout.quality / f"{slug}.json", json.dumps(report, ensure_ascii=False, indent=1) + "\n"
+    )
 
 
-def write_review_page(layout: Layout, record: VideoRecord, cues: Sequence[Cue],
-                      report: dict[str, Any], *, source: str, approve_command: str) -> Path:
+def write_review_page(
+    layout: Layout,
+    record: VideoRecord,
+    cues: Sequence[Cue],
+    report: dict[str, Any],
+    *,
+    source: str,
+    approve_command: str,
+) -> Path:
     """The team's page for checking one video before approving it."""
     names = file_names(record.slug)
     path = layout.review_pages / f"{record.slug}.html"
     video = f"../preview/{record.slug}/{names['mp4']}"
-    write_text(path, render_review_page(
-        record=record, cues=list(cues), report=report, source=source, video=video,
-        vtt=f"../preview/{record.slug}/{names['vtt']}", approve_command=approve_command))
+    write_text(
+        path,
+        render_review_page(
+            record=record,
+            cues=list(cues),
+            report=report,
+            source=source,
+            video=video,
+            vtt=f"../preview/{record.slug}/{names['vtt']}",
+            approve_command=approve_command,
+        ),
+    )
     return path
 
 
 # -- the sites -------------------------------------------------------------------------------------
 
+
 def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
     """Preview index over every video; site index, manifest and zip over approved ones."""
     previews = load_records(layout, layout.preview)
-    write_text(layout.preview / "index.html",
-               render_index([_page(r, (), r.reviewed) for r in previews],
-                            title="Forhåndsvisning (ikke offentlig)"))
+    write_text(
+        layout.preview / "index.html",
+        render_index(
+            [_page(r, (), r.reviewed) for r in previews], title="Forhåndsvisning (ikke offentlig)"
+        ),
+    )
     published = load_records(layout, layout.site)
     layout.site.mkdir(parents=True, exist_ok=True)
     write_text(layout.site / "index.html", render_index([_page(r, (), True) for r in published]))
-    write_manifest(layout.site, [VideoEntry(r.slug, r.title, r.duration_ms, True)
-                                 for r in published])
+    write_manifest(
+        layout.site, [VideoEntry(r.slug, r.title, r.duration_ms, True) for r in published]
+    )
     count = write_zip(layout.site, layout.zip)
     return published, count

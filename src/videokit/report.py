@@ -32,11 +32,14 @@ def _duration(ms: int) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-              for i, h in enumerate(header[:-1])]
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header[:-1])
+    ]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + cells[-1]
+
     return [line(header), line(["-" * w for w in widths] + ["-" * 15]), *map(line, rows)]
 
 
@@ -44,8 +47,13 @@ def format_table(results: Sequence[VideoResult]) -> str:
     header = ("video", "result", "review", "length", "cues", "draft", "time", "output / reason")
     rows = [
         (
-            r.source, "ok" if r.ok else "FAILED", r.status or "-", _duration(r.duration_ms),
-            str(r.cues) if r.ok else "-", r.transcribed or "-", f"{r.seconds:.1f}s",
+            r.source,
+            "ok" if r.ok else "FAILED",
+            r.status or "-",
+            _duration(r.duration_ms),
+            str(r.cues) if r.ok else "-",
+            r.transcribed or "-",
+            f"{r.seconds:.1f}s",
             r.output if r.ok else f"[{r.stage}] {r.reason}" + (f" — {r.hint}" if r.hint else ""),
         )
         for r in results
@@ -59,13 +67,19 @@ def format_table(results: Sequence[VideoResult]) -> str:
         out += ["", "needs attention:", *warnings]
     waiting = [r for r in results if r.ok and r.status != "approved"]
     if waiting:
-        out += ["", "waiting for review (check the review page, correct review/<slug>.da.srt or "
-                    ".txt, then approve):"]
+        out += [
+            "",
+            "waiting for review (check the review page, correct review/<slug>.da.srt or "
+            ".txt, then approve):",
+        ]
         out += [f"  {r.approve}" for r in waiting]
     failed = sum(not r.ok for r in results)
     cached = sum(r.transcribed == "cached" for r in results)
     approved = sum(r.status == "approved" for r in results)
-    out += ["", f"{len(results)} videos: {len(results) - failed} ok, {failed} failed, "
-                f"{approved} approved; {cached} drafts reused from the cache "
-                f"(not transcribed again)"]
+    out += [
+        "",
+        f"{len(results)} videos: {len(results) - failed} ok, {failed} failed, "
+        f"{approved} approved; {cached} drafts reused from the cache "
+        f"(not transcribed again)",
+    ]
     return "\n".join(out)

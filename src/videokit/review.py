@@ -49,13 +49,15 @@ def _sha(data: bytes) -> str:
 
 
 def _stamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def content_sha(transcript: Transcript, cues: Sequence[Cue]) -> str:
     """Identity of what would be published: cue times and text, paragraph text and speakers."""
-    blob = json.dumps([[c.to_dict() for c in cues],
-                       [[s.text, s.speaker] for s in transcript.segments]], ensure_ascii=False)
+    blob = json.dumps(
+        [[c.to_dict() for c in cues], [[s.text, s.speaker] for s in transcript.segments]],
+        ensure_ascii=False,
+    )
     return _sha(blob.encode())
 
 
@@ -149,8 +151,14 @@ class ReviewDesk:
         write_text(path, text)
         state.seen[key] = state.written[key] = _sha(text.encode("utf-8"))
 
-    def _write_views(self, slug: str, transcript: Transcript, cues: Sequence[Cue], state: _State,
-                     skip: str | None = None) -> None:
+    def _write_views(
+        self,
+        slug: str,
+        transcript: Transcript,
+        cues: Sequence[Cue],
+        state: _State,
+        skip: str | None = None,
+    ) -> None:
         if skip != "srt":
             self._write_view(slug, "srt", fmt.to_srt(cues), state)
         if skip != "txt":
@@ -191,8 +199,9 @@ class ReviewDesk:
 
         if state is None:
             state = _State(draft_sha=draft_sha)
-            transcript, cues, source = self._from_draft(draft, draft_cues, manuscript, align,
-                                                        layout_cues, problems)
+            transcript, cues, source = self._from_draft(
+                draft, draft_cues, manuscript, align, layout_cues, problems
+            )
             state.source = source
             self._write_views(slug, transcript, cues, state)
         else:
@@ -204,10 +213,15 @@ class ReviewDesk:
             new_content: tuple[Transcript, tuple[Cue, ...]] | None = None
             skip: str | None = None
             if srt_edited and txt_edited:
-                problems.append(TranscriptError(
-                    "both the SRT and the text were edited since the last run", path=self.root,
-                    stage="review", hint=f"keep one edit: delete {slug}.da.srt or {slug}.txt "
-                                         "and it will be rewritten from the other"))
+                problems.append(
+                    TranscriptError(
+                        "both the SRT and the text were edited since the last run",
+                        path=self.root,
+                        stage="review",
+                        hint=f"keep one edit: delete {slug}.da.srt or {slug}.txt "
+                        "and it will be rewritten from the other",
+                    )
+                )
             elif srt_edited:
                 try:
                     path = self.srt_path(slug)
@@ -222,8 +236,12 @@ class ReviewDesk:
                     path = self.txt_path(slug)
                     text = decode_text(path.read_bytes(), path)
                     if not text.strip():
-                        raise TranscriptError("the text is empty", path=path, stage="review",
-                                              hint="delete the file to get the draft back")
+                        raise TranscriptError(
+                            "the text is empty",
+                            path=path,
+                            stage="review",
+                            hint="delete the file to get the draft back",
+                        )
                     aligned = align(text)
                     new_content = (aligned, tuple(layout_cues(aligned)))
                     state.source, skip = "txt", "txt"
@@ -233,38 +251,56 @@ class ReviewDesk:
             if new_content is not None:
                 state.edited = True
                 self._write_views(slug, *new_content, state, skip=skip)
-            elif last_good is None or (not state.edited and not self.approvals(slug)
-                                       and draft_sha != state.draft_sha):
-                # Nobody has touched this video: a new draft simply replaces the old one.
-                *fresh, state.source = self._from_draft(draft, draft_cues, manuscript, align,
-                                                        layout_cues, problems)
-                new_content = (fresh[0], fresh[1])
-                state.draft_sha = draft_sha
-                self._write_views(slug, *new_content, state)
-            else:
+            elif last_good is not None and (
+                state.edited or bool(self.approvals(slug)) or draft_sha == state.draft_sha
+            ):
                 new_content = last_good
                 # Views the editor deleted come back from the version in force; the view that
                 # is the source stays exactly as the editor left it.
                 source_view = {"srt": self.srt_path(slug), "txt": self.txt_path(slug)}.get(
-                    state.source)
-                self._write_views(slug, *new_content, state,
-                                  skip=state.source if source_view and source_view.exists()
-                                  else None)
+                    state.source
+                )
+                self._write_views(
+                    slug,
+                    *new_content,
+                    state,
+                    skip=state.source if source_view and source_view.exists() else None,
+                )
                 if draft_sha != state.draft_sha and (state.edited or self.approvals(slug)):
                     self._write_new_draft(slug, draft, draft_cues)
                     notes.append(self._draft_difference(new_content[1], draft_cues))
+            else:
+                # Nobody has touched this video: a new draft simply replaces the old one.
+                fresh_t, fresh_c, state.source = self._from_draft(
+                    draft, draft_cues, manuscript, align, layout_cues, problems
+                )
+                new_content = (fresh_t, fresh_c)
+                state.draft_sha = draft_sha
+                self._write_views(slug, fresh_t, fresh_c, state)
             transcript, cues = new_content
 
         state.transcript, state.cues = transcript.to_dict(), [c.to_dict() for c in cues]
         self._save(slug, state)
         sha = content_sha(transcript, cues)
         status, approval = self._status(slug, state, sha)
-        return Outcome(status, state.source, transcript, tuple(cues), sha, tuple(problems),
-                       tuple(notes), approval)
+        return Outcome(
+            status,
+            state.source,
+            transcript,
+            tuple(cues),
+            sha,
+            tuple(problems),
+            tuple(notes),
+            approval,
+        )
 
     def _from_draft(
-        self, draft: Transcript, draft_cues: Sequence[Cue], manuscript: str | None,
-        align: Callable[[str], Transcript], layout_cues: Callable[[Transcript], Sequence[Cue]],
+        self,
+        draft: Transcript,
+        draft_cues: Sequence[Cue],
+        manuscript: str | None,
+        align: Callable[[str], Transcript],
+        layout_cues: Callable[[Transcript], Sequence[Cue]],
         problems: list[VideokitError],
     ) -> tuple[Transcript, tuple[Cue, ...], Source]:
         if manuscript and manuscript.strip():
@@ -285,31 +321,51 @@ class ReviewDesk:
 
         a = [" ".join(c.lines) for c in current]
         b = [" ".join(c.lines) for c in new]
-        changed = sum(1 for op in difflib.SequenceMatcher(a=a, b=b).get_opcodes() if op[0] != "equal")
-        return (f"a new machine draft differs from the edited captions in {changed} places; "
-                f"it is in the review folder as .new-draft files, the edits stay in force")
+        changed = sum(
+            1 for op in difflib.SequenceMatcher(a=a, b=b).get_opcodes() if op[0] != "equal"
+        )
+        return (
+            f"a new machine draft differs from the edited captions in {changed} places; "
+            f"it is in the review folder as .new-draft files, the edits stay in force"
+        )
 
     # -- approving ---------------------------------------------------------------------------------
-    def approve(self, slug: str, editor: str, note: str = "",
-                now: dt.datetime | None = None) -> Approval:
+    def approve(
+        self, slug: str, editor: str, note: str = "", now: dt.datetime | None = None
+    ) -> Approval:
         state = self._load(slug)
         content = state.content() if state else None
         if state is None or content is None:
-            raise VideokitError(f"no video '{slug}' has been produced", path=self.root,
-                                stage="approve", hint="run 'videokit produce' first; "
-                                                      "'videokit status' lists the videos")
+            raise VideokitError(
+                f"no video '{slug}' has been produced",
+                path=self.root,
+                stage="approve",
+                hint="run 'videokit produce' first; 'videokit status' lists the videos",
+            )
         if not editor.strip():
-            raise VideokitError("an approval needs the editor's name", stage="approve",
-                                hint="add --editor 'Your Name'")
+            raise VideokitError(
+                "an approval needs the editor's name",
+                stage="approve",
+                hint="add --editor 'Your Name'",
+            )
         for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
             if self._current_sha(path) not in (None, state.seen.get(key)):
                 raise VideokitError(
-                    "has edits that have not been checked yet", path=path, stage="approve",
-                    hint="run 'videokit produce' so the edits are checked, then approve")
+                    "has edits that have not been checked yet",
+                    path=path,
+                    stage="approve",
+                    hint="run 'videokit produce' so the edits are checked, then approve",
+                )
         transcript, cues = content
-        when = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-        approval = Approval(slug, editor.strip(), note, when.isoformat(),
-                            content_sha(transcript, cues), state.source)
+        when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        approval = Approval(
+            slug,
+            editor.strip(),
+            note,
+            when.isoformat(),
+            content_sha(transcript, cues),
+            state.source,
+        )
         stamp = when.strftime("%Y%m%dT%H%M%SZ")
         folder = self.history_dir(slug) / stamp
         n = 1
@@ -320,11 +376,16 @@ class ReviewDesk:
         for path in (self.srt_path(slug), self.txt_path(slug)):
             if path.is_file():
                 shutil.copy2(path, folder / path.name)
-        write_text(folder / "content.json", json.dumps(
-            {"transcript": state.transcript, "cues": state.cues}, ensure_ascii=False) + "\n")
+        write_text(
+            folder / "content.json",
+            json.dumps({"transcript": state.transcript, "cues": state.cues}, ensure_ascii=False)
+            + "\n",
+        )
         # Written last: an approval without its copies is never seen as complete.
-        write_text(folder / "approval.json", json.dumps(approval.to_dict(), ensure_ascii=False,
-                                                        indent=1) + "\n")
+        write_text(
+            folder / "approval.json",
+            json.dumps(approval.to_dict(), ensure_ascii=False, indent=1) + "\n",
+        )
         return approval
 
     def approved_content(self, slug: str) -> tuple[Transcript, tuple[Cue, ...]] | None:
@@ -336,8 +397,10 @@ class ReviewDesk:
             data = json.loads((folders[-1].parent / "content.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return (Transcript.from_dict(data["transcript"]),
-                tuple(Cue.from_dict(c) for c in data["cues"]))
+        return (
+            Transcript.from_dict(data["transcript"]),
+            tuple(Cue.from_dict(c) for c in data["cues"]),
+        )
 
     def status(self, slug: str) -> tuple[Status, Source] | None:
         state = self._load(slug)

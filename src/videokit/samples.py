@@ -59,11 +59,16 @@ def manuscript_body(m: Manuscript) -> str:
 
 def _speak(sentence: str, into: Path) -> np.ndarray:
     if shutil.which("espeak-ng") is None:
-        raise ToolMissingError("espeak-ng is not installed",
-                               hint="install it (Debian/Ubuntu: sudo apt-get install espeak-ng)")
+        raise ToolMissingError(
+            "espeak-ng is not installed",
+            hint="install it (Debian/Ubuntu: sudo apt-get install espeak-ng)",
+        )
     wav = into / "sentence.wav"
-    subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(SPEED), "-w", str(wav), sentence],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", VOICE, "-s", str(SPEED), "-w", str(wav), sentence],
+        check=True,
+        capture_output=True,
+    )
     return media.load_audio(wav)
 
 
@@ -89,8 +94,14 @@ def render(manuscript_path: Path, into: Path) -> Path:
                     cursor += SENTENCE_GAP_MS
                 audio = _speak(sentence, work)
                 length = len(audio) * 1000 // media.SAMPLE_RATE
-                timing.append({"text": sentence, "start_ms": cursor, "end_ms": cursor + length,
-                               "paragraph": p_index})
+                timing.append(
+                    {
+                        "text": sentence,
+                        "start_ms": cursor,
+                        "end_ms": cursor + length,
+                        "paragraph": p_index,
+                    }
+                )
                 pieces.append(audio)
                 cursor += length
         pieces.append(_silence(TAIL_MS))
@@ -100,8 +111,10 @@ def render(manuscript_path: Path, into: Path) -> Path:
         title.write_text("\n".join(textwrap.wrap(m.title, 30)), encoding="utf-8")
         video = into / f"{m.slug}.mp4"
         media.make_title_video(wav, title, video)
-    write_text(into / f"{m.slug}.timing.json",
-               json.dumps({"title": m.title, "sentences": timing}, ensure_ascii=False, indent=1))
+    write_text(
+        into / f"{m.slug}.timing.json",
+        json.dumps({"title": m.title, "sentences": timing}, ensure_ascii=False, indent=1),
+    )
     # JSON string syntax is valid TOML for a basic string.
     write_text(into / f"{m.slug}.toml", f"title = {json.dumps(m.title, ensure_ascii=False)}\n")
     # The spoken text only: this is what an editor's corrected transcript would say.
@@ -116,6 +129,10 @@ def sample_manuscripts(media_dir: Path) -> list[Path]:
 def render_all(media_dir: Path) -> list[Path]:
     manuscripts = sample_manuscripts(media_dir)
     if not manuscripts:
-        raise VideokitError("no sample manuscripts found", path=media_dir / "samples",
-                            stage="samples", hint="restore media/samples/ from the repository")
+        raise VideokitError(
+            "no sample manuscripts found",
+            path=media_dir / "samples",
+            stage="samples",
+            hint="restore media/samples/ from the repository",
+        )
     return [render(p, media_dir) for p in manuscripts]

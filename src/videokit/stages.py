@@ -58,35 +58,56 @@ def review_and_publish(
 ) -> VideoOutcome:
     slug = source.job.slug
     desk = ReviewDesk(layout.review)
-    outcome = desk.reconcile(slug, caps.transcript, caps.cues, align=align,
-                             layout_cues=cues_from_transcript, manuscript=manuscript)
+    outcome = desk.reconcile(
+        slug,
+        caps.transcript,
+        caps.cues,
+        align=align,
+        layout_cues=cues_from_transcript,
+        manuscript=manuscript,
+    )
     approvals = desk.approvals(slug)
     record = VideoRecord(
-        slug=slug, title=meta.title, description=meta.description,
-        duration_ms=source.info.duration_ms, source=source.job.name,
-        source_sha256=source.sha256, upload_date=_upload_date(layout, slug),
-        cues=len(outcome.cues), status=outcome.status,
+        slug=slug,
+        title=meta.title,
+        description=meta.description,
+        duration_ms=source.info.duration_ms,
+        source=source.job.name,
+        source_sha256=source.sha256,
+        upload_date=_upload_date(layout, slug),
+        cues=len(outcome.cues),
+        status=outcome.status,
         approved_by=approvals[-1].editor if approvals else "",
     )
     preview = layout.video_dir(slug, layout.preview)
-    publish.write_video(preview, record, outcome.transcript, outcome.cues, draft,
-                        reviewed=outcome.status == "approved", base_url=base_url)
+    publish.write_video(
+        preview,
+        record,
+        outcome.transcript,
+        outcome.cues,
+        draft,
+        reviewed=outcome.status == "approved",
+        base_url=base_url,
+    )
     removals = caps.removals if outcome.source == "draft" else ()
-    report = quality.quality_report(outcome.transcript, list(outcome.cues),
-                                    removals=list(removals))
+    report = quality.quality_report(outcome.transcript, list(outcome.cues), removals=list(removals))
     report["status"], report["source"] = outcome.status, outcome.source
-    report["glossary_fixes"] = [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []
+    report["glossary_fixes"] = (
+        [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []
+    )
     publish.write_quality(layout, slug, report)
     command = approve_command(slug, layout)
-    publish.write_review_page(layout, record, outcome.cues, report, source=outcome.source,
-                              approve_command=command)
+    publish.write_review_page(
+        layout, record, outcome.cues, report, source=outcome.source, approve_command=command
+    )
     published = _publish(layout, desk, record, outcome, base_url)
     record.save(layout)
     return VideoOutcome(record, outcome, report, command, published, outcome.problems)
 
 
-def _publish(layout: Layout, desk: ReviewDesk, record: VideoRecord, outcome: Outcome,
-             base_url: str | None) -> bool:
+def _publish(
+    layout: Layout, desk: ReviewDesk, record: VideoRecord, outcome: Outcome, base_url: str | None
+) -> bool:
     """The site shows the latest approved version, also while a later correction is in review."""
     if outcome.status == "approved":
         publish.publish_approved(layout, record, outcome.transcript, outcome.cues, base_url)
@@ -114,16 +135,22 @@ def publish_current(layout: Layout, slug: str, base_url: str | None = None) -> V
     approved = desk.approved_content(slug)
     state_file = layout.state / f"{slug}.json"
     if approved is None or not state_file.is_file():
-        raise VideokitError(f"'{slug}' has no approved version to publish", path=layout.review,
-                            stage="publish", hint="approve it first")
+        raise VideokitError(
+            f"'{slug}' has no approved version to publish",
+            path=layout.review,
+            stage="publish",
+            hint="approve it first",
+        )
     transcript, cues = approved
     approval = desk.approvals(slug)[-1]
-    record = replace(VideoRecord.load(state_file), status="approved",
-                     approved_by=approval.editor, cues=len(cues))
+    record = replace(
+        VideoRecord.load(state_file), status="approved", approved_by=approval.editor, cues=len(cues)
+    )
     preview = layout.video_dir(slug, layout.preview)
     machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
-    publish.write_video(preview, record, transcript, cues, machine, reviewed=True,
-                        base_url=base_url)
+    publish.write_video(
+        preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
+    )
     publish.publish_approved(layout, record, transcript, cues, base_url)
     record.save(layout)
     publish.write_indexes(layout)

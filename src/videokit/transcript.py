@@ -47,7 +47,9 @@ class Word:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Word:
-        return cls(d["text"], int(d["start_ms"]), int(d["end_ms"]), float(d.get("probability", 1.0)))
+        return cls(
+            d["text"], int(d["start_ms"]), int(d["end_ms"]), float(d.get("probability", 1.0))
+        )
 
 
 @dataclass(frozen=True)

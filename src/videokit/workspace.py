@@ -51,13 +51,19 @@ def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]
     errors: list[VideokitError] = []
     for p in paths:
         if p.is_dir():
-            found.extend(sorted(f for f in p.iterdir()
-                                if f.suffix.lower() in VIDEO_EXTENSIONS and not f.name.startswith(".")))
+            found.extend(
+                sorted(
+                    f
+                    for f in p.iterdir()
+                    if f.suffix.lower() in VIDEO_EXTENSIONS and not f.name.startswith(".")
+                )
+            )
         elif p.exists() or p.is_symlink():
             found.append(p)
         else:
-            errors.append(VideokitError("no such file or folder", path=p, stage="find",
-                                        hint="check the path"))
+            errors.append(
+                VideokitError("no such file or folder", path=p, stage="find", hint="check the path")
+            )
     by_slug: dict[str, list[Path]] = {}
     for f in dict.fromkeys(found):  # keep order, drop repeats
         by_slug.setdefault(slugify(f.stem), []).append(f)
@@ -68,8 +74,14 @@ def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]
             continue
         for f in files:
             others = ", ".join(o.name for o in files if o != f)
-            errors.append(VideokitError(f"gets the same web name '{slug}' as {others}", path=f,
-                                        stage="find", hint="rename one of the files"))
+            errors.append(
+                VideokitError(
+                    f"gets the same web name '{slug}' as {others}",
+                    path=f,
+                    stage="find",
+                    hint="rename one of the files",
+                )
+            )
     return jobs, errors
 
 
@@ -101,8 +113,12 @@ def read_meta(job: VideoJob) -> VideoMeta:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise TranscriptError(f"not valid TOML: {err}", path=path, stage="metadata",
-                              hint='write e.g. title = "..." and description = "..."') from None
+        raise TranscriptError(
+            f"not valid TOML: {err}",
+            path=path,
+            stage="metadata",
+            hint='write e.g. title = "..." and description = "..."',
+        ) from None
     return VideoMeta(str(data.get("title") or default_title(job)), str(data.get("description", "")))
 
 
@@ -185,8 +201,10 @@ class VideoRecord:
         return self.status == "approved"
 
     def save(self, layout: Layout) -> None:
-        write_text(layout.state / f"{self.slug}.json",
-                   json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n")
+        write_text(
+            layout.state / f"{self.slug}.json",
+            json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n",
+        )
 
     @classmethod
     def load(cls, path: Path) -> VideoRecord:
