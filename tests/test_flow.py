@@ -48,7 +48,7 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     unreadable = str(media_dir / "hemmelig.mp4")
     real_access = os.access
 
-    def go():
+    def go(**options):
         # Tests may run as root, who can read anything; make one file unreadable to videokit.
         os.access = lambda p, m, **k: str(p) != unreadable and real_access(p, m, **k)
         try:
@@ -58,6 +58,7 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
                     out_dir=str(out),
                     review_dir=str(review),
                     return_state=True,
+                    **options,
                 )
         finally:
             os.access = real_access
@@ -229,3 +230,54 @@ def test_a_video_broken_later_keeps_what_was_published(first, run, media_dir):
     assert not results[GOOD].ok and results[GOOD].stage == "probe"
     assert page.read_bytes() == published
     check_tree(out / "site", [SLUG])
+
+
+def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
+    """Prefect's pause with a typed input: the run waits, an editor resumes it with a name."""
+    import threading
+    import time as clock
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    from videokit.review import ReviewDesk
+
+    _, out = first
+    srt_file = run.review / f"{SLUG}.da.srt"
+    srt_file.write_text(EDIT.replace("i aften", "i morgen"), encoding="utf-8")
+    box: dict = {}
+    def background() -> None:
+        try:
+            box["r"] = run(wait_for_approval=True, approval_timeout_s=120)
+        except BaseException as err:  # reported by the assertions below
+            box["error"] = err
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    paused = None
+    with get_client(sync_client=True) as client:
+        deadline = clock.monotonic() + 150
+        while paused is None and clock.monotonic() < deadline and worker.is_alive():
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+                )
+            )
+            paused = runs[0] if runs else None
+            clock.sleep(1)
+    assert paused is not None, f"never paused: {box.get('error')!r} {box.get('r')!r}"
+    resume_flow_run(
+        paused.id,
+        run_input={"approve": True, "editor": "Prefect Redaktør", "note": "godkendt i Prefect"},
+    )
+    worker.join(timeout=120)
+    results, _ = box["r"]
+    assert results[GOOD].ok
+    assert ReviewDesk(run.review).approvals(SLUG)[-1].editor == "Prefect Redaktør"
+    assert "i morgen" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
