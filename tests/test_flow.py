@@ -281,3 +281,30 @@ def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
     assert results[GOOD].ok
     assert ReviewDesk(run.review).approvals(SLUG)[-1].editor == "Prefect Redaktør"
     assert "i morgen" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
+
+
+def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(first, run):
+    from videokit.norms import check_cues
+    from videokit.review import ReviewDesk
+
+    _, out = first
+    text = (
+        "Anne Holm: Byrådet holder møde i aften.\n\n"
+        "Alle borgere er velkomne til at stille spørgsmål.\n"
+    )
+    (run.review / f"{SLUG}.txt").write_text(text, encoding="utf-8")
+    results, _ = run()
+    assert results[GOOD].status == "in review" and results[GOOD].source_text == "txt"
+    state = ReviewDesk(run.review)._load(SLUG)
+    transcript, cues = state.content()
+    assert transcript.options.get("alignment") in ("whisper", "mixed")
+    assert [s.speaker for s in transcript.segments] == ["Anne Holm"] * len(transcript.segments)
+    assert check_cues(cues) == []
+    spoken = " ".join(line for c in cues for line in c.lines)
+    assert spoken == "Byrådet holder møde i aften. Alle borgere er velkomne til at stille spørgsmål."
+    # espeak starts after a 1 s lead-in: aligned times must not put the first word in the silence.
+    assert 700 <= cues[0].start_ms <= 1600
+    vtt = (out / "preview" / SLUG / f"{SLUG}.da.vtt").read_text()
+    assert "<v Anne Holm>Byrådet holder møde i aften." in vtt
+    page = (out / "preview" / SLUG / "index.html").read_text()
+    assert "Anne Holm" in page
