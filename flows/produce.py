@@ -28,6 +28,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from videokit import draft, publish, quality, stages
 from videokit.asr import DecodeOptions
+from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
 from videokit.report import VideoResult, format_table
 from videokit.review import ReviewDesk
@@ -139,9 +140,13 @@ def review_and_publish(
     model: draft.ModelHandle,
     layout: Layout,
     base_url: str | None,
+    settings: Settings,
 ) -> stages.VideoOutcome:
     caps = draft.captions(
-        transcript, draft.audio_energy(source.job.path), glossary=read_glossary(source.job)
+        transcript,
+        draft.audio_energy(source.job.path),
+        glossary=read_glossary(source.job),
+        norms=settings.norms,
     )
     return stages.review_and_publish(
         layout,
@@ -152,6 +157,7 @@ def review_and_publish(
         align=lambda text: align(source, model, caps.transcript, text),
         manuscript=read_manuscript(source.job),
         base_url=base_url,
+        norms=settings.norms,
     )
 
 
@@ -171,6 +177,7 @@ def _produce_one(
     language: str,
     layout: Layout,
     base_url: str | None,
+    settings: Settings,
 ) -> VideoResult:
     log = get_run_logger()
     started = time.monotonic()
@@ -179,7 +186,9 @@ def _produce_one(
         source = probe(job)
         encoding = encode_web.submit(source, layout)  # ffmpeg runs while Whisper does
         options = DecodeOptions(
-            language=language, initial_prompt=glossary_prompt(read_glossary(job))
+            language=language,
+            initial_prompt=glossary_prompt(read_glossary(job)),
+            **settings.decoding,
         )
         state = transcribe(source, model, options, label, return_state=True)
         transcript = state.result()
@@ -187,7 +196,7 @@ def _produce_one(
         if cached:
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
         encoding.result()  # the pages link the web video, so it must exist first
-        out = review_and_publish(source, transcript, model, layout, base_url)
+        out = review_and_publish(source, transcript, model, layout, base_url, settings)
     except VideokitError as err:
         log.error("%s: %s", label, err)
         return VideoResult(
@@ -267,6 +276,7 @@ def produce(
     base_url: str | None = None,
     wait_for_approval: bool = False,
     approval_timeout_s: int = 24 * 3600,
+    config_file: str | None = "videokit.toml",
 ) -> list[VideoResult]:
     """Caption, review-gate and package every video in ``media_dir`` (or just ``paths``)."""
     log = get_run_logger()
@@ -284,11 +294,15 @@ def produce(
         for e in problems
     ]
     log.info("%d videos to produce into %s", len(jobs), layout.out)
+    # A bad settings file stops the run before any work: every video would be made wrongly.
+    settings = load_settings(Path(config_file) if config_file else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
     handle = draft.ModelHandle(model, log=log.info)
     for i, job in enumerate(jobs, 1):
         results.append(
-            _produce_one(job, f"[{i}/{len(jobs)}] {job.slug}", handle, language, layout, base_url)
+            _produce_one(
+                job, f"[{i}/{len(jobs)}] {job.slug}", handle, language, layout, base_url, settings
+            )
         )
     if wait_for_approval:
         _wait_for_approvals(results, layout, approval_timeout_s)

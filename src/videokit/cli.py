@@ -61,6 +61,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
         review_dir=str(args.review),
         base_url=args.base_url,
         wait_for_approval=args.wait_for_approval,
+        config_file=str(args.config),
         return_state=True,
     )
     outcome = state.result(raise_on_failure=False)
@@ -204,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url",
         default=None,
         help="URL the site is published at, for embed snippets and search metadata",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=Path("videokit.toml"),
+        help="caption norms and decoding settings (default: videokit.toml, if it exists)",
     )
     p.add_argument(
         "--wait-for-approval",

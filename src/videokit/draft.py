@@ -21,6 +21,7 @@ from .errors import MediaError
 from .glossary import Fix, apply_glossary
 from .guard import Energy, Removal, guard_transcript
 from .models import ModelSpec, resolve
+from .norms import DEFAULT_NORMS, CaptionNorms
 from .segment import cues_from_transcript
 from .transcript import Cue, Transcript
 from .workspace import VideoJob, sha256_file
@@ -121,13 +122,16 @@ def audio_energy(path: Path) -> Energy:
 
 
 def captions(
-    draft: Transcript, energy: Energy | None = None, glossary: Sequence[str] = ()
+    draft: Transcript,
+    energy: Energy | None = None,
+    glossary: Sequence[str] = (),
+    norms: CaptionNorms = DEFAULT_NORMS,
 ) -> Captions:
     """Guard the draft against hallucinations, restore glossary spellings, lay it out as cues."""
     guarded, removals = guard_transcript(draft, energy)
     cleaned, fixes = apply_glossary(guarded, glossary)
     duration_ms = draft.duration_ms
-    cues = [c for c in cues_from_transcript(cleaned) if c.start_ms < duration_ms]
+    cues = [c for c in cues_from_transcript(cleaned, norms) if c.start_ms < duration_ms]
     if cues and cues[-1].end_ms > duration_ms:
         cues[-1] = replace(cues[-1], end_ms=duration_ms)
     return Captions(cleaned, tuple(cues), tuple(removals), tuple(fixes))

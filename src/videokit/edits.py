@@ -90,7 +90,8 @@ def _ms(stamp: str, path: Path | None, line: int) -> int:
             stage="review",
             hint="write times as HH:MM:SS,mmm",
         ) from None
-    return int(round(delta.total_seconds() * 1000))
+    ms: int = round(delta.total_seconds() * 1000)
+    return ms
 
 
 def parse_srt(text: str, path: Path | None = None) -> list[Cue]:

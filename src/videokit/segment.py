@@ -12,7 +12,9 @@ How it works, in three passes:
    words on at most ``max_lines`` lines, sentences that end inside it, long pauses inside it, and
    how far it misses the reading-speed and duration norms with the time it could have. Splitting
    and merging to meet reading speed is therefore part of the search, not a repair afterwards.
-   Each cue spans at most a couple of lines of text, so the search is linear in the word count.
+   Two limits are hard, not costs: a cue never spans a change of speaker (two short turns may still
+   share a dialogue cue, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
+   most a couple of lines of text, so the search is linear in the word count.
 3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
    silence only as far as it needs for minimum duration and reading speed, never more than
    ``max_linger_ms`` past its last word and never closer than ``min_gap_ms`` to the next cue.
@@ -50,6 +52,12 @@ _OVERFLOW = 50.0  # a single word longer than a line
 _IMBALANCE = 0.25  # per character of difference between two lines
 _TOP_HEAVY = 0.25  # extra per character when the top line is the longer one
 _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech rhythm
+# A pause longer than this always ends the cue: a hard limit, not a cost. Inside one cue it would show
+# the words after the pause that long before they are spoken (and keep the words before it on screen
+# through the silence), and NORMS.md says captions never lead or hang by more than 1.5 s. As a soft
+# cost it lost to reading speed and line balance: a fast sentence with a long word after a pause
+# "borrowed" the silence by starting inside the previous sentence's cue.
+_MAX_PAUSE_MS = 1500
 _DIALOGUE_GAP_MS = 1000
 
 _CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
@@ -352,10 +360,14 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
     toks, norms = layout.toks, layout.norms
     n = len(toks)
     cap = norms.max_lines * (norms.max_line_chars + 1)
-    turn_start = [0] * n  # first token of the speaker turn each token is in
+    # First token of the run each token is in. A run ends at a change of speaker or a pause longer
+    # than _MAX_PAUSE_MS; no cue crosses a run's edge. A one-token cue always fits, so every run can
+    # be laid out and the limit never leaves the search without an answer.
+    run_start = [0] * n
     for k in range(1, n):
         same = toks[k].speaker == toks[k - 1].speaker
-        turn_start[k] = turn_start[k - 1] if same else k
+        joined = same and toks[k].start - toks[k - 1].end <= _MAX_PAUSE_MS
+        run_start[k] = run_start[k - 1] if joined else k
     dp = [math.inf] * (n + 1)
     back = [0] * (n + 1)
     dp[0] = 0.0
@@ -365,7 +377,7 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
             gap = toks[j].start - toks[j - 1].end
             after = max(0.0, after - min(max(gap, 0), 2000) / 100)
         last_end = toks[j - 1].end
-        for i in range(j - 1, turn_start[j - 1] - 1, -1):
+        for i in range(j - 1, run_start[j - 1] - 1, -1):
             if i < j - 1 and (
                 layout.chars(i, j) > cap or last_end - toks[i].start > 2 * norms.max_duration_ms
             ):

@@ -7,6 +7,7 @@ malformed file: those come back as problems, and the last good version is used.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from . import publish, quality
 from .draft import Captions, Source
 from .errors import VideokitError
+from .norms import DEFAULT_NORMS, CaptionNorms
 from .review import Outcome, ReviewDesk
 from .segment import cues_from_transcript
 from .transcript import Transcript
@@ -55,6 +57,7 @@ def review_and_publish(
     *,
     manuscript: str | None = None,
     base_url: str | None = None,
+    norms: CaptionNorms = DEFAULT_NORMS,
 ) -> VideoOutcome:
     slug = source.job.slug
     desk = ReviewDesk(layout.review)
@@ -63,7 +66,7 @@ def review_and_publish(
         caps.transcript,
         caps.cues,
         align=align,
-        layout_cues=cues_from_transcript,
+        layout_cues=functools.partial(cues_from_transcript, norms=norms),
         manuscript=manuscript,
     )
     approvals = desk.approvals(slug)
@@ -90,7 +93,9 @@ def review_and_publish(
         base_url=base_url,
     )
     removals = caps.removals if outcome.source == "draft" else ()
-    report = quality.quality_report(outcome.transcript, list(outcome.cues), removals=list(removals))
+    report = quality.quality_report(
+        outcome.transcript, list(outcome.cues), norms=norms, removals=list(removals)
+    )
     report["status"], report["source"] = outcome.status, outcome.source
     report["glossary_fixes"] = (
         [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []
