@@ -142,8 +142,9 @@ def review_and_publish(
     base_url: str | None,
     settings: Settings,
 ) -> stages.VideoOutcome:
+    meta = read_meta(source.job)
     caps = draft.captions(
-        transcript,
+        transcript.with_default_speaker(meta.speaker),
         draft.audio_energy(source.job.path),
         glossary=read_glossary(source.job),
         norms=settings.norms,
@@ -151,7 +152,7 @@ def review_and_publish(
     return stages.review_and_publish(
         layout,
         source,
-        read_meta(source.job),
+        meta,
         transcript,
         caps,
         align=lambda text: align(source, model, caps.transcript, text),

@@ -359,6 +359,57 @@ def test_long_pause_splits_cue() -> None:
     assert [c.lines for c in cues] == [("Det er",), ("vigtigt.",)]
 
 
+MAX_PAUSE_MS = 1500  # NORMS.md: captions never lead or hang by more than 1.5 s
+
+
+@settings(deadline=None, max_examples=200)
+@given(word_streams(), st.integers(10, 60), st.integers(1, 3))
+def test_no_cue_spans_a_long_pause(words: list[Word], width: int, lines: int) -> None:
+    """Words either side of a pause over 1.5 s never share a cue, whatever the other costs say.
+
+    Sharing one would show the later words that long before they are spoken, or keep the earlier
+    ones on screen through the silence.
+    """
+    toks = tokens(words)
+    cues = build_cues(words, CaptionNorms(max_line_chars=width, max_lines=lines))
+    for c, (a, b) in zip(cues, cue_token_spans(cues), strict=True):
+        for k in range(a, b - 1):
+            gap = toks[k + 1][0] - toks[k][1]
+            assert gap <= MAX_PAUSE_MS, (c, toks[a:b])
+
+
+def spoken_between(text: str, start: int, end: int, gap: int = 20) -> tuple[Word, ...]:
+    """Words filling ``start..end``, each as long as its share of the letters (a fast speaker)."""
+    parts = text.split()
+    span = end - start - gap * (len(parts) - 1)
+    letters = sum(len(p) for p in parts)
+    out: list[Word] = []
+    t = start
+    for p in parts:
+        d = span * len(p) // letters
+        out.append(Word(" " + p, t, t + d, 0.9))
+        t += d + gap
+    return tuple(out)
+
+
+@pytest.mark.parametrize("with_word_times", [True, False])
+def test_long_word_after_pause_does_not_pull_sentence_into_previous_cue(
+    with_word_times: bool,
+) -> None:
+    # Regression: the second sentence is too fast to read and its long word makes any two-line
+    # layout lopsided, so the engine used to start it inside the first cue (100-3990 ms), where the
+    # 1.8 s pause lent it reading time: its words showed ~1.8 s early, the first sentence hung on.
+    first = " Velkommen til byrådets møde om budgettet."
+    second = " Han skrev abcdefghijklmnopqrstuvwxy og citat fra borgmesteren."
+    a = spoken_between(first, 100, 1473) if with_word_times else ()
+    b = spoken_between(second, 3273, 4646) if with_word_times else ()
+    t = Transcript("da", 6000, (Segment(100, 1473, first, a), Segment(3273, 4646, second, b)))
+    cues = cues_from_transcript(t)
+    assert [" ".join(c.lines) for c in cues] == [first.strip(), second.strip()]
+    assert cues[0].start_ms == 100 and cues[0].end_ms <= 1473 + NORMS.max_linger_ms
+    assert cues[1].start_ms == 3273
+
+
 def test_word_longer_than_a_line_gets_own_line_and_a_violation() -> None:
     long = "ungdomsuddannelsesvejledningscentersamarbejdsaftalen"
     cues = build_cues(speak(f"Vi har lavet en {long} i år."))

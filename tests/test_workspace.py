@@ -43,8 +43,11 @@ def test_meta_and_glossary_side_files(tmp_path):
     video.write_bytes(b"x")
     job = VideoJob(video, "byraad-og-borgere")
     assert read_meta(job).title == "Byråd og borgere"
-    (tmp_path / "byraad-og-borgere.toml").write_text('title = "Borgerne"\ndescription = "Om KL"\n')
-    assert read_meta(job).title == "Borgerne" and read_meta(job).description == "Om KL"
+    (tmp_path / "byraad-og-borgere.toml").write_text(
+        'title = "Borgerne"\ndescription = "Om KL"\nspeaker = "Anne Holm"\n'
+    )
+    meta = read_meta(job)
+    assert (meta.title, meta.description, meta.speaker) == ("Borgerne", "Om KL", "Anne Holm")
     (tmp_path / "glossary.txt").write_text("\ufeffKL\n# comment\nbyråd  # the council\n")
     (tmp_path / "Byråd og borgere.glossary.txt").write_text("TikTok\nKL\n")
     assert read_glossary(job) == ["KL", "byråd", "TikTok"]
@@ -82,3 +85,12 @@ def test_manifest_and_zip_describe_the_same_tree(tmp_path):
     first = zpath.read_bytes()
     package.write_zip(site, zpath)
     assert zpath.read_bytes() == first, "same site, same zip bytes"
+
+
+def test_default_speaker_names_only_unnamed_segments():
+    from videokit.transcript import Segment, Transcript
+
+    t = Transcript("da", 5000, (Segment(0, 1000, " a"), Segment(1000, 2000, " b", speaker="Ole")))
+    named = t.with_default_speaker("Anne")
+    assert [s.speaker for s in named.segments] == ["Anne", "Ole"]
+    assert t.with_default_speaker(None) is t

@@ -124,6 +124,14 @@ class Transcript:
     def with_segments(self, segments: tuple[Segment, ...]) -> Transcript:
         return replace(self, segments=segments)
 
+    def with_default_speaker(self, speaker: str | None) -> Transcript:
+        """Name the speaker of every segment that has none (a one-speaker video's sidecar)."""
+        if not speaker:
+            return self
+        return self.with_segments(
+            tuple(s if s.speaker else replace(s, speaker=speaker) for s in self.segments)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA_VERSION,

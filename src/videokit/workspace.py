@@ -39,6 +39,7 @@ class VideoJob:
 class VideoMeta:
     title: str
     description: str = ""
+    speaker: str | None = None  # for a video with one speaker: named in captions and transcript
 
 
 def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]:
@@ -119,7 +120,12 @@ def read_meta(job: VideoJob) -> VideoMeta:
             stage="metadata",
             hint='write e.g. title = "..." and description = "..."',
         ) from None
-    return VideoMeta(str(data.get("title") or default_title(job)), str(data.get("description", "")))
+    speaker = data.get("speaker")
+    return VideoMeta(
+        str(data.get("title") or default_title(job)),
+        str(data.get("description", "")),
+        str(speaker).strip() or None if speaker else None,
+    )
 
 
 def read_glossary(job: VideoJob) -> list[str]:
