@@ -29,9 +29,9 @@ import numpy as np
 from videokit import media, models
 from videokit.align import align_text
 from videokit.asr import DecodeOptions, WhisperASR
+from videokit.files import sha256_file
 from videokit.segment import cues_from_transcript
 from videokit.transcript import Transcript
-from videokit.workspace import sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT / "media"

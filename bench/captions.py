@@ -30,11 +30,12 @@ from pathlib import Path
 
 from videokit import draft, media, models
 from videokit.asr import DecodeOptions, WhisperASR
+from videokit.files import sha256_file
 from videokit.guard import Energy
 from videokit.norms import check_cues
 from videokit.segment import cues_from_transcript
 from videokit.transcript import Cue, Segment, Transcript, Word
-from videokit.workspace import VideoJob, find_videos, read_glossary, sha256_file
+from videokit.workspace import VideoJob, find_videos, read_glossary
 
 SYNTHETIC_MS = 10 * 60 * 1000
 

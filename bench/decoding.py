@@ -27,6 +27,7 @@ SETTINGS: dict[str, DecodeOptions] = {
     "greedy+fallback, no context": DecodeOptions(condition_on_previous_text=False),
     "greedy+fallback, no silence skip": DecodeOptions(hallucination_silence_threshold=None),
     "beam 5": DecodeOptions(temperature=(0.0,), beam_size=5),
+    "beam 5+fallback": DecodeOptions(beam_size=5),
 }
 
 

@@ -31,10 +31,11 @@ import pytest
 
 from clips import speech_video
 from videokit import media, publish
+from videokit.files import sha256_file
 from videokit.segment import cues_from_transcript
 from videokit.serve import serving
 from videokit.transcript import Segment, Transcript, Word
-from videokit.workspace import Layout, VideoMeta, VideoRecord, sha256_file
+from videokit.workspace import Layout, VideoMeta, VideoRecord
 
 pytestmark = pytest.mark.browser
 

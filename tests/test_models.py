@@ -14,6 +14,7 @@ import pytest
 
 from videokit import models
 from videokit.errors import ModelError
+from videokit.files import sha256_file
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_local_checkpoint_is_used_as_is(empty_cache, tmp_path):
     pt.write_bytes(b"not really weights")
     spec = models.resolve(str(pt))
     assert (spec.path, spec.source) == (pt.resolve(), "file")
-    assert spec.sha256 == models.sha256_file(pt)
+    assert spec.sha256 == sha256_file(pt)
 
 
 def test_official_name_offline_fails_fast_with_directions(empty_cache, monkeypatch):
@@ -92,7 +93,7 @@ def test_base_is_built_verified_and_carries_alignment_heads(base_model):
 
     manifest = json.loads(base_model.path.with_suffix(".json").read_text())
     assert manifest["source_sha256"] == models.REGISTRY_MODELS["base"].sha256
-    assert base_model.sha256 == manifest["sha256"] == models.sha256_file(base_model.path)
+    assert base_model.sha256 == manifest["sha256"] == sha256_file(base_model.path)
     # config.json's heads are openai's own heads for base: the masks must decode equal.
     decode = lambda b: np.frombuffer(gzip.decompress(base64.b85decode(b)), bool)  # noqa: E731
     np.testing.assert_array_equal(

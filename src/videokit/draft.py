@@ -18,13 +18,14 @@ import numpy as np
 from . import media
 from .asr import DecodeOptions, WhisperASR
 from .errors import MediaError
+from .files import sha256_file
 from .glossary import Fix, apply_glossary
 from .guard import Energy, Removal, guard_transcript
 from .models import ModelSpec, resolve
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .segment import cues_from_transcript
 from .transcript import Cue, Transcript
-from .workspace import VideoJob, sha256_file
+from .workspace import VideoJob
 
 
 @dataclass(frozen=True)

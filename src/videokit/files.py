@@ -6,6 +6,7 @@ is atomic on one file system, so a crash leaves either the old file or the new o
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -43,3 +44,12 @@ def write_bytes(target: Path, data: bytes) -> None:
 def copy_file(src: Path, target: Path) -> None:
     with temporary_beside(target) as tmp:
         shutil.copyfile(src, tmp)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks (videos and models do not fit comfortably in memory)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()

@@ -34,6 +34,7 @@ from typing import Any
 
 from . import ct2
 from .errors import ModelError
+from .files import sha256_file
 
 DEFAULT_MODEL = "base"
 CONVERTER_VERSION = 1  # bump when the conversion changes, so old checkpoints are rebuilt
@@ -110,14 +111,6 @@ def cache_dir() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "videokit" / "models"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def alignment_heads_mask(pairs: list[list[int]], n_layers: int, n_heads: int) -> bytes:

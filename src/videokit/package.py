@@ -11,7 +11,6 @@ Layout (the web team depends on it)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from collections.abc import Iterable
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import temporary_beside, write_text
+from .files import sha256_file, temporary_beside, write_text
 
 MANIFEST = "manifest.json"
 # The zip's timestamps are fixed so that the same site gives the same zip bytes.
@@ -32,14 +31,6 @@ class VideoEntry:
     title: str
     duration_ms: int
     reviewed: bool = False
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def site_files(site: Path) -> list[Path]:
@@ -70,7 +61,7 @@ def build_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
             {
                 "path": p.relative_to(site).as_posix(),
                 "bytes": p.stat().st_size,
-                "sha256": _sha256(p),
+                "sha256": sha256_file(p),
             }
             for p in site_files(site)
         ],

@@ -11,7 +11,6 @@ index is built from), ``cache/`` (drafts keyed on content), ``videokit-site.zip`
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tomllib
@@ -84,14 +83,6 @@ def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]
                 )
             )
     return jobs, errors
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _side_file(job: VideoJob, suffix: str) -> Path | None:
