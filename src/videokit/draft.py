@@ -71,10 +71,6 @@ class ModelHandle:
                 self._asr = WhisperASR(spec)
             return self._asr
 
-    @property
-    def loaded(self) -> bool:
-        return self._asr is not None
-
 
 def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
     peak = media.peak_dbfs(samples)

@@ -5,8 +5,9 @@ Inputs, for a video ``media/Gør det sådan.mp4`` (slug ``goer-det-saadan``):
 - ``media/<stem or slug>.toml``: title and description;
 - ``media/<slug>.manuscript.txt``: the script the video was read from, if any.
 
-Outputs below ``--out`` (default ``build``): ``site/`` (published), ``state/`` (per-video records the
-index is built from), ``cache/`` (drafts keyed on content), ``videokit-site.zip``.
+Outputs below ``--out`` (default ``build``): ``preview/`` (every video), ``site/`` (approved videos
+only), ``review/`` (editors' pages), ``quality/``, ``state/`` (per-video records the indexes are built
+from), ``videokit-site.zip``. Editors' files live in the review folder (default ``review/``).
 """
 
 from __future__ import annotations
