@@ -47,7 +47,8 @@ $(RUN_STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# Every requirement but triton must be met: a package missing from the lock fails here, not at run time.
-	@{ $(BIN)/python -m pip check || true; } | grep -v -i -e triton -e "No broken requirements" | { ! grep . ; }
+	@broken=$$($(BIN)/python -m pip check | grep -v -i -e triton -e "No broken requirements" || true); \
+	if [ -n "$$broken" ]; then echo "$$broken"; exit 1; fi
 	touch $@
 
 $(DEV_STAMP): $(RUN_STAMP) requirements-dev.lock
