@@ -15,7 +15,7 @@ from statistics import fmean
 from typing import Any
 
 from .guard import Removal
-from .norms import DEFAULT_NORMS, CaptionNorms, check_cues
+from .norms import DEFAULT_NORMS, CaptionNorms, Violation, check_cues
 from .transcript import Cue, Transcript
 
 
@@ -49,7 +49,10 @@ def quality_report(
         "duration_ms_min": min((c.duration_ms for c in cues), default=None),
         "duration_ms_max": max((c.duration_ms for c in cues), default=None),
         "gap_ms_min": min(gaps, default=None),
-        "violations": [v.to_dict() for v in violations],
+        "violations": [
+            {**v.to_dict(), "reason": violation_reason(v, cues, transcript, norms)}
+            for v in violations
+        ],
         "violation_counts": dict(sorted(Counter(v.rule for v in violations).items())),
         "low_confidence_threshold": low_conf_threshold,
         "low_confidence": low,
@@ -86,3 +89,38 @@ def _counted(noun: str, counts: dict[str, int]) -> str:
 
 def _breakdown(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def violation_reason(
+    v: Violation, cues: Sequence[Cue], transcript: Transcript, norms: CaptionNorms
+) -> str:
+    """Why the caption engine left this norm broken, so an editor knows what would fix it.
+
+    The engine only ever moves a cue's end (into the following silence) and its breaks; it never
+    shifts a cue away from its words or drops a word. When the words themselves come faster than
+    the limit, or the next cue leaves no room, only an editor can help, by shortening the text.
+    """
+    cue = cues[v.cue_index]
+    following = cues[v.cue_index + 1] if v.cue_index + 1 < len(cues) else None
+    room = (
+        f"the next cue starts {following.start_ms - cue.end_ms} ms later"
+        if following is not None
+        else "the video ends"
+    )
+    if v.rule == "cps":
+        words = [w for w in transcript.words if cue.start_ms <= w.start_ms < cue.end_ms]
+        spoken_ms = (words[-1].end_ms - words[0].start_ms) if words else 0
+        if spoken_ms > 0 and cue.chars * 1000 / spoken_ms > norms.max_cps:
+            rate = cue.chars * 1000 / spoken_ms
+            return (
+                f"spoken at {rate:.1f} characters per second, faster than the limit; "
+                f"only shorter text can meet it"
+            )
+        return f"cannot stay longer: {room}, or it would hang after the speech"
+    if v.rule == "min_duration":
+        return f"cannot stay longer: {room}"
+    if v.rule == "line_chars":
+        return "a single word longer than a line"
+    if v.rule == "gap":
+        return "the next cue's first word follows this cue's last word too closely to part them"
+    return ""
