@@ -299,6 +299,10 @@ def produce(
     settings = load_settings(Path(config_file) if config_file else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
     handle = draft.ModelHandle(model, log=log.info)
+    if jobs:
+        # Provision (not load) the model now: a model that cannot be had fails the run once, in
+        # seconds, instead of once per video.
+        log.info("model: %s", handle.spec.cache_id)
     for i, job in enumerate(jobs, 1):
         results.append(
             _produce_one(
