@@ -308,3 +308,20 @@ def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(fi
     assert "<v Anne Holm>Byrådet holder møde i aften." in vtt
     page = (out / "preview" / SLUG / "index.html").read_text()
     assert "Anne Holm" in page
+
+
+def test_cli_status_and_approve_publish_the_corrected_text(first, run, capsys):
+    from videokit.cli import main
+
+    _, out = first
+    review = str(run.review)
+    assert main(["status", "--review", review]) == 0
+    assert f"{SLUG}" in capsys.readouterr().out
+    assert main(["approve", SLUG, "--editor", "Ole Sørensen", "--note", "tjekket",
+                 "--review", review, "--out", str(out)]) == 0
+    assert "approved by Ole Sørensen" in capsys.readouterr().out
+    vtt = (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
+    assert "<v Anne Holm>Byrådet holder møde i aften." in vtt
+    assert main(["approve", "findes-ikke", "--editor", "Ole", "--review", review,
+                 "--out", str(out)]) == 2
+    assert "no video 'findes-ikke'" in capsys.readouterr().err
