@@ -31,7 +31,6 @@ from videokit.asr import DecodeOptions
 from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
 from videokit.report import VideoResult, format_table
-from videokit.review import ReviewDesk
 from videokit.transcript import Transcript
 from videokit.workspace import (
     Layout,
@@ -242,9 +241,10 @@ def _produce_one(
     )
 
 
-def _wait_for_approvals(results: list[VideoResult], layout: Layout, timeout_s: int) -> None:
+def _wait_for_approvals(
+    results: list[VideoResult], layout: Layout, timeout_s: int, base_url: str | None
+) -> None:
     log = get_run_logger()
-    desk = ReviewDesk(layout.review)
     for r in results:
         if not r.ok or r.status == "approved":
             continue
@@ -261,8 +261,9 @@ def _wait_for_approvals(results: list[VideoResult], layout: Layout, timeout_s: i
             timeout=timeout_s,
         )
         if answer.approve:
-            approval = desk.approve(r.slug, answer.editor, answer.note)
-            stages.publish_current(layout, r.slug)
+            approval, _ = stages.approve_and_publish(
+                layout, r.slug, answer.editor, answer.note, base_url
+            )
             log.info("%s approved by %s and published", r.slug, approval.editor)
 
 
@@ -310,7 +311,7 @@ def produce(
             )
         )
     if wait_for_approval:
-        _wait_for_approvals(results, layout, approval_timeout_s)
+        _wait_for_approvals(results, layout, approval_timeout_s, base_url)
     write_indexes(layout)
     log.info("summary\n%s", format_table(results))
     if any(not r.ok for r in results):

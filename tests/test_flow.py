@@ -325,3 +325,27 @@ def test_cli_status_and_approve_publish_the_corrected_text(first, run, capsys):
     assert main(["approve", "findes-ikke", "--editor", "Ole", "--review", review,
                  "--out", str(out)]) == 2
     assert "no video 'findes-ikke'" in capsys.readouterr().err
+
+
+def test_a_video_changed_after_approval_is_not_published_with_old_captions(first, run, media_dir):
+    import subprocess
+
+    _, out = first
+    site_vtt = out / "site" / SLUG / f"{SLUG}.da.vtt"
+    site_mp4 = out / "site" / SLUG / f"{SLUG}.mp4"
+    published = (site_vtt.read_bytes(), site_mp4.read_bytes())
+    good = media_dir / GOOD
+    kept = good.read_bytes()
+    recut = media_dir / "recut.mp4"
+    # The same sound over another picture: new bytes, so a new video as far as anyone can tell.
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(good), "-vf", "negate", "-c:a",
+                    "copy", str(recut)], check=True)
+    recut.replace(good)
+    try:
+        results, _ = run()
+    finally:
+        good.write_bytes(kept)
+    r = results[GOOD]
+    assert r.ok and r.status == "in review"
+    assert any("changed after its captions were approved" in w for w in r.warnings)
+    assert (site_vtt.read_bytes(), site_mp4.read_bytes()) == published

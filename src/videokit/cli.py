@@ -82,13 +82,13 @@ def _cmd_produce(args: argparse.Namespace) -> int:
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
-    from .review import ReviewDesk
-    from .stages import publish_current
+    from .stages import approve_and_publish
     from .workspace import Layout
 
     layout = Layout(args.out, args.review)
-    approval = ReviewDesk(args.review).approve(args.slug, args.editor, args.note or "")
-    record = publish_current(layout, args.slug, base_url=args.base_url)
+    approval, record = approve_and_publish(
+        layout, args.slug, args.editor, args.note or "", base_url=args.base_url
+    )
     print(
         f"{args.slug}: approved by {approval.editor} at {approval.time} "
         f"(copy kept in {args.review / 'history' / args.slug})"

@@ -69,6 +69,7 @@ class Approval:
     time: str
     content_sha: str
     source: str
+    video_sha256: str = ""  # the video the captions were checked against ("" in old records)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -331,7 +332,12 @@ class ReviewDesk:
 
     # -- approving ---------------------------------------------------------------------------------
     def approve(
-        self, slug: str, editor: str, note: str = "", now: dt.datetime | None = None
+        self,
+        slug: str,
+        editor: str,
+        note: str = "",
+        now: dt.datetime | None = None,
+        video_sha256: str = "",
     ) -> Approval:
         state = self._load(slug)
         content = state.content() if state else None
@@ -365,6 +371,7 @@ class ReviewDesk:
             when.isoformat(),
             content_sha(transcript, cues),
             state.source,
+            video_sha256,
         )
         stamp = when.strftime("%Y%m%dT%H%M%SZ")
         folder = self.history_dir(slug) / stamp

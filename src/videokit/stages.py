@@ -17,7 +17,7 @@ from . import publish, quality
 from .draft import Captions, Source
 from .errors import VideokitError
 from .norms import DEFAULT_NORMS, CaptionNorms
-from .review import Outcome, ReviewDesk
+from .review import Approval, Outcome, ReviewDesk
 from .segment import cues_from_transcript
 from .transcript import Transcript
 from .workspace import Layout, VideoMeta, VideoRecord
@@ -70,6 +70,24 @@ def review_and_publish(
         manuscript=manuscript,
     )
     approvals = desk.approvals(slug)
+    checked_against = approvals[-1].video_sha256 if approvals else ""
+    video_changed = bool(checked_against) and checked_against != source.sha256
+    if video_changed:
+        # Captions approved for other footage are not approved for this one.
+        outcome = replace(
+            outcome,
+            status="in review",
+            problems=(
+                *outcome.problems,
+                VideokitError(
+                    "the video changed after its captions were approved; the site keeps the "
+                    "approved version",
+                    path=source.job.path,
+                    stage="review",
+                    hint="check the captions against the new video and approve again",
+                ),
+            ),
+        )
     record = VideoRecord(
         slug=slug,
         title=meta.title,
@@ -105,7 +123,11 @@ def review_and_publish(
     publish.write_review_page(
         layout, record, outcome.cues, report, source=outcome.source, approve_command=command
     )
-    published = _publish(layout, desk, record, outcome, base_url)
+    published = (
+        layout.video_dir(slug).is_dir()
+        if video_changed
+        else _publish(layout, desk, record, outcome, base_url)
+    )
     record.save(layout)
     return VideoOutcome(record, outcome, report, command, published, outcome.problems)
 
@@ -160,3 +182,13 @@ def publish_current(layout: Layout, slug: str, base_url: str | None = None) -> V
     record.save(layout)
     publish.write_indexes(layout)
     return record
+
+
+def approve_and_publish(
+    layout: Layout, slug: str, editor: str, note: str = "", base_url: str | None = None
+) -> tuple[Approval, VideoRecord]:
+    """Record an editor's approval of the version in force, and publish it at once."""
+    state_file = layout.state / f"{slug}.json"
+    video = VideoRecord.load(state_file).source_sha256 if state_file.is_file() else ""
+    approval = ReviewDesk(layout.review).approve(slug, editor, note, video_sha256=video)
+    return approval, publish_current(layout, slug, base_url)
