@@ -197,8 +197,18 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     assert "Alle borgere &amp; &lt;gæster&gt; er velkomne." in page
     assert "<gæster>" not in page and "Ikke gennemset" not in page
     check_tree(out / "site", [SLUG])
+    # Social media copies of the approved version: Facebook's SRT name, a 9:16 burned-in video.
+    from videokit import media
+
+    social = out / "social" / SLUG
+    assert (social / f"{SLUG}.da_DK.srt").read_text() == (site / f"{SLUG}.da.srt").read_text()
+    vertical = social / f"{SLUG}-9x16.mp4"
+    info = media.probe(vertical)
+    assert (info.width, info.height) == (1080, 1920) and info.has_audio
+    made = vertical.stat().st_mtime_ns
     # The approval survives the next run, and the editor's file is untouched.
     results, _ = run()
+    assert vertical.stat().st_mtime_ns == made, "unchanged captions must not be burned in again"
     assert results[GOOD].status == "approved"
     assert srt_file.read_bytes() == b"\xef\xbb\xbf" + EDIT.encode("utf-8")
 

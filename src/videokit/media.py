@@ -192,6 +192,41 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
         _run(stream, src, "encode", "check that the source plays in a media player")
 
 
+def burn_in_vertical(
+    src: Path, captions_srt: Path, dst: Path, *, width: int = 1080, height: int = 1920
+) -> None:
+    """A 9:16 copy with the captions burned in, for feeds that ignore caption files (Reels, TikTok).
+
+    The picture is fitted and padded, not cropped: a speaker cut off at the sides is worse than
+    bars. Captions sit about 300 px above the bottom edge, clear of the apps' own buttons. Burned-in
+    text cannot be restyled or read out, so it supplements the sidecar track, never replaces it.
+    """
+    require_ffmpeg()
+    # Subtitle sizes are in libass script units (288 per frame height when converted from SRT).
+    style = "FontName=DejaVu Sans,FontSize=11,Outline=2,Shadow=0,MarginV=45,BorderStyle=1"
+    with temporary_beside(dst) as tmp:
+        inp = ffmpeg.input(str(src))
+        video = (
+            inp.video.filter("scale", width, height, force_original_aspect_ratio="decrease")
+            .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+            .filter("subtitles", str(captions_srt), force_style=style, charenc="UTF-8")
+        )
+        stream = ffmpeg.output(
+            video,
+            inp.audio,
+            str(tmp),
+            vcodec="libx264",
+            preset="veryfast",
+            crf=23,
+            pix_fmt="yuv420p",
+            acodec="aac",
+            audio_bitrate="128k",
+            movflags="+faststart",
+            format="mp4",
+        )
+        _run(stream, src, "social", "check that ffmpeg was built with libass (subtitles filter)")
+
+
 def extract_poster(src: Path, dst: Path, at_ms: int, max_height: int = 720) -> None:
     """One JPEG frame, used as the video's poster and thumbnail."""
     require_ffmpeg()

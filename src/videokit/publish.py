@@ -5,6 +5,7 @@ as not reviewed); ``site/`` holds approved videos only, each exactly as it was a
 the manifest and the zip describe. Per video (``<root>/<slug>/``): ``<slug>.mp4``, ``poster.jpg``,
 ``<slug>.da.vtt``, ``<slug>.da.srt``, ``<slug>.da.txt``, ``transcript.json``, ``index.html``.
 ``transcript.json`` is the machine draft in the preview and the approved transcript on the site.
+Approved videos also get social-media copies in ``social/<slug>/`` (see :func:`write_social`).
 
 Every file is replaced atomically; a video that fails keeps what an earlier run wrote for it.
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 from . import captions as fmt
 from . import media
-from .files import temporary_beside, write_text
+from .files import sha256_file, sha256_text, temporary_beside, write_text
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
 from .render import render_embed, render_index, render_review_page, render_video_page
@@ -125,11 +126,35 @@ def publish_approved(
     folder = layout.video_dir(record.slug)
     _copy_media(layout.video_dir(record.slug, layout.preview), folder, record.slug)
     write_video(folder, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
+    write_social(layout, record.slug, cues)
+
+
+def write_social(layout: Layout, slug: str, cues: Sequence[Cue]) -> Path:
+    """Copies for social media, from the approved site version (NORMS.md, "Social media").
+
+    ``<slug>.da_DK.srt`` is the name Facebook reads the language from; ``<slug>.da.srt`` suits
+    YouTube and LinkedIn; ``<slug>-9x16.mp4`` has the captions burned in for feeds that ignore
+    caption files. The vertical video is remade only when the video or the captions change.
+    """
+    folder = layout.social / slug
+    site = layout.video_dir(slug)
+    text = fmt.to_srt(cues)
+    write_text(folder / f"{slug}.da_DK.srt", text)
+    write_text(folder / f"{slug}.da.srt", text)
+    vertical = folder / f"{slug}-9x16.mp4"
+    stamp = folder / ".made-from"
+    made_from = sha256_file(site / file_names(slug)["mp4"]) + ":" + sha256_text(text)
+    current = stamp.read_text(encoding="utf-8") if stamp.is_file() else ""
+    if current != made_from or not vertical.is_file():
+        media.burn_in_vertical(site / file_names(slug)["mp4"], folder / f"{slug}.da.srt", vertical)
+        write_text(stamp, made_from)
+    return folder
 
 
 def unpublish(layout: Layout, slug: str) -> bool:
     """Take a video off the site (its approvals were removed); the preview keeps it."""
     folder = layout.video_dir(slug)
+    shutil.rmtree(layout.social / slug, ignore_errors=True)
     if folder.is_dir():
         shutil.rmtree(folder)
         return True

@@ -160,6 +160,10 @@ class Layout:
         return self.out / "preview"
 
     @property
+    def social(self) -> Path:
+        return self.out / "social"
+
+    @property
     def review_pages(self) -> Path:
         return self.out / "review"
 
