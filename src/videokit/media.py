@@ -168,6 +168,21 @@ def _run(stream: Any, path: Path, stage: str, hint: str) -> None:
         ) from None
 
 
+# What browsers and social platforms all play: H.264 (yuv420p) and stereo AAC, with the index up
+# front (+faststart) so playback starts before the whole file has arrived.
+_WEB_MP4: dict[str, Any] = {
+    "vcodec": "libx264",
+    "preset": "veryfast",
+    "crf": 23,
+    "pix_fmt": "yuv420p",
+    "acodec": "aac",
+    "audio_bitrate": "128k",
+    "ac": 2,
+    "movflags": "+faststart",
+    "format": "mp4",
+}
+
+
 def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
     """H.264/AAC MP4 with the index up front (+faststart) so browsers start playing at once."""
     require_ffmpeg()
@@ -175,20 +190,7 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
         inp = ffmpeg.input(str(src))
         # Scale down only; -2 keeps the width even, which H.264 requires.
         video = inp.video.filter("scale", -2, f"min(ih,{max_height})")
-        stream = ffmpeg.output(
-            video,
-            inp.audio,
-            str(tmp),
-            vcodec="libx264",
-            preset="veryfast",
-            crf=23,
-            pix_fmt="yuv420p",
-            acodec="aac",
-            audio_bitrate="128k",
-            ac=2,
-            movflags="+faststart",
-            format="mp4",
-        )
+        stream = ffmpeg.output(video, inp.audio, str(tmp), **_WEB_MP4)
         _run(stream, src, "encode", "check that the source plays in a media player")
 
 
@@ -211,19 +213,7 @@ def burn_in_vertical(
             .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
             .filter("subtitles", str(captions_srt), force_style=style, charenc="UTF-8")
         )
-        stream = ffmpeg.output(
-            video,
-            inp.audio,
-            str(tmp),
-            vcodec="libx264",
-            preset="veryfast",
-            crf=23,
-            pix_fmt="yuv420p",
-            acodec="aac",
-            audio_bitrate="128k",
-            movflags="+faststart",
-            format="mp4",
-        )
+        stream = ffmpeg.output(video, inp.audio, str(tmp), **_WEB_MP4)
         _run(stream, src, "social", "check that ffmpeg was built with libass (subtitles filter)")
 
 
