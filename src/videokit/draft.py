@@ -24,7 +24,7 @@ from .guard import Energy, Removal, guard_transcript
 from .models import ModelSpec, resolve
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .segment import cues_from_transcript
-from .transcript import Cue, Transcript
+from .transcript import SCHEMA_VERSION, Cue, Transcript
 from .workspace import VideoJob
 
 
@@ -97,8 +97,14 @@ def transcribe(
 
 
 def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> str:
-    """Same video bytes, same model bytes, same options: the same draft. Nothing else matters."""
-    blob = json.dumps([source_sha256, model.sha256, options.to_dict()], sort_keys=True)
+    """Same video bytes, same model bytes, same options: the same draft.
+
+    The transcript schema version is part of the key too: cached drafts are stored pickled, and
+    one written by an older videokit must be made again rather than read into newer types.
+    """
+    blob = json.dumps(
+        [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict()], sort_keys=True
+    )
     return "draft-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
