@@ -209,7 +209,7 @@ def main() -> int:
     sentences: list[str] = []
     for job in jobs:
         transcript, took, note = drafts.get(job)
-        energy = draft.audio_energy(job.path)
+        energy = draft.audio_energy(media.load_audio(job.path))
         rows.append(
             measure(job.slug, transcript, energy, read_glossary(job), args.runs, took, note)
         )

@@ -120,16 +120,26 @@ def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float],
 
 
 def _align_key(_context: Any, params: dict[str, Any]) -> str:
-    text = hashlib.sha256(params["text"].encode()).hexdigest()
-    return f"align-{params['source'].sha256[:24]}-{params['model'].spec.sha256[:16]}-{text[:24]}"
+    # The machine draft anchors the alignment (and is its fallback), so it is part of the key.
+    parts = [
+        params["source"].sha256,
+        params["model"].spec.sha256,
+        params["machine"].to_json(),
+        params["text"],
+    ]
+    return "align-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
 
 
 @task(name="align corrected text", cache_key_fn=_align_key, persist_result=True, **_retry)
 def align(
-    source: draft.Source, model: draft.ModelHandle, machine: Transcript, text: str
+    source: draft.Source,
+    model: draft.ModelHandle,
+    machine: Transcript,
+    text: str,
+    samples: Any,
 ) -> Transcript:
     get_run_logger().info("%s: aligning corrected text to the audio", source.job.slug)
-    return draft.align_corrected(source, model, machine, text)
+    return draft.align_corrected(samples, model, machine, text)
 
 
 @task(name="review and publish", cache_policy=NONE, **_retry)
@@ -142,9 +152,10 @@ def review_and_publish(
     settings: Settings,
 ) -> stages.VideoOutcome:
     meta = read_meta(source.job)
+    samples = draft.load_samples(source)  # decoded once, for the guard and any alignment
     caps = draft.captions(
         transcript.with_default_speaker(meta.speaker),
-        draft.audio_energy(source.job.path),
+        draft.audio_energy(samples),
         glossary=read_glossary(source.job),
         norms=settings.norms,
     )
@@ -154,7 +165,7 @@ def review_and_publish(
         meta,
         transcript,
         caps,
-        align=lambda text: align(source, model, caps.transcript, text),
+        align=lambda text: align(source, model, caps.transcript, text, samples),
         manuscript=read_manuscript(source.job),
         base_url=base_url,
         norms=settings.norms,

@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 
 def _captions(asr, path, options=DecodeOptions()):
-    transcript = asr.transcribe(media.load_audio(path), options)
-    return draft.captions(transcript, draft.audio_energy(path))
+    samples = media.load_audio(path)
+    transcript = asr.transcribe(samples, options)
+    return draft.captions(transcript, draft.audio_energy(samples))
 
 
 def test_music_like_tones_give_no_captions(whisper_base, tmp_path):

@@ -83,13 +83,18 @@ def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0
         )
 
 
+def load_samples(source: Source) -> np.ndarray:
+    """The video's sound as Whisper hears it; decode once per step and pass the array on."""
+    return media.load_audio(source.job.path)
+
+
 def transcribe(
     source: Source,
     model: ModelHandle,
     options: DecodeOptions,
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
-    samples = media.load_audio(source.job.path)
+    samples = load_samples(source)
     silence_check(samples, source.job.path)
     return model.asr.transcribe(
         samples, options, source_sha256=source.sha256, progress=progress, path=source.job.path
@@ -119,8 +124,7 @@ class Captions:
 ENERGY_WINDOW_MS = 100
 
 
-def audio_energy(path: Path) -> Energy:
-    samples = media.load_audio(path)
+def audio_energy(samples: np.ndarray) -> Energy:
     return Energy(ENERGY_WINDOW_MS, tuple(media.window_peaks_dbfs(samples, ENERGY_WINDOW_MS)))
 
 
@@ -140,9 +144,10 @@ def captions(
     return Captions(cleaned, tuple(cues), tuple(removals), tuple(fixes))
 
 
-def align_corrected(source: Source, model: ModelHandle, draft: Transcript, text: str) -> Transcript:
+def align_corrected(
+    samples: np.ndarray, model: ModelHandle, draft: Transcript, text: str
+) -> Transcript:
     """Time corrected text against the audio with Whisper, falling back to the draft's times."""
     from .align import align_text
 
-    samples = media.load_audio(source.job.path)
     return align_text(draft, text, samples, model.asr.align)
