@@ -14,7 +14,6 @@ Run it with ``videokit produce`` (see ``videokit --help``).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,35 +23,29 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from videokit import draft, publish, quality, stages
 from videokit.asr import DecodeOptions
+from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
+from videokit.files import remove_partials
 from videokit.report import VideoResult, format_table
 from videokit.transcript import Transcript
 from videokit.workspace import (
     Layout,
+    Project,
     VideoJob,
+    check_review_folder,
     find_videos,
     glossary_prompt,
+    project_lock,
     read_glossary,
     read_manuscript,
     read_meta,
 )
-
-
-class RunFailed(Exception):
-    """Raised at the end of a run in which some videos failed; carries every video's result."""
-
-    def __init__(self, results: list[VideoResult]) -> None:
-        failed = sum(not r.ok for r in results)
-        super().__init__(f"{failed} of {len(results)} videos failed")
-        self.results = results
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (RunFailed, (self.results,))
 
 
 class Approval(RunInput):
@@ -86,25 +79,27 @@ def encode_web(source: draft.Source, layout: Layout) -> str:
     return "encoded"
 
 
-# Drafts persist in Prefect's result storage ($PREFECT_HOME/storage unless
-# PREFECT_RESULTS_LOCAL_STORAGE_PATH says otherwise), keyed on content, so they outlive the build
-# folder and are shared between output folders: the same video is never transcribed twice.
-def _draft_key(_context: Any, params: dict[str, Any]) -> str:
-    return draft.draft_key(params["source"].sha256, params["model"].spec, params["options"])
-
-
-@task(name="transcribe", cache_key_fn=_draft_key, persist_result=True, **_retry)
+# Drafts and alignments are kept as validated JSON in videokit's own cache (not pickles in
+# Prefect's result storage), keyed on content, so they outlive the build folder and are shared
+# between output folders: the same video is never transcribed twice.
+@task(name="transcribe", cache_policy=NONE, **_retry)
 def transcribe(
     source: draft.Source, model: draft.ModelHandle, options: DecodeOptions, label: str
-) -> Transcript:
+) -> tuple[Transcript, bool]:
     log = get_run_logger()
-    log.info(
-        "%s: transcribing %.0f s of audio with Whisper %s",
-        label,
-        source.info.duration_ms / 1000,
-        model.ref,
-    )
-    return draft.transcribe(source, model, options, progress=_progress_logger(log.info, label))
+    progress = _progress_logger(log.info, label)
+
+    def announce(fraction: float) -> None:
+        if fraction == 0.0:
+            log.info(
+                "%s: transcribing %.0f s of audio with Whisper %s",
+                label,
+                source.info.duration_ms / 1000,
+                model.ref,
+            )
+        progress(fraction)
+
+    return draft.cached_draft(TranscriptCache(), source, model, options, progress=announce)
 
 
 def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float], None]:
@@ -119,18 +114,7 @@ def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float],
     return report
 
 
-def _align_key(_context: Any, params: dict[str, Any]) -> str:
-    # The machine draft anchors the alignment (and is its fallback), so it is part of the key.
-    parts = [
-        params["source"].sha256,
-        params["model"].spec.sha256,
-        params["machine"].to_json(),
-        params["text"],
-    ]
-    return "align-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
-
-
-@task(name="align corrected text", cache_key_fn=_align_key, persist_result=True, **_retry)
+@task(name="align corrected text", cache_policy=NONE, **_retry)
 def align(
     source: draft.Source,
     model: draft.ModelHandle,
@@ -139,7 +123,7 @@ def align(
     samples: Any,
 ) -> Transcript:
     get_run_logger().info("%s: aligning corrected text to the audio", source.job.slug)
-    return draft.align_corrected(samples, model, machine, text)
+    return draft.cached_alignment(TranscriptCache(), source, samples, model, machine, text)
 
 
 @task(name="review and publish", cache_policy=NONE, **_retry)
@@ -201,9 +185,7 @@ def _produce_one(
             initial_prompt=glossary_prompt(read_glossary(job)),
             **settings.decoding,
         )
-        state = transcribe(source, model, options, label, return_state=True)
-        transcript = state.result()
-        cached = state.name == "Cached"
+        transcript, cached = transcribe(source, model, options, label)
         if cached:
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
         encoding.result()  # the pages link the web video, so it must exist first
@@ -235,10 +217,18 @@ def _produce_one(
     for note in out.review.notes:
         log.warning("%s: %s", label, note)
     log.info("%s: done (%s)", label, out.record.status)
+    refused = out.problems[0] if out.review.refused and out.problems else None
     return VideoResult(
         job.name,
         job.slug,
-        True,
+        refused is None,
+        stage=refused.stage if refused else "",
+        reason=(
+            f"{refused.path.name if refused.path else ''}: {refused.message}" if refused else ""
+        ),
+        hint=(refused.hint or "fix the file and run again; the last good version is shown")
+        if refused
+        else "",
         duration_ms=source.info.duration_ms,
         cues=out.record.cues,
         output=str(layout.video_dir(job.slug, layout.site if out.published else layout.preview)),
@@ -280,21 +270,76 @@ def _wait_for_approvals(
 
 @flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def produce(
-    media_dir: str = "media",
-    out_dir: str = "build",
+    media_dir: str | None = None,
+    out_dir: str | None = None,
     model: str = "base",
     language: str = "da",
     paths: list[str] | None = None,
-    review_dir: str = "review",
+    review_dir: str | None = None,
     base_url: str | None = None,
     wait_for_approval: bool = False,
     approval_timeout_s: int = 24 * 3600,
-    config_file: str | None = "videokit.toml",
-) -> list[VideoResult]:
-    """Caption, review-gate and package every video in ``media_dir`` (or just ``paths``)."""
+    config_file: str | None = None,
+    project_dir: str | None = None,
+) -> Any:
+    """Caption, review-gate and package every video in the project (or just ``paths``).
+
+    Folders not given come from the project (``project_dir``, else the one around ``media_dir`` or
+    the working folder). Returns every video's result; a run in which a video failed ends in a
+    Failed state that carries the same results.
+    """
     log = get_run_logger()
-    layout = Layout(Path(out_dir), Path(review_dir))
-    jobs, problems = find_videos([Path(p) for p in (paths or [media_dir])])
+    project = Project.locate(
+        Path(project_dir) if project_dir else None,
+        media=Path(media_dir) if media_dir else None,
+        review=Path(review_dir) if review_dir else None,
+        out=Path(out_dir) if out_dir else None,
+        config=Path(config_file) if config_file else None,
+    )
+    layout = Layout(project.out, project.review)
+    try:
+        check_review_folder(layout)
+        with project_lock(layout.out):
+            results = _produce_all(
+                project,
+                layout,
+                paths,
+                model,
+                language,
+                base_url,
+                wait_for_approval,
+                approval_timeout_s,
+            )
+    except VideokitError as err:
+        # An expected failure of the whole run: one line, no traceback.
+        log.error("%s", err)
+        results = [
+            VideoResult(
+                str(err.path or ""), "", False, stage=err.stage, reason=err.message, hint=err.hint
+            )
+        ]
+    log.info("summary\n%s", format_table(results))
+    failed = sum(not r.ok for r in results)
+    if failed:
+        return Failed(message=f"{failed} of {len(results)} videos failed", data=results)
+    return results
+
+
+def _produce_all(
+    project: Project,
+    layout: Layout,
+    paths: list[str] | None,
+    model: str,
+    language: str,
+    base_url: str | None,
+    wait_for_approval: bool,
+    approval_timeout_s: int,
+) -> list[VideoResult]:
+    log = get_run_logger()
+    left = remove_partials(layout.out) + remove_partials(layout.review)
+    if left:
+        log.info("removed %d unfinished files an interrupted run left behind", left)
+    jobs, problems = find_videos([Path(p) for p in paths] if paths else [project.media])
     results = [
         VideoResult(
             str(e.path.name if e.path else "?"),
@@ -308,7 +353,7 @@ def produce(
     ]
     log.info("%d videos to produce into %s", len(jobs), layout.out)
     # A bad settings file stops the run before any work: every video would be made wrongly.
-    settings = load_settings(Path(config_file) if config_file else None)
+    settings = load_settings(project.config if project.config.is_file() else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
     handle = draft.ModelHandle(model, log=log.info)
     if jobs:
@@ -324,9 +369,6 @@ def produce(
     if wait_for_approval:
         _wait_for_approvals(results, layout, approval_timeout_s, base_url)
     write_indexes(layout)
-    log.info("summary\n%s", format_table(results))
-    if any(not r.ok for r in results):
-        raise RunFailed(results)
     return results
 
 

@@ -17,7 +17,7 @@ from . import publish, quality
 from .draft import Captions, Source
 from .errors import VideokitError
 from .norms import DEFAULT_NORMS, CaptionNorms
-from .review import Approval, Outcome, ReviewDesk
+from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
 from .transcript import Transcript
 from .workspace import Layout, VideoMeta, VideoRecord
@@ -123,26 +123,40 @@ def review_and_publish(
     publish.write_review_page(
         layout, record, outcome.cues, report, source=outcome.source, approve_command=command
     )
+    notes: list[str] = []
     published = (
         layout.video_dir(slug).is_dir()
         if video_changed
-        else _publish(layout, desk, record, outcome, base_url)
+        else _publish(layout, desk, record, outcome, base_url, notes)
     )
+    if notes:
+        outcome = replace(outcome, notes=(*outcome.notes, *notes))
     record.save(layout)
     return VideoOutcome(record, outcome, report, command, published, outcome.problems)
 
 
 def _publish(
-    layout: Layout, desk: ReviewDesk, record: VideoRecord, outcome: Outcome, base_url: str | None
+    layout: Layout,
+    desk: ReviewDesk,
+    record: VideoRecord,
+    outcome: Outcome,
+    base_url: str | None,
+    notes: list[str],
 ) -> bool:
-    """The site shows the latest approved version, also while a later correction is in review."""
+    """The site shows the latest approved version, also while a later correction is in review.
+
+    A run never takes a video off the site: without an approval it leaves the site as it is
+    (withdrawing is ``videokit unpublish``, an explicit and logged step).
+    """
     if outcome.status == "approved":
         publish.publish_approved(layout, record, outcome.transcript, outcome.cues, base_url)
         return True
-    approved = desk.approved_content(record.slug)
-    if approved is None:
-        publish.unpublish(layout, record.slug)
+    if desk.withdrawn(record.slug):
+        publish.unpublish(layout, record.slug)  # finish a withdrawal that was interrupted
         return False
+    approved = desk.approved_content(record.slug, notes)
+    if approved is None:
+        return layout.video_dir(record.slug).is_dir()
     transcript, cues = approved
     publish.publish_approved(layout, record, transcript, cues, base_url)
     return True
@@ -156,39 +170,61 @@ def made_from(layout: Layout, slug: str) -> str:
         return ""
 
 
-def publish_current(layout: Layout, slug: str, base_url: str | None = None) -> VideoRecord:
-    """Publish a just-approved video without a new run: the site and preview pages, the indexes."""
-    desk = ReviewDesk(layout.review)
-    approved = desk.approved_content(slug)
+def _record(layout: Layout, slug: str, stage: str) -> VideoRecord:
     state_file = layout.state / f"{slug}.json"
-    if approved is None or not state_file.is_file():
+    try:
+        return VideoRecord.load(state_file)
+    except (OSError, ValueError, TypeError, KeyError):
         raise VideokitError(
-            f"'{slug}' has no approved version to publish",
-            path=layout.review,
-            stage="publish",
-            hint="approve it first",
-        )
-    transcript, cues = approved
-    approval = desk.approvals(slug)[-1]
-    record = replace(
-        VideoRecord.load(state_file), status="approved", approved_by=approval.editor, cues=len(cues)
-    )
-    preview = layout.video_dir(slug, layout.preview)
-    machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
-    publish.write_video(
-        preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
-    )
-    publish.publish_approved(layout, record, transcript, cues, base_url)
-    record.save(layout)
-    publish.write_indexes(layout)
-    return record
+            f"no produced video '{slug}' in {layout.out}",
+            path=state_file,
+            stage=stage,
+            hint="run 'videokit produce' first; 'videokit status' lists the videos",
+        ) from None
 
 
 def approve_and_publish(
     layout: Layout, slug: str, editor: str, note: str = "", base_url: str | None = None
 ) -> tuple[Approval, VideoRecord]:
-    """Record an editor's approval of the version in force, and publish it at once."""
-    state_file = layout.state / f"{slug}.json"
-    video = VideoRecord.load(state_file).source_sha256 if state_file.is_file() else ""
-    approval = ReviewDesk(layout.review).approve(slug, editor, note, video_sha256=video)
-    return approval, publish_current(layout, slug, base_url)
+    """Approve the version in force and publish it, as one transaction.
+
+    Checked first (edits read, captions inside the video), then published to a staging folder
+    and swapped in, and only then recorded in the history: an approval on record is always on
+    the site, and a failure leaves the site, the history and the zip as they were.
+    """
+    desk = ReviewDesk(layout.review)
+    current = _record(layout, slug, "approve")
+    approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
+    _, (transcript, cues) = desk.in_force(slug)
+    record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
+    preview = layout.video_dir(slug, layout.preview)
+    publish.publish_approved(layout, record, transcript, cues, base_url)
+    desk.record_approval(approval)
+    machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
+    publish.write_video(
+        preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
+    )
+    record.save(layout)
+    publish.write_indexes(layout)
+    return approval, record
+
+
+def withdraw(layout: Layout, slug: str, editor: str, reason: str) -> Withdrawal:
+    """Take a video off the site and the package, on an editor's explicit, logged request."""
+    desk = ReviewDesk(layout.review)
+    if not layout.video_dir(slug).is_dir() and not desk.approvals(slug):
+        raise VideokitError(
+            f"'{slug}' is not published",
+            path=layout.site,
+            stage="unpublish",
+            hint="'videokit status' lists the videos and their state",
+        )
+    withdrawal = desk.withdraw(slug, editor, reason)
+    publish.unpublish(layout, slug)
+    try:
+        record = replace(_record(layout, slug, "unpublish"), status="in review", approved_by="")
+        record.save(layout)
+    except VideokitError:
+        pass  # a video whose file is gone has no record to update; the site is what matters
+    publish.write_indexes(layout)
+    return withdrawal
