@@ -39,8 +39,7 @@ def media_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     """Returns a function that runs the flow like `videokit produce` does and gives the results."""
-    from flows.produce import RunFailed, produce
-    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
+    from flows.produce import produce
 
     out = tmp_path_factory.mktemp("build")
     review = tmp_path_factory.mktemp("review")
@@ -51,19 +50,23 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     def go(**options):
         # Tests may run as root, who can read anything; make one file unreadable to videokit.
         os.access = lambda p, m, **k: str(p) != unreadable and real_access(p, m, **k)
+        saved = os.environ.get("VIDEOKIT_CACHE_DIR")
+        os.environ["VIDEOKIT_CACHE_DIR"] = str(drafts)
         try:
-            with temporary_settings({PREFECT_RESULTS_LOCAL_STORAGE_PATH: drafts}):
-                state = produce(
-                    media_dir=str(media_dir),
-                    out_dir=str(out),
-                    review_dir=str(review),
-                    return_state=True,
-                    **options,
-                )
+            state = produce(
+                media_dir=str(media_dir),
+                out_dir=str(out),
+                review_dir=str(review),
+                return_state=True,
+                **options,
+            )
         finally:
             os.access = real_access
-        outcome = state.result(raise_on_failure=False)
-        results = outcome.results if isinstance(outcome, RunFailed) else outcome
+            if saved is None:
+                os.environ.pop("VIDEOKIT_CACHE_DIR", None)
+            else:
+                os.environ["VIDEOKIT_CACHE_DIR"] = saved
+        results = state.result(raise_on_failure=False)
         assert isinstance(results, list), outcome
         return {r.source: r for r in results}, out
 
@@ -222,7 +225,11 @@ def test_a_broken_edit_is_named_and_the_approved_version_stays_published(first, 
         results, _ = run()
     finally:
         srt_file.write_bytes(good)
-    assert results[GOOD].ok and any("line 2" in w and "da.srt" in w for w in results[GOOD].warnings)
+    # A refused edit fails the video (and the run's exit code), naming file and line; the pages
+    # keep the last good version.
+    bad = results[GOOD]
+    assert not bad.ok and bad.stage == "review"
+    assert "line 2" in bad.reason and "da.srt" in bad.reason
     assert "Byrådet holder møde" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
 
 

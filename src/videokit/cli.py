@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 import urllib.parse
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from .errors import VideokitError
 from .naming import ZIP_NAME

@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 from .edits import (
     decode_text,
+    parse_review_text,
     parse_srt,
     review_text,
     to_review_srt,
@@ -433,6 +434,13 @@ class ReviewDesk:
                 stage="review",
                 hint="write the spoken text, or delete the file to get the draft back",
             )
+        if not parse_review_text(text, {s.speaker for s in draft.segments if s.speaker}):
+            raise TranscriptError(
+                "the text holds no words to caption (only speaker names?)",
+                path=path,
+                stage="review",
+                hint="write the spoken text under the speaker's name",
+            )
         check_text_fits(text, draft.duration_ms, path)
         aligned = align(text)
         cues = tuple(layout_cues(aligned))
@@ -460,8 +468,21 @@ class ReviewDesk:
         draft would write is not an edit.
         """
         state = _State(draft_sha=_sha(draft.to_json().encode()))
+        draft_views = {"srt": to_review_srt(draft_cues), "txt": review_text(draft)}
+        untouched = True
+        for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
+            now = self._current_sha(path)
+            state.seen[key] = now
+            if now == _sha(draft_views[key].encode()):
+                state.written[key] = now
+            elif now is not None:
+                untouched = False
         content: tuple[Transcript, tuple[Cue, ...]] | None = None
+        if untouched:
+            content, state.source = (draft, tuple(draft_cues)), "draft"
         for key in ("srt", "txt"):
+            if content is not None:
+                break
             try:
                 if key == "srt" and self.srt_path(slug).is_file():
                     content, state.source = self._read_srt(slug, draft), "srt"
@@ -469,22 +490,9 @@ class ReviewDesk:
                     content, state.source = self._read_txt(slug, draft, align, layout_cues), "txt"
             except VideokitError:
                 continue
-            if content is not None:
-                break
-        draft_views = {"srt": to_review_srt(draft_cues), "txt": review_text(draft)}
-        for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
-            now = self._current_sha(path)
-            state.seen[key] = now
-            if now == _sha(draft_views[key].encode()):
-                state.written[key] = now
         if content is None:
             content, state.source = (draft, tuple(draft_cues)), "draft"
-        approved = self.approved_content(slug)
-        state.edited = state.source != "draft" and content_sha(*content) != content_sha(
-            draft, draft_cues
-        )
-        if approved is not None and content_sha(*approved) == content_sha(*content):
-            state.edited = True
+        state.edited = state.source != "draft" or bool(self.approvals(slug))
         state.transcript = content[0].to_dict()
         state.cues = [c.to_dict() for c in content[1]]
         notes.append(
