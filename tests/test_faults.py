@@ -44,7 +44,9 @@ SLUG = "v"
 DURATION = 6_500
 
 
-def transcript(text: str, start: int = 1000, step: int = 400, duration: int = DURATION) -> Transcript:
+def transcript(
+    text: str, start: int = 1000, step: int = 400, duration: int = DURATION
+) -> Transcript:
     words, t = [], start
     for token in text.split():
         words.append(Word(" " + token, t, t + step - 50, 0.9))
@@ -66,8 +68,13 @@ def fake_align(text: str) -> Transcript:
             words.append(Word(" " + w, t, t + 300, 1.0))
             t += 350
         segments.append(
-            Segment(words[0].start_ms, words[-1].end_ms, " " + " ".join(p.words), tuple(words),
-                    speaker=p.speaker)
+            Segment(
+                words[0].start_ms,
+                words[-1].end_ms,
+                " " + " ".join(p.words),
+                tuple(words),
+                speaker=p.speaker,
+            )
         )
     return Transcript("da", DURATION, tuple(segments), model="base@1")
 
@@ -369,7 +376,7 @@ def test_11_bad_titles_name_the_file(tmp_path, toml, words):
     assert err.value.path == tmp_path / "v.toml"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.dk/", "https://x.dk/\"><script>"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.dk/", 'https://x.dk/"><script>'])
 def test_11_base_url_must_be_a_web_address(url, capsys):
     from videokit.cli import main
 
@@ -452,7 +459,9 @@ def test_11_preview_server_serves_the_site_and_nothing_else(tmp_path):
 
 
 def test_12_any_cue_id_line_is_accepted():
-    cues = parse_srt("X\n00:00:01,000 --> 00:00:02,000\nHej\n\nX\n00:00:03,000 --> 00:00:04,000\nDav\n")
+    cues = parse_srt(
+        "X\n00:00:01,000 --> 00:00:02,000\nHej\n\nX\n00:00:03,000 --> 00:00:04,000\nDav\n"
+    )
     assert [c.lines for c in cues] == [("Hej",), ("Dav",)]
 
 

@@ -394,7 +394,7 @@ def align_text(
     ``"whisper"`` (every window aligned), ``"mixed"`` (some) or ``"draft"`` (none, or no audio);
     ``options["aligned_windows"]`` says how many of how many.
     """
-    paragraphs = parse_review_text(text, {s.speaker for s in draft.segments if s.speaker})
+    paragraphs = parse_review_text(text)
     words = [w for p in paragraphs for w in p.words]
     times = anchor_to_draft(draft.words, words, duration_ms=draft.duration_ms)
     done, total = 0, 0

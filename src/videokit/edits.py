@@ -178,11 +178,20 @@ def split_label(text: str, known: Iterable[str] = ()) -> tuple[str | _Keep | Non
     return name, following.lstrip()
 
 
-def _label(speaker: str | None, text: str, current: str | None, known: Iterable[str]) -> str:
-    """The text with the label a reader needs to get ``speaker`` back (none when it carries on)."""
-    if speaker == current and split_label(text, known)[0] is KEEP:
+def _label(speaker: str | None, text: str, current: str | None, known: set[str]) -> str:
+    """The text with the label a reader needs to get ``speaker`` back (none when it carries on).
+
+    ``known`` is what the reader will know at this point: the labels written so far. A label the
+    reader would not take for one inline (``Bo: ja``) goes on a line of its own, where it always is.
+    """
+    if speaker == current and isinstance(split_label(text, known)[0], _Keep):
         return text
-    return f"{speaker if speaker is not None else NO_SPEAKER}: {text}"
+    name = speaker if speaker is not None else NO_SPEAKER
+    inline = f"{name}: {text}"
+    fits = split_label(inline, known) == (speaker, text)
+    if speaker is not None:
+        known.add(speaker)  # as the reader does once it has read the label
+    return inline if fits else f"{name}:\n{text}"
 
 
 # --- the SRT view ---------------------------------------------------------------------------------
@@ -378,7 +387,7 @@ def to_review_srt(cues: Sequence[Cue]) -> str:
     """The SRT view: cues with ``Navn:`` where the speaker changes; :func:`parse_srt` reads it back."""
     from .captions import to_srt
 
-    known = {c.speaker for c in cues if c.speaker}
+    known: set[str] = set()
     labelled: list[Cue] = []
     current: str | None = None
     for cue in cues:
@@ -447,7 +456,7 @@ def parse_review_text(text: str, known_speakers: Iterable[str] = ()) -> list[Tex
 
 def write_review_text(paragraphs: Sequence[TextParagraph]) -> str:
     """The text view of paragraphs; :func:`parse_review_text` reads it back to the same value."""
-    known = {p.speaker for p in paragraphs if p.speaker}
+    known: set[str] = set()
     blocks: list[str] = []
     current: str | None = None
     for p in paragraphs:

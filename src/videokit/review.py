@@ -407,15 +407,8 @@ class ReviewDesk:
 
     def _read_srt(self, slug: str, draft: Transcript) -> tuple[Transcript, tuple[Cue, ...]]:
         path = self.srt_path(slug)
-        known = {s.speaker for s in draft.segments if s.speaker}
-        cues = tuple(
-            parse_srt(
-                decode_text(path.read_bytes(), path),
-                path,
-                duration_ms=draft.duration_ms,
-                known_speakers=known,
-            )
-        )
+        text = decode_text(path.read_bytes(), path)
+        cues = tuple(parse_srt(text, path, duration_ms=draft.duration_ms))
         return transcript_from_cues(cues, draft), cues
 
     def _read_txt(
@@ -434,7 +427,7 @@ class ReviewDesk:
                 stage="review",
                 hint="write the spoken text, or delete the file to get the draft back",
             )
-        if not parse_review_text(text, {s.speaker for s in draft.segments if s.speaker}):
+        if not parse_review_text(text):
             raise TranscriptError(
                 "the text holds no words to caption (only speaker names?)",
                 path=path,
