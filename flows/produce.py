@@ -42,6 +42,7 @@ from videokit.workspace import (
     find_videos,
     glossary_prompt,
     project_lock,
+    published_without_source,
     read_glossary,
     read_manuscript,
     read_meta,
@@ -352,6 +353,15 @@ def _produce_all(
         for e in problems
     ]
     log.info("%d videos to produce into %s", len(jobs), layout.out)
+    if not paths:
+        gone = published_without_source(layout, jobs)
+        if gone:
+            log.warning(
+                "still on the site, but no longer in %s: %s (a renamed or removed video stays "
+                "published until 'videokit unpublish SLUG --editor NAME')",
+                project.media,
+                ", ".join(gone),
+            )
     # A bad settings file stops the run before any work: every video would be made wrongly.
     settings = load_settings(project.config if project.config.is_file() else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.

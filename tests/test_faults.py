@@ -553,3 +553,38 @@ def test_7_a_failed_publish_records_no_approval_and_keeps_the_site(produced, mon
         stages.approve_and_publish(layout, SLUG, "Ann")
     assert not ReviewDesk(layout.review).approvals(SLUG)
     assert not layout.video_dir(SLUG).exists() and not list(layout.site.glob(".staging-*"))
+
+
+def test_11_a_full_disk_names_the_file_and_replaces_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from videokit.files import write_text
+
+    target = tmp_path / "v.da.vtt"
+    target.write_text("old")
+
+    def full(*_a):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(VideokitError, match="disk is full") as err:
+        write_text(target, "new")
+    assert err.value.path == target and target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["v.da.vtt"], "no partial file left"
+
+
+@pytest.mark.slow
+def test_11_a_truncated_video_is_refused(tmp_path):
+    import subprocess
+
+    whole = clips.tone_video(tmp_path / "whole.mp4", seconds=8.0)
+    mkv = tmp_path / "cut.mkv"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(whole), "-c", "copy", str(mkv)], check=True
+    )
+    data = mkv.read_bytes()
+    mkv.write_bytes(data[: len(data) // 3])
+    source = draft.probe(VideoJob(mkv, "cut"))
+    with pytest.raises(VideokitError, match="cut off") as err:
+        draft.load_samples(source)
+    assert err.value.path == mkv

@@ -85,8 +85,23 @@ def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0
 
 
 def load_samples(source: Source) -> np.ndarray:
-    """The video's sound as Whisper hears it; decode once per step and pass the array on."""
-    return media.load_audio(source.job.path)
+    """The video's sound as Whisper hears it; decode once per step and pass the array on.
+
+    A file cut off in copying still has its full length in the header; the sound then ends early,
+    and captions made from it would end early too.
+    """
+    samples = media.load_audio(source.job.path)
+    heard_ms = len(samples) * 1000 // media.SAMPLE_RATE
+    expected_ms = source.info.duration_ms
+    if expected_ms - heard_ms > max(2000, expected_ms // 10):
+        raise MediaError(
+            f"the sound stops at {heard_ms / 1000:.1f} s of {expected_ms / 1000:.1f} s: "
+            "the file looks cut off",
+            path=source.job.path,
+            stage="audio",
+            hint="copy or export the file again",
+        )
+    return samples
 
 
 def transcribe(

@@ -6,6 +6,7 @@ is atomic on one file system, so a crash leaves either the old file or the new o
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .errors import VideokitError
 
 
 @contextmanager
@@ -28,6 +31,15 @@ def temporary_beside(target: Path) -> Iterator[Path]:
         # mkstemp creates 0600; published files must be readable by the web server.
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise VideokitError(
+                "the disk is full; nothing was replaced",
+                path=target,
+                stage="write",
+                hint="free some space and run again: finished files are kept",
+            ) from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 

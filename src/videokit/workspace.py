@@ -354,3 +354,11 @@ def project_lock(out: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def published_without_source(layout: Layout, jobs: list[VideoJob]) -> list[str]:
+    """Slugs on the site that no video in this run has: renamed or removed files."""
+    here = {job.slug for job in jobs}
+    return sorted(
+        p.parent.name for p in layout.site.glob("*/index.html") if p.parent.name not in here
+    )
