@@ -283,7 +283,7 @@ def test_9_cached_draft_is_made_once_then_read(tmp_path):
         spec = type("Spec", (), {"sha256": "model"})()
         calls = 0
 
-        class asr:  # noqa: N801 - stands in for the loaded model
+        class asr:  # stands in for the loaded model
             @staticmethod
             def transcribe(*_a, **_k):
                 Handle.calls += 1
@@ -405,9 +405,12 @@ def test_11_zip_holds_exactly_the_published_files(tmp_path):
 
 
 def test_11_one_run_per_project_and_a_dead_run_leaves_no_lock(tmp_path):
-    with project_lock(tmp_path), pytest.raises(VideokitError, match="another videokit run"):
-        with project_lock(tmp_path):
-            pass
+    with (
+        project_lock(tmp_path),
+        pytest.raises(VideokitError, match="another videokit run"),
+        project_lock(tmp_path),
+    ):
+        pass
     with project_lock(tmp_path):  # released: the next run goes ahead
         pass
 
@@ -481,7 +484,7 @@ def test_12_a_refused_edit_is_named_again_by_approve(desk):
     reconcile(desk)
     desk.srt_path(SLUG).write_text("1\n00:00:01,000 --> 00:00:0x,000\nHej\n")
     assert reconcile(desk).refused
-    with pytest.raises(VideokitError, match="the edit was refused: .*line 2"):
+    with pytest.raises(VideokitError, match=r"the edit was refused: .*line 2"):
         desk.approve(SLUG, "Ann")
 
 

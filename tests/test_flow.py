@@ -67,7 +67,7 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
             else:
                 os.environ["VIDEOKIT_CACHE_DIR"] = saved
         results = state.result(raise_on_failure=False)
-        assert isinstance(results, list), outcome
+        assert isinstance(results, list), results
         return {r.source: r for r in results}, out
 
     go.review = review
