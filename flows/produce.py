@@ -26,7 +26,7 @@ from prefect.input import RunInput
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from videokit import draft, publish, quality, stages
+from videokit import draft, pipeline, publish, quality
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
@@ -40,12 +40,8 @@ from videokit.workspace import (
     VideoJob,
     check_review_folder,
     find_videos,
-    glossary_prompt,
     project_lock,
     published_without_source,
-    read_glossary,
-    read_manuscript,
-    read_meta,
 )
 
 
@@ -72,12 +68,7 @@ def probe(job: VideoJob) -> draft.Source:
 
 @task(name="encode web video", cache_policy=NONE, **_retry)
 def encode_web(source: draft.Source, layout: Layout) -> str:
-    folder = layout.video_dir(source.job.slug, layout.preview)
-    made_from = stages.made_from(layout, source.job.slug)
-    if publish.media_current(folder, source.job.slug, made_from, source.sha256):
-        return "kept"
-    publish.write_media(folder, source.job.path, source.job.slug, source.info.duration_ms)
-    return "encoded"
+    return pipeline.encode_preview(source, layout)
 
 
 # Drafts and alignments are kept as validated JSON in videokit's own cache (not pickles in
@@ -115,18 +106,6 @@ def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float],
     return report
 
 
-@task(name="align corrected text", cache_policy=NONE, **_retry)
-def align(
-    source: draft.Source,
-    model: draft.ModelHandle,
-    machine: Transcript,
-    text: str,
-    samples: Any,
-) -> Transcript:
-    get_run_logger().info("%s: aligning corrected text to the audio", source.job.slug)
-    return draft.cached_alignment(TranscriptCache(), source, samples, model, machine, text)
-
-
 @task(name="review and publish", cache_policy=NONE, **_retry)
 def review_and_publish(
     source: draft.Source,
@@ -135,25 +114,9 @@ def review_and_publish(
     layout: Layout,
     base_url: str | None,
     settings: Settings,
-) -> stages.VideoOutcome:
-    meta = read_meta(source.job)
-    samples = draft.load_samples(source)  # decoded once, for the guard and any alignment
-    caps = draft.captions(
-        transcript.with_default_speaker(meta.speaker),
-        draft.audio_energy(samples),
-        glossary=read_glossary(source.job),
-        norms=settings.norms,
-    )
-    return stages.review_and_publish(
-        layout,
-        source,
-        meta,
-        transcript,
-        caps,
-        align=lambda text: align(source, model, caps.transcript, text, samples),
-        manuscript=read_manuscript(source.job),
-        base_url=base_url,
-        norms=settings.norms,
+) -> pipeline.VideoOutcome:
+    return pipeline.caption_and_review(
+        layout, source, transcript, model, settings, base_url=base_url, log=get_run_logger().info
     )
 
 
@@ -181,11 +144,7 @@ def _produce_one(
         log.info("%s: probing %s", label, job.name)
         source = probe(job)
         encoding = encode_web.submit(source, layout)  # ffmpeg runs while Whisper does
-        options = DecodeOptions(
-            language=language,
-            initial_prompt=glossary_prompt(read_glossary(job)),
-            **settings.decoding,
-        )
+        options = pipeline.decode_options(job, language, settings)
         transcript, cached = transcribe(source, model, options, label)
         if cached:
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
@@ -263,7 +222,7 @@ def _wait_for_approvals(
             timeout=timeout_s,
         )
         if answer.approve:
-            approval, _ = stages.approve_and_publish(
+            approval, _ = pipeline.approve_and_publish(
                 layout, r.slug, answer.editor, answer.note, base_url
             )
             log.info("%s approved by %s and published", r.slug, approval.editor)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import clips
-from videokit import draft, publish, stages
+from videokit import draft, pipeline, publish
 from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
 from videokit.edits import decode_text, parse_review_text, parse_srt, transcript_from_cues
@@ -507,7 +507,7 @@ def produced(tmp_path_factory):
 
     def produce():
         caps = draft.captions(d)
-        return stages.review_and_publish(
+        return pipeline.review_and_publish(
             layout, source, VideoMeta("Møde"), d, caps, align=fake_align
         )
 
@@ -519,7 +519,7 @@ def produced(tmp_path_factory):
 def test_7_approval_publishes_whatever_the_output_path_and_records_last(produced):
     layout = produced.layout
     assert produced().record.status == "draft"
-    approval, record = stages.approve_and_publish(layout, SLUG, "Ann")
+    approval, record = pipeline.approve_and_publish(layout, SLUG, "Ann")
     site = layout.video_dir(SLUG)
     assert (site / "index.html").is_file() and (layout.social / SLUG / "v-9x16.mp4").is_file()
     assert record.status == "approved" and ReviewDesk(layout.review).approvals(SLUG) == [approval]
@@ -532,11 +532,11 @@ def test_7_approval_publishes_whatever_the_output_path_and_records_last(produced
 def test_1_a_run_without_approvals_never_takes_a_video_off_the_site(produced):
     layout = produced.layout
     produced()
-    stages.approve_and_publish(layout, SLUG, "Ann")
+    pipeline.approve_and_publish(layout, SLUG, "Ann")
     shutil.rmtree(layout.review / "history")  # approvals lost (or the wrong review folder)
     out = produced()
     assert out.published and (layout.video_dir(SLUG) / "index.html").is_file()
-    stages.withdraw(layout, SLUG, "Ann", "forældet")
+    pipeline.withdraw(layout, SLUG, "Ann", "forældet")
     assert not layout.video_dir(SLUG).exists() and not (layout.social / SLUG).exists()
     with zipfile.ZipFile(layout.zip) as zf:
         assert "v/index.html" not in zf.namelist()
@@ -553,7 +553,7 @@ def test_7_a_failed_publish_records_no_approval_and_keeps_the_site(produced, mon
 
     monkeypatch.setattr(publish.media, "burn_in_vertical", broken)
     with pytest.raises(VideokitError, match="libass"):
-        stages.approve_and_publish(layout, SLUG, "Ann")
+        pipeline.approve_and_publish(layout, SLUG, "Ann")
     assert not ReviewDesk(layout.review).approvals(SLUG)
     assert not layout.video_dir(SLUG).exists() and not list(layout.site.glob(".staging-*"))
 

@@ -175,8 +175,7 @@ EDIT = (
 
 
 def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
-    from videokit.review import ReviewDesk
-    from videokit.stages import publish_current
+    from videokit.pipeline import approve_and_publish
     from videokit.workspace import Layout
 
     _, out = first
@@ -185,8 +184,7 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     results, _ = run()
     assert results[GOOD].status == "in review" and results[GOOD].source_text == "srt"
     assert not (out / "site" / SLUG).exists(), "an edit is not an approval"
-    ReviewDesk(run.review).approve(SLUG, "Mette Hansen", "rettet mod lyden")
-    publish_current(Layout(out, run.review), SLUG)
+    approve_and_publish(Layout(out, run.review), SLUG, "Mette Hansen", "rettet mod lyden")
     site = out / "site" / SLUG
     subs = list(srt.parse((site / f"{SLUG}.da.srt").read_text()))
     assert [(s.start.total_seconds(), s.end.total_seconds(), s.content) for s in subs] == [

@@ -78,7 +78,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
-    from .stages import approve_and_publish
+    from .pipeline import approve_and_publish
 
     project = _project(args)
     layout = Layout(project.out, project.review)
@@ -95,7 +95,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
 
 
 def _cmd_unpublish(args: argparse.Namespace) -> int:
-    from .stages import withdraw
+    from .pipeline import withdraw
 
     project = _project(args)
     layout = Layout(project.out, project.review)

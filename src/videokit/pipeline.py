@@ -1,7 +1,16 @@
-"""After the draft: the review decision, the quality report, and the preview and site pages.
+"""The story of one video, step by step; the flow runs these steps as tasks.
 
-One function per video, called by the flow once the draft exists. It never raises for an editor's
-malformed file: those come back as problems, and the last good version is used.
+1. :func:`probe` the file (``draft.probe``) and start :func:`encode_preview` (ffmpeg) beside
+   the speech work;
+2. the machine draft, from the cache or transcribed (``draft.cached_draft``, with
+   :func:`decode_options`);
+3. :func:`caption_and_review`: guard and lay out the draft, let the editors' desk decide which text
+   is in force (draft, manuscript, an editor's correction, aligned here when it is text), write the
+   quality report, the preview and review pages, and keep the site on the approved version;
+4. :func:`approve_and_publish` and :func:`withdraw`, when an editor decides.
+
+No step raises for an editor's malformed file: those come back as problems, and the last good
+version is used.
 """
 
 from __future__ import annotations
@@ -14,13 +23,33 @@ from pathlib import Path
 from typing import Any
 
 from . import publish, quality
-from .draft import Captions, Source
+from .asr import DecodeOptions
+from .cache import TranscriptCache
+from .config import Settings
+from .draft import (
+    Captions,
+    ModelHandle,
+    Source,
+    audio_energy,
+    cached_alignment,
+    captions,
+    load_samples,
+)
 from .errors import VideokitError
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
 from .transcript import Transcript
-from .workspace import Layout, VideoMeta, VideoRecord
+from .workspace import (
+    Layout,
+    VideoJob,
+    VideoMeta,
+    VideoRecord,
+    glossary_prompt,
+    read_glossary,
+    read_manuscript,
+    read_meta,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +60,65 @@ class VideoOutcome:
     approve_command: str
     published: bool
     problems: tuple[VideokitError, ...] = field(default_factory=tuple)
+
+
+def encode_preview(source: Source, layout: Layout) -> str:
+    """The web video and poster in the preview, made again only when the source changed."""
+    folder = layout.video_dir(source.job.slug, layout.preview)
+    if publish.media_current(
+        folder, source.job.slug, made_from(layout, source.job.slug), source.sha256
+    ):
+        return "kept"
+    publish.write_media(folder, source.job.path, source.job.slug, source.info.duration_ms)
+    return "encoded"
+
+
+def decode_options(job: VideoJob, language: str, settings: Settings) -> DecodeOptions:
+    """Whisper's options for one video: the run's language and settings, the video's glossary."""
+    return DecodeOptions(
+        language=language,
+        initial_prompt=glossary_prompt(read_glossary(job)),
+        **settings.decoding,
+    )
+
+
+def caption_and_review(
+    layout: Layout,
+    source: Source,
+    machine: Transcript,
+    model: ModelHandle,
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    cache: TranscriptCache | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> VideoOutcome:
+    """From the machine draft to the version in force, its pages and the site (step 3)."""
+    meta = read_meta(source.job)
+    samples = load_samples(source)  # decoded once, for the guard and any alignment
+    caps = captions(
+        machine.with_default_speaker(meta.speaker),
+        audio_energy(samples),
+        glossary=read_glossary(source.job),
+        norms=settings.norms,
+    )
+    store = cache or TranscriptCache()
+
+    def align(text: str) -> Transcript:
+        log(f"{source.job.slug}: aligning corrected text to the audio")
+        return cached_alignment(store, source, samples, model, caps.transcript, text)
+
+    return review_and_publish(
+        layout,
+        source,
+        meta,
+        machine,
+        caps,
+        align=align,
+        manuscript=read_manuscript(source.job),
+        base_url=base_url,
+        norms=settings.norms,
+    )
 
 
 def approve_command(slug: str, layout: Layout) -> str:
