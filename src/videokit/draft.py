@@ -136,8 +136,11 @@ def align_key(source_sha256: str, model: ModelSpec, machine: Transcript, text: s
     is the aligner's version, so a better aligner never serves an old alignment.
     """
     from .align import ALIGN_VERSION
+    from .edits import parse_review_text, write_review_text
 
-    parts = [str(ALIGN_VERSION), source_sha256, model.sha256, machine.to_json(), text]
+    # Spacing an editor's program changes does not change what is aligned.
+    canonical = write_review_text(parse_review_text(text))
+    parts = [str(ALIGN_VERSION), source_sha256, model.sha256, machine.to_json(), canonical]
     return "align-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
 
 

@@ -148,7 +148,7 @@ def review_and_publish(
     norms: CaptionNorms = DEFAULT_NORMS,
 ) -> VideoOutcome:
     slug = source.job.slug
-    desk = ReviewDesk(layout.review)
+    desk = ReviewDesk(layout.review, draft.language)
     outcome = desk.reconcile(
         slug,
         caps.transcript,
@@ -187,6 +187,7 @@ def review_and_publish(
         cues=len(outcome.cues),
         status=outcome.status,
         approved_by=approvals[-1].editor if approvals else "",
+        language=draft.language,
     )
     preview = layout.video_dir(slug, layout.preview)
     publish.write_video(
@@ -280,8 +281,8 @@ def approve_and_publish(
     and swapped in, and only then recorded in the history: an approval on record is always on
     the site, and a failure leaves the site, the history and the zip as they were.
     """
-    desk = ReviewDesk(layout.review)
     current = _record(layout, slug, "approve")
+    desk = ReviewDesk(layout.review, current.language)
     approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
     _, (transcript, cues) = desk.in_force(slug)
     record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
@@ -299,7 +300,11 @@ def approve_and_publish(
 
 def withdraw(layout: Layout, slug: str, editor: str, reason: str) -> Withdrawal:
     """Take a video off the site and the package, on an editor's explicit, logged request."""
-    desk = ReviewDesk(layout.review)
+    try:
+        language = _record(layout, slug, "unpublish").language
+    except VideokitError:
+        language = "da"
+    desk = ReviewDesk(layout.review, language)
     if not layout.video_dir(slug).is_dir() and not desk.approvals(slug):
         raise VideokitError(
             f"'{slug}' is not published",

@@ -32,7 +32,7 @@ MEDIA_FILES = ("mp4", "poster")
 
 
 def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> VideoPage:
-    names = file_names(record.slug)
+    names = file_names(record.slug, record.language)
     return VideoPage(
         slug=record.slug,
         title=record.title,
@@ -46,6 +46,7 @@ def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> 
         paragraphs=paras,
         upload_date=record.upload_date,
         reviewed=reviewed,
+        language=record.language,
     )
 
 
@@ -90,7 +91,7 @@ def write_video(
     base_url: str | None = None,
 ) -> None:
     """Captions, text, transcript and page for one video; the page goes last, as the marker."""
-    names = file_names(record.slug)
+    names = file_names(record.slug, record.language)
     paras = tuple(paragraphs(shown))
     write_text(folder / names["transcript"], transcript_json.to_json())
     write_text(folder / names["srt"], fmt.to_srt(cues))
@@ -125,7 +126,7 @@ def publish_approved(
     try:
         _copy_media(layout.video_dir(record.slug, layout.preview), staging, record.slug)
         write_video(staging, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
-        write_social(layout, record.slug, cues, video=staging / file_names(record.slug)["mp4"])
+        write_social(layout, record, cues, video=staging / file_names(record.slug)["mp4"])
         if folder.is_dir():
             os.replace(folder, old)
         os.replace(staging, folder)
@@ -134,15 +135,15 @@ def publish_approved(
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_social(layout: Layout, slug: str, cues: Sequence[Cue], *, video: Path) -> Path:
+def write_social(layout: Layout, record: VideoRecord, cues: Sequence[Cue], *, video: Path) -> Path:
     """Copies for social media, from the approved site version (NORMS.md, "Social media").
 
     ``<slug>.da_DK.srt`` is the name Facebook reads the language from; ``<slug>.da.srt`` suits
     YouTube and LinkedIn; ``<slug>-9x16.mp4`` has the captions burned in for feeds that ignore
     caption files. The vertical video is remade only when the video or the captions change.
     """
-    folder = layout.social / slug
-    names = social_names(slug)
+    folder = layout.social / record.slug
+    names = social_names(record.slug, record.language)
     text = fmt.to_srt(cues)
     vertical = folder / names["vertical"]
     stamp = folder / ".made-from"
@@ -181,7 +182,7 @@ def write_review_page(
     approve_command: str,
 ) -> Path:
     """The team's page for checking one video before approving it."""
-    names = file_names(record.slug)
+    names = file_names(record.slug, record.language)
     path = layout.review_pages / f"{record.slug}.html"
     video = f"../preview/{record.slug}/{names['mp4']}"
     write_text(
@@ -207,7 +208,7 @@ def published_files(layout: Layout, records: Sequence[VideoRecord]) -> list[Path
     wanted = [layout.site / SITE_INDEX]
     for r in records:
         folder = layout.video_dir(r.slug)
-        wanted.extend(folder / name for name in file_names(r.slug).values())
+        wanted.extend(folder / name for name in file_names(r.slug, r.language).values())
     return [p for p in wanted if p.is_file() and not p.is_symlink()]
 
 

@@ -207,15 +207,16 @@ class _State:
 
 
 class ReviewDesk:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, language: str = "da") -> None:
         self.root = root
+        self.language = language  # names the SRT view: <slug>.<language>.srt
 
     # -- paths -------------------------------------------------------------------------------------
     def srt_path(self, slug: str) -> Path:
-        return self.root / review_names(slug)["srt"]
+        return self.root / review_names(slug, self.language)["srt"]
 
     def txt_path(self, slug: str) -> Path:
-        return self.root / review_names(slug)["txt"]
+        return self.root / review_names(slug, self.language)["txt"]
 
     def _state_path(self, slug: str) -> Path:
         return self.root / ".state" / f"{slug}.json"
@@ -620,7 +621,7 @@ class ReviewDesk:
         return draft, tuple(draft_cues), "draft"
 
     def _write_new_draft(self, slug: str, draft: Transcript, cues: Sequence[Cue]) -> None:
-        names = review_names(slug)
+        names = review_names(slug, self.language)
         write_text(self.root / names["new_srt"], to_review_srt(cues))
         write_text(self.root / names["new_txt"], review_text(draft))
 

@@ -272,6 +272,7 @@ class VideoRecord:
     cues: int
     status: str = "draft"
     approved_by: str = ""
+    language: str = "da"  # the spoken language: names the caption files and labels the track
 
     @property
     def reviewed(self) -> bool:
