@@ -66,7 +66,7 @@ def run(video, model, transcript):
 
 def test_a_draft_reaches_the_preview_and_not_the_site(video, monkeypatch, tmp_path):
     monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(tmp_path / "cache"))
-    source, layout = video
+    _source, layout = video
     out = run(video, FakeModel(), machine())
     assert out.record.status == "draft" and not out.published
     preview = layout.video_dir("moede", layout.preview)
@@ -78,7 +78,7 @@ def test_a_draft_reaches_the_preview_and_not_the_site(video, monkeypatch, tmp_pa
 
 def test_language_names_files_and_labels_tracks(video, monkeypatch, tmp_path):
     monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(tmp_path / "cache"))
-    source, layout = video
+    _source, layout = video
     out = run(video, FakeModel(), machine("en", "The council meets tonight."))
     preview = layout.video_dir("moede", layout.preview)
     vtt = (preview / "moede.en.vtt").read_text()
@@ -91,7 +91,7 @@ def test_language_names_files_and_labels_tracks(video, monkeypatch, tmp_path):
 
 def test_corrected_text_is_aligned_once_and_then_cached(video, monkeypatch, tmp_path):
     monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(tmp_path / "cache"))
-    source, layout = video
+    _source, layout = video
     model = FakeModel()
     run(video, model, machine())
     desk = ReviewDesk(layout.review)
