@@ -277,7 +277,7 @@ def test_9_the_draft_cache_never_unpickles(tmp_path, monkeypatch):
 
 def test_9_cached_draft_is_made_once_then_read(tmp_path):
     cache = TranscriptCache(tmp_path)
-    source = draft.Source(VideoJob(tmp_path / "v.mp4", "v"), "ab" * 32, MediaInfo(6500, True, True))
+    source = draft.Source(VideoJob(tmp_path / "v.mp4", "v"), "ab" * 32, MediaInfo(6500))
 
     class Handle:
         spec = type("Spec", (), {"sha256": "model"})()
@@ -498,7 +498,7 @@ def produced(tmp_path_factory):
     root = tmp_path_factory.mktemp("o'ut:x\\y,[z];")
     layout = Layout(root / "build", root / "review")
     video = clips.tone_video(root / "v.mp4", seconds=4.0)
-    source = draft.Source(VideoJob(video, SLUG), "ab" * 32, MediaInfo(4000, True, True))
+    source = draft.Source(VideoJob(video, SLUG), "ab" * 32, MediaInfo(4000))
     preview = layout.video_dir(SLUG, layout.preview)
     preview.mkdir(parents=True)
     shutil.copy(video, preview / f"{SLUG}.mp4")

@@ -205,7 +205,7 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     assert (social / f"{SLUG}.da_DK.srt").read_text() == (site / f"{SLUG}.da.srt").read_text()
     vertical = social / f"{SLUG}-9x16.mp4"
     info = media.probe(vertical)
-    assert (info.width, info.height) == (1080, 1920) and info.has_audio
+    assert (info.width, info.height) == (1080, 1920) and info.duration_ms > 0
     made = vertical.stat().st_mtime_ns
     # The approval survives the next run, and the editor's file is untouched.
     results, _ = run()

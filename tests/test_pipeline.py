@@ -52,16 +52,14 @@ def video(tmp_path, monkeypatch):
     speech = np.zeros(DURATION * 16, dtype=np.float32)
     speech[16_000:48_000] = 0.3 * np.sin(np.arange(32_000) / 5)  # 1-3 s: something to hear
     monkeypatch.setattr(pipeline, "load_samples", lambda _source: speech)
-    source = Source(VideoJob(path, "moede"), "cd" * 32, MediaInfo(DURATION, True, True))
+    source = Source(VideoJob(path, "moede"), "cd" * 32, MediaInfo(DURATION))
     layout = Layout(tmp_path / "build", tmp_path / "review")
     return source, layout
 
 
 def run(video, model, transcript):
     source, layout = video
-    return pipeline.caption_and_review(
-        layout, source, transcript, model, Settings(), cache=None
-    )
+    return pipeline.caption_and_review(layout, source, transcript, model, Settings(), cache=None)
 
 
 def test_a_draft_reaches_the_preview_and_not_the_site(video, monkeypatch, tmp_path):
@@ -123,7 +121,9 @@ def test_a_manuscript_added_after_the_first_run_reaches_the_editors(video, monke
     later = run(video, FakeModel(), machine())
     assert later.review.source == "txt"
     assert (layout.review / "moede.new-draft.txt").is_file()
-    assert parse_review_text((layout.review / "moede.new-draft.txt").read_text())[0].words[2] == "et"
+    assert (
+        parse_review_text((layout.review / "moede.new-draft.txt").read_text())[0].words[2] == "et"
+    )
     assert desk.txt_path("moede").read_text() == "Byrådet mødes.\n"
 
 

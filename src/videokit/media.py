@@ -44,9 +44,7 @@ def window_peaks_dbfs(samples: np.ndarray, window_ms: int) -> list[float]:
 
 @dataclass(frozen=True)
 class MediaInfo:
-    duration_ms: int
-    has_video: bool
-    has_audio: bool
+    duration_ms: int  # probe() refuses files without a picture or a sound track
     width: int = 0
     height: int = 0
 
@@ -131,8 +129,6 @@ def probe(path: Path) -> MediaInfo:
         )
     return MediaInfo(
         duration_ms=round(duration_s * 1000),
-        has_video=True,
-        has_audio=True,
         width=int(video.get("width", 0)),
         height=int(video.get("height", 0)),
     )

@@ -136,7 +136,7 @@ def publish_approved(
 
 
 def write_social(layout: Layout, record: VideoRecord, cues: Sequence[Cue], *, video: Path) -> Path:
-    """Copies for social media, from the approved site version (NORMS.md, "Social media").
+    """Copies for social media, from the approved site version (docs/norms.md, "Packaging").
 
     ``<slug>.da_DK.srt`` is the name Facebook reads the language from; ``<slug>.da.srt`` suits
     YouTube and LinkedIn; ``<slug>-9x16.mp4`` has the captions burned in for feeds that ignore

@@ -27,6 +27,7 @@ from typing import Any
 from .errors import TranscriptError, VideokitError
 from .files import write_text
 from .media import VIDEO_EXTENSIONS
+from .naming import ZIP_NAME
 from .slug import slugify
 
 
@@ -252,7 +253,7 @@ class Layout:
 
     @property
     def zip(self) -> Path:
-        return self.out / "videokit-site.zip"
+        return self.out / ZIP_NAME
 
     def video_dir(self, slug: str, root: Path | None = None) -> Path:
         return (root or self.site) / slug
