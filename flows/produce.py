@@ -14,6 +14,7 @@ Run it with ``videokit produce`` (see ``videokit --help``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +52,21 @@ class Approval(RunInput):
     approve: bool = True
     editor: str
     note: str = ""
+
+
+class _ExpectedFailuresInOneLine(logging.Filter):
+    """A VideokitError is an expected failure whose message names the file, the stage and what to
+    do: Prefect logs it without the traceback. A bug keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], VideokitError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+for _name in ("prefect.task_runs", "prefect.flow_runs"):
+    logging.getLogger(_name).addFilter(_ExpectedFailuresInOneLine())
 
 
 def _unexpected_only(_task: Any, _run: Any, state: Any) -> bool:
