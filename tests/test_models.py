@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from videokit import models
+from videokit import modelcache, models
 from videokit.errors import ModelError
 from videokit.files import sha256_file
 
@@ -26,7 +26,7 @@ def empty_cache(tmp_path, monkeypatch):
 def test_alignment_mask_matches_openai_encoding():
     pairs = [[3, 1], [4, 2], [5, 6]]
     mask = np.frombuffer(
-        gzip.decompress(base64.b85decode(models.alignment_heads_mask(pairs, 6, 8))), dtype=bool
+        gzip.decompress(base64.b85decode(modelcache.alignment_heads_mask(pairs, 6, 8))), dtype=bool
     ).reshape(6, 8)
     assert sorted(map(list, zip(*np.nonzero(mask)))) == pairs
 
