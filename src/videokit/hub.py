@@ -1,7 +1,8 @@
 """Fetching a Whisper repository from the Hugging Face Hub, every file checked against the hub's word.
 
-``huggingface_hub`` does the transfer: it resumes an interrupted download from its ``.incomplete``
-file and refuses a file whose length differs from the one the hub announced. It does not check the
+``huggingface_hub`` does the transfer: when a connection drops it asks for the rest of the file
+(an HTTP range) instead of starting again, and it refuses a file whose length differs from the one
+the hub announced. It does not check the
 content, so each file is hashed here and compared with the repository listing the hub publishes: the
 SHA-256 of large (LFS) files and the git blob id of small ones. A mismatch deletes the bad copy (the
 next pull fetches it afresh) and names the file. ``HF_ENDPOINT`` (read when called) points the whole
@@ -99,7 +100,7 @@ def download(repo: str, revision: str | None, log: Callable[[str], None]) -> Sna
             raise ModelError(
                 f"download of {f.path} from {where} failed: {_first_line(err)}",
                 path=f.path,
-                hint="run the pull again: it resumes where it stopped",
+                hint="run the pull again; files already downloaded are kept",
             ) from None
         _verify(f, local[f.path], where)
     return Snapshot(repo, commit, local[files[0].path].parent)
