@@ -198,3 +198,40 @@ def test_a_changed_folder_is_converted_again(tmp_path):
     make_hf_whisper(src, seed=2)
     second = models.resolve(str(src))
     assert second.sha256 != first.sha256 and second.path == first.path
+
+
+@pytest.mark.model
+def test_whisper_base_round_trips_through_the_transformers_layout(base_model, tmp_path):
+    """Real weights at real size: base written in transformers' layout comes back bit for bit."""
+    import torch
+    from transformers import WhisperConfig, WhisperForConditionalGeneration
+
+    checkpoint = torch.load(base_model.path, weights_only=True)
+    dims, state = checkpoint["dims"], checkpoint["model_state_dict"]
+    config = WhisperConfig(
+        vocab_size=dims["n_vocab"],
+        num_mel_bins=dims["n_mels"],
+        d_model=dims["n_audio_state"],
+        encoder_layers=dims["n_audio_layer"],
+        decoder_layers=dims["n_text_layer"],
+        encoder_attention_heads=dims["n_audio_head"],
+        decoder_attention_heads=dims["n_text_head"],
+        encoder_ffn_dim=4 * dims["n_audio_state"],
+        decoder_ffn_dim=4 * dims["n_text_state"],
+        max_source_positions=dims["n_audio_ctx"],
+        max_target_positions=dims["n_text_ctx"],
+    )
+    model = WhisperForConditionalGeneration(config).eval()
+    result = model.load_state_dict(
+        {hf.hf_name(k): v.float() for k, v in state.items()}, strict=False
+    )
+    assert result.unexpected_keys == [] and result.missing_keys == ["proj_out.weight"]  # tied
+    model.tie_weights()
+    model.save_pretrained(tmp_path / "base-hf")
+    spec = models.pull(str(tmp_path / "base-hf"))
+    back = torch.load(spec.path, weights_only=True)["model_state_dict"]
+    assert back.keys() == state.keys()
+    assert all(torch.equal(back[k], state[k].float()) for k in state)
+    enc, logits = _max_diffs(model, spec.path)
+    print(f"\nbase via transformers layout: encoder {enc:.2e}, logits {logits:.2e}")
+    assert enc <= TOLERANCE and logits <= TOLERANCE

@@ -206,6 +206,16 @@ def test_pulling_again_finds_it_up_to_date(hub):
     assert len(hub.downloads("model.safetensors")) == 1
 
 
+def test_offline_a_pull_keeps_the_copy_it_has(hub, monkeypatch):
+    first = models.pull(f"hf:{REPO}")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    said: list[str] = []
+    assert models.pull(f"hf:{REPO}", log=said.append) == first
+    assert any("keeping the copy pulled earlier" in line for line in said)
+    with pytest.raises(ModelError, match="cannot reach"):
+        models.pull(f"hf:{REPO}@v2")  # nothing to fall back on
+
+
 def test_a_new_revision_is_a_new_checkpoint_and_a_new_draft(hub, tmp_path):
     first = models.pull(f"hf:{REPO}")
     old_commit = hub.commit

@@ -60,34 +60,47 @@ def _cache() -> str | None:
     return os.environ.get("HF_HUB_CACHE") or None
 
 
-def download(repo: str, revision: str | None, log: Callable[[str], None]) -> Snapshot:
-    """Download the wanted files of ``repo`` at ``revision`` (default branch if None) and verify them."""
+def latest_commit(repo: str, revision: str | None) -> str:
+    """The commit ``revision`` (the default branch if None) names on the hub now."""
+    import httpx
+    from huggingface_hub import HfApi
+
+    try:
+        commit = HfApi(endpoint=_endpoint()).model_info(repo, revision=revision).sha
+    except (OSError, ValueError, httpx.HTTPError) as err:
+        raise ModelError(
+            f"cannot reach {_label(repo, revision)} on the Hugging Face Hub: {_first_line(err)}",
+            hint="check the name and revision (and HF_TOKEN for a gated model), and that this "
+            "machine is online; offline, pull it elsewhere and copy the model cache",
+        ) from None
+    if commit is None:
+        raise ModelError(f"the hub names no commit for {_label(repo, revision)}")
+    return commit
+
+
+def download(repo: str, commit: str, log: Callable[[str], None]) -> Snapshot:
+    """Download the wanted files of ``repo`` at ``commit`` and verify each against the listing."""
     import httpx
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.hf_api import RepoFile
 
-    api = HfApi(endpoint=_endpoint())
-    where = f"{repo}@{revision}" if revision else repo
+    where = f"{repo}@{commit[:12]}"
     try:
-        commit = api.model_info(repo, revision=revision).sha
         files = [
             f
-            for f in api.list_repo_tree(repo, revision=commit, recursive=True)
+            for f in HfApi(endpoint=_endpoint()).list_repo_tree(
+                repo, revision=commit, recursive=True
+            )
             if isinstance(f, RepoFile) and any(fnmatch.fnmatch(f.path, p) for p in WANTED)
         ]
     except (OSError, ValueError, httpx.HTTPError) as err:
-        raise ModelError(
-            f"cannot reach {where} on the Hugging Face Hub: {_first_line(err)}",
-            hint="check the name and revision (and HF_TOKEN for a gated model), and that this "
-            "machine is online; offline, pull it elsewhere and copy the model cache",
-        ) from None
-    if commit is None or not files:
+        raise ModelError(f"cannot list the files of {where}: {_first_line(err)}") from None
+    if not files:
         raise ModelError(
             f"{where} has no Whisper weights (model.safetensors or CTranslate2 model.bin)",
             hint="check the repository's files on the Hub",
         )
-    total = sum(f.size for f in files)
-    log(f"{where}: commit {commit[:12]}, {len(files)} files, {total / 1e9:.2f} GB ...")
+    log(f"{where}: {len(files)} files, {sum(f.size for f in files) / 1e9:.2f} GB ...")
     local: dict[str, Path] = {}
     for f in files:
         try:
@@ -104,6 +117,10 @@ def download(repo: str, revision: str | None, log: Callable[[str], None]) -> Sna
             ) from None
         _verify(f, local[f.path], where)
     return Snapshot(repo, commit, local[files[0].path].parent)
+
+
+def _label(repo: str, revision: str | None) -> str:
+    return f"{repo}@{revision}" if revision else repo
 
 
 def _verify(entry: Any, path: Path, where: str) -> None:

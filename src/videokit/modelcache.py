@@ -259,9 +259,8 @@ def list_cached() -> list[CachedModel]:
             langs = "English only" if pt.stem.endswith(".en") else "multilingual"
             out.append(CachedModel(pt.stem, pt, size, "openai", None, langs, "openai's, by name"))
             continue
-        out.append(
-            CachedModel(
-                m.name, pt, size, _describe(m), parameter_count(m.dims), m.languages, m.heads_status
-            )
-        )
+        complete = len(m.dims) == 10  # manifests of earlier versions may lack some
+        params = parameter_count(m.dims) if complete else None
+        langs = m.languages or (languages(m.dims["n_vocab"], []) if complete else "")
+        out.append(CachedModel(m.name, pt, size, _describe(m), params, langs, m.heads_status))
     return out

@@ -191,13 +191,21 @@ def convert(folder: Path) -> checkpoint.Converted:
 
 
 def pull_hf(repo: str, revision: str | None, *, log: Log = lambda _m: None) -> ModelSpec:
-    """Download (or find up to date) and convert ``hf:repo[@revision]``."""
+    """Convert ``hf:repo[@revision]``, unless the cache already holds the commit it names now."""
     stem = _hf_stem(repo, revision)
-    snapshot = hub.download(repo, revision, log)
-    current = cached_spec(stem, fresh=lambda m: m.revision == snapshot.commit)
+    try:
+        commit = hub.latest_commit(repo, revision)
+    except ModelError as err:
+        cached = cached_spec(stem)
+        if cached is None:
+            raise
+        log(f"{err.message}; keeping the copy pulled earlier")
+        return cached
+    current = cached_spec(stem, fresh=lambda m: m.revision == commit)
     if current is not None:
-        log(f"hf:{repo} is up to date (commit {snapshot.commit[:12]})")
+        log(f"hf:{repo} is up to date (commit {commit[:12]})")
         return current
+    snapshot = hub.download(repo, commit, log)
     model = convert(snapshot.folder)
     name = f"hf:{repo}@{revision}" if revision else f"hf:{repo}"
     return store(
