@@ -21,9 +21,7 @@ def _commands() -> list[str]:
 def test_readme_shows_exactly_the_two_setup_commands():
     block = README.split("## Set-up", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
-        "make run",
-        "make test",
-    ]
+        "make run", "make test"]
 
 
 @pytest.mark.parametrize("command", _commands())
@@ -35,10 +33,4 @@ def test_every_documented_command_parses(command):
 
 
 def test_there_are_documented_commands():
-    assert {c.split()[0] for c in _commands()} >= {
-        "produce",
-        "approve",
-        "status",
-        "serve",
-        "models",
-    }
+    assert {c.split()[0] for c in _commands()} >= {"produce", "approve", "status", "serve", "models"}

@@ -262,7 +262,6 @@ def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
     srt_file = run.review / f"{SLUG}.da.srt"
     srt_file.write_text(EDIT.replace("i aften", "i morgen"), encoding="utf-8")
     box: dict = {}
-
     def background() -> None:
         try:
             box["r"] = run(wait_for_approval=True, approval_timeout_s=120)
@@ -312,9 +311,7 @@ def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(fi
     assert [s.speaker for s in transcript.segments] == ["Anne Holm"] * len(transcript.segments)
     assert check_cues(cues) == []
     spoken = " ".join(line for c in cues for line in c.lines)
-    assert (
-        spoken == "Byrådet holder møde i aften. Alle borgere er velkomne til at stille spørgsmål."
-    )
+    assert spoken == "Byrådet holder møde i aften. Alle borgere er velkomne til at stille spørgsmål."
     # espeak starts after a 1 s lead-in: aligned times must not put the first word in the silence.
     assert 700 <= cues[0].start_ms <= 1600
     vtt = (out / "preview" / SLUG / f"{SLUG}.da.vtt").read_text()
@@ -330,30 +327,13 @@ def test_cli_status_and_approve_publish_the_corrected_text(first, run, capsys):
     review = str(run.review)
     assert main(["status", "--review", review]) == 0
     assert f"{SLUG}" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "approve",
-                SLUG,
-                "--editor",
-                "Ole Sørensen",
-                "--note",
-                "tjekket",
-                "--review",
-                review,
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(["approve", SLUG, "--editor", "Ole Sørensen", "--note", "tjekket",
+                 "--review", review, "--out", str(out)]) == 0
     assert "approved by Ole Sørensen" in capsys.readouterr().out
     vtt = (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
     assert "<v Anne Holm>Byrådet holder møde i aften." in vtt
-    assert (
-        main(["approve", "findes-ikke", "--editor", "Ole", "--review", review, "--out", str(out)])
-        == 2
-    )
+    assert main(["approve", "findes-ikke", "--editor", "Ole", "--review", review,
+                 "--out", str(out)]) == 2
     assert "no video 'findes-ikke'" in capsys.readouterr().err
 
 
@@ -368,22 +348,8 @@ def test_a_video_changed_after_approval_is_not_published_with_old_captions(first
     kept = good.read_bytes()
     recut = media_dir / "recut.mp4"
     # The same sound over another picture: new bytes, so a new video as far as anyone can tell.
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(good),
-            "-vf",
-            "negate",
-            "-c:a",
-            "copy",
-            str(recut),
-        ],
-        check=True,
-    )
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(good), "-vf", "negate", "-c:a",
+                    "copy", str(recut)], check=True)
     recut.replace(good)
     try:
         results, _ = run()
