@@ -32,6 +32,7 @@ test: system-deps $(DEV_STAMP) browser-deps
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src flows tests bench
+	$(BIN)/ruff format --check src flows tests bench
 	$(BIN)/mypy
 
 bench: system-deps $(DEV_STAMP)

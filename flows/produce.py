@@ -14,7 +14,7 @@ Run it with ``videokit produce`` (see ``videokit --help``).
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,35 +24,26 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from videokit import draft, publish, quality, stages
+from videokit import draft, pipeline, publish, quality
 from videokit.asr import DecodeOptions
+from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
+from videokit.files import remove_partials
 from videokit.report import VideoResult, format_table
 from videokit.transcript import Transcript
 from videokit.workspace import (
     Layout,
+    Project,
     VideoJob,
+    check_review_folder,
     find_videos,
-    glossary_prompt,
-    read_glossary,
-    read_manuscript,
-    read_meta,
+    project_lock,
+    published_without_source,
 )
-
-
-class RunFailed(Exception):
-    """Raised at the end of a run in which some videos failed; carries every video's result."""
-
-    def __init__(self, results: list[VideoResult]) -> None:
-        failed = sum(not r.ok for r in results)
-        super().__init__(f"{failed} of {len(results)} videos failed")
-        self.results = results
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (RunFailed, (self.results,))
 
 
 class Approval(RunInput):
@@ -61,6 +52,21 @@ class Approval(RunInput):
     approve: bool = True
     editor: str
     note: str = ""
+
+
+class _ExpectedFailuresInOneLine(logging.Filter):
+    """A VideokitError is an expected failure whose message names the file, the stage and what to
+    do: Prefect logs it without the traceback. A bug keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], VideokitError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+for _name in ("prefect.task_runs", "prefect.flow_runs"):
+    logging.getLogger(_name).addFilter(_ExpectedFailuresInOneLine())
 
 
 def _unexpected_only(_task: Any, _run: Any, state: Any) -> bool:
@@ -78,33 +84,30 @@ def probe(job: VideoJob) -> draft.Source:
 
 @task(name="encode web video", cache_policy=NONE, **_retry)
 def encode_web(source: draft.Source, layout: Layout) -> str:
-    folder = layout.video_dir(source.job.slug, layout.preview)
-    made_from = stages.made_from(layout, source.job.slug)
-    if publish.media_current(folder, source.job.slug, made_from, source.sha256):
-        return "kept"
-    publish.write_media(folder, source.job.path, source.job.slug, source.info.duration_ms)
-    return "encoded"
+    return pipeline.encode_preview(source, layout)
 
 
-# Drafts persist in Prefect's result storage ($PREFECT_HOME/storage unless
-# PREFECT_RESULTS_LOCAL_STORAGE_PATH says otherwise), keyed on content, so they outlive the build
-# folder and are shared between output folders: the same video is never transcribed twice.
-def _draft_key(_context: Any, params: dict[str, Any]) -> str:
-    return draft.draft_key(params["source"].sha256, params["model"].spec, params["options"])
-
-
-@task(name="transcribe", cache_key_fn=_draft_key, persist_result=True, **_retry)
+# Drafts and alignments are kept as validated JSON in videokit's own cache (not pickles in
+# Prefect's result storage), keyed on content, so they outlive the build folder and are shared
+# between output folders: the same video is never transcribed twice.
+@task(name="transcribe", cache_policy=NONE, **_retry)
 def transcribe(
     source: draft.Source, model: draft.ModelHandle, options: DecodeOptions, label: str
-) -> Transcript:
+) -> tuple[Transcript, bool]:
     log = get_run_logger()
-    log.info(
-        "%s: transcribing %.0f s of audio with Whisper %s",
-        label,
-        source.info.duration_ms / 1000,
-        model.ref,
-    )
-    return draft.transcribe(source, model, options, progress=_progress_logger(log.info, label))
+    progress = _progress_logger(log.info, label)
+
+    def announce(fraction: float) -> None:
+        if fraction == 0.0:
+            log.info(
+                "%s: transcribing %.0f s of audio with Whisper %s",
+                label,
+                source.info.duration_ms / 1000,
+                model.ref,
+            )
+        progress(fraction)
+
+    return draft.cached_draft(TranscriptCache(), source, model, options, progress=announce)
 
 
 def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float], None]:
@@ -119,29 +122,6 @@ def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float],
     return report
 
 
-def _align_key(_context: Any, params: dict[str, Any]) -> str:
-    # The machine draft anchors the alignment (and is its fallback), so it is part of the key.
-    parts = [
-        params["source"].sha256,
-        params["model"].spec.sha256,
-        params["machine"].to_json(),
-        params["text"],
-    ]
-    return "align-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
-
-
-@task(name="align corrected text", cache_key_fn=_align_key, persist_result=True, **_retry)
-def align(
-    source: draft.Source,
-    model: draft.ModelHandle,
-    machine: Transcript,
-    text: str,
-    samples: Any,
-) -> Transcript:
-    get_run_logger().info("%s: aligning corrected text to the audio", source.job.slug)
-    return draft.align_corrected(samples, model, machine, text)
-
-
 @task(name="review and publish", cache_policy=NONE, **_retry)
 def review_and_publish(
     source: draft.Source,
@@ -150,25 +130,9 @@ def review_and_publish(
     layout: Layout,
     base_url: str | None,
     settings: Settings,
-) -> stages.VideoOutcome:
-    meta = read_meta(source.job)
-    samples = draft.load_samples(source)  # decoded once, for the guard and any alignment
-    caps = draft.captions(
-        transcript.with_default_speaker(meta.speaker),
-        draft.audio_energy(samples),
-        glossary=read_glossary(source.job),
-        norms=settings.norms,
-    )
-    return stages.review_and_publish(
-        layout,
-        source,
-        meta,
-        transcript,
-        caps,
-        align=lambda text: align(source, model, caps.transcript, text, samples),
-        manuscript=read_manuscript(source.job),
-        base_url=base_url,
-        norms=settings.norms,
+) -> pipeline.VideoOutcome:
+    return pipeline.caption_and_review(
+        layout, source, transcript, model, settings, base_url=base_url, log=get_run_logger().info
     )
 
 
@@ -196,14 +160,8 @@ def _produce_one(
         log.info("%s: probing %s", label, job.name)
         source = probe(job)
         encoding = encode_web.submit(source, layout)  # ffmpeg runs while Whisper does
-        options = DecodeOptions(
-            language=language,
-            initial_prompt=glossary_prompt(read_glossary(job)),
-            **settings.decoding,
-        )
-        state = transcribe(source, model, options, label, return_state=True)
-        transcript = state.result()
-        cached = state.name == "Cached"
+        options = pipeline.decode_options(job, language, settings)
+        transcript, cached = transcribe(source, model, options, label)
         if cached:
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
         encoding.result()  # the pages link the web video, so it must exist first
@@ -235,10 +193,18 @@ def _produce_one(
     for note in out.review.notes:
         log.warning("%s: %s", label, note)
     log.info("%s: done (%s)", label, out.record.status)
+    refused = out.problems[0] if out.review.refused and out.problems else None
     return VideoResult(
         job.name,
         job.slug,
-        True,
+        refused is None,
+        stage=refused.stage if refused else "",
+        reason=(
+            f"{refused.path.name if refused.path else ''}: {refused.message}" if refused else ""
+        ),
+        hint=(refused.hint or "fix the file and run again; the last good version is shown")
+        if refused
+        else "",
         duration_ms=source.info.duration_ms,
         cues=out.record.cues,
         output=str(layout.video_dir(job.slug, layout.site if out.published else layout.preview)),
@@ -272,7 +238,7 @@ def _wait_for_approvals(
             timeout=timeout_s,
         )
         if answer.approve:
-            approval, _ = stages.approve_and_publish(
+            approval, _ = pipeline.approve_and_publish(
                 layout, r.slug, answer.editor, answer.note, base_url
             )
             log.info("%s approved by %s and published", r.slug, approval.editor)
@@ -280,21 +246,76 @@ def _wait_for_approvals(
 
 @flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def produce(
-    media_dir: str = "media",
-    out_dir: str = "build",
+    media_dir: str | None = None,
+    out_dir: str | None = None,
     model: str = "base",
     language: str = "da",
     paths: list[str] | None = None,
-    review_dir: str = "review",
+    review_dir: str | None = None,
     base_url: str | None = None,
     wait_for_approval: bool = False,
     approval_timeout_s: int = 24 * 3600,
-    config_file: str | None = "videokit.toml",
-) -> list[VideoResult]:
-    """Caption, review-gate and package every video in ``media_dir`` (or just ``paths``)."""
+    config_file: str | None = None,
+    project_dir: str | None = None,
+) -> Any:
+    """Caption, review-gate and package every video in the project (or just ``paths``).
+
+    Folders not given come from the project (``project_dir``, else the one around ``media_dir`` or
+    the working folder). Returns every video's result; a run in which a video failed ends in a
+    Failed state that carries the same results.
+    """
     log = get_run_logger()
-    layout = Layout(Path(out_dir), Path(review_dir))
-    jobs, problems = find_videos([Path(p) for p in (paths or [media_dir])])
+    project = Project.locate(
+        Path(project_dir) if project_dir else None,
+        media=Path(media_dir) if media_dir else None,
+        review=Path(review_dir) if review_dir else None,
+        out=Path(out_dir) if out_dir else None,
+        config=Path(config_file) if config_file else None,
+    )
+    layout = Layout(project.out, project.review)
+    try:
+        check_review_folder(layout)
+        with project_lock(layout.out):
+            results = _produce_all(
+                project,
+                layout,
+                paths,
+                model,
+                language,
+                base_url,
+                wait_for_approval,
+                approval_timeout_s,
+            )
+    except VideokitError as err:
+        # An expected failure of the whole run: one line, no traceback.
+        log.error("%s", err)
+        results = [
+            VideoResult(
+                str(err.path or ""), "", False, stage=err.stage, reason=err.message, hint=err.hint
+            )
+        ]
+    log.info("summary\n%s", format_table(results))
+    failed = sum(not r.ok for r in results)
+    if failed:
+        return Failed(message=f"{failed} of {len(results)} videos failed", data=results)
+    return results
+
+
+def _produce_all(
+    project: Project,
+    layout: Layout,
+    paths: list[str] | None,
+    model: str,
+    language: str,
+    base_url: str | None,
+    wait_for_approval: bool,
+    approval_timeout_s: int,
+) -> list[VideoResult]:
+    log = get_run_logger()
+    left = remove_partials(layout.out) + remove_partials(layout.review)
+    if left:
+        log.info("removed %d unfinished files an interrupted run left behind", left)
+    jobs, problems = find_videos([Path(p) for p in paths] if paths else [project.media])
     results = [
         VideoResult(
             str(e.path.name if e.path else "?"),
@@ -307,8 +328,17 @@ def produce(
         for e in problems
     ]
     log.info("%d videos to produce into %s", len(jobs), layout.out)
+    if not paths:
+        gone = published_without_source(layout, jobs)
+        if gone:
+            log.warning(
+                "still on the site, but no longer in %s: %s (a renamed or removed video stays "
+                "published until 'videokit unpublish SLUG --editor NAME')",
+                project.media,
+                ", ".join(gone),
+            )
     # A bad settings file stops the run before any work: every video would be made wrongly.
-    settings = load_settings(Path(config_file) if config_file else None)
+    settings = load_settings(project.config if project.config.is_file() else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
     handle = draft.ModelHandle(model, log=log.info)
     if jobs:
@@ -324,9 +354,6 @@ def produce(
     if wait_for_approval:
         _wait_for_approvals(results, layout, approval_timeout_s, base_url)
     write_indexes(layout)
-    log.info("summary\n%s", format_table(results))
-    if any(not r.ok for r in results):
-        raise RunFailed(results)
     return results
 
 

@@ -47,11 +47,13 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 RESULTS = ROOT / "build" / "browser-checks.json"  # everything the browser saw, for a person to read
 
 SCRIPT = "<script>alert(1)</script>"
-HOSTILE_SEGMENT = f' Han skrev {SCRIPT} og "citat" & \'enkelt\' i chatten.'
+HOSTILE_SEGMENT = f" Han skrev {SCRIPT} og \"citat\" & 'enkelt' i chatten."
 HOSTILE_TITLE = 'Byrådet & borgerne: "Spørg løs" <i>direkte</i>'
 HOSTILE_DESCRIPTION = "Møde om budget & trafik </script><script>alert(2)</script>"
-SPEECH = ("Velkommen til byrådets møde. I aften taler vi om budgettet og om trafikken i byen. "
-          "Alle borgere kan stille spørgsmål til sidst.")
+SPEECH = (
+    "Velkommen til byrådets møde. I aften taler vi om budgettet og om trafikken i byen. "
+    "Alle borgere kan stille spørgsmål til sidst."
+)
 PASSAGE = 2  # the passage the keyboard walk seeks to (#afsnit-2)
 TOLERANCE_S = 0.3
 
@@ -61,8 +63,12 @@ def _ci() -> bool:
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("VIDEOKIT_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("VIDEOKIT_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -98,11 +104,13 @@ def _missing_tools() -> list[str]:
 def tools() -> str:
     missing = _missing_tools()
     if missing:
-        message = ("browser checks need: " + "; ".join(missing)
-                   + ". Run `make browser-deps` (as root it installs them).")
+        message = (
+            "browser checks need: "
+            + "; ".join(missing)
+            + ". Run `make browser-deps` (as root it installs them)."
+        )
         if _ci():
-            pytest.fail("CI is set, so the browser checks may not skip. " + message,
-                        pytrace=False)
+            pytest.fail("CI is set, so the browser checks may not skip. " + message, pytrace=False)
         pytest.skip(message)
     chromium = _chromium()
     assert chromium is not None
@@ -115,13 +123,21 @@ HOSTILE_SLUG = "byraadsmoede"  # approved: on the public site, and in the previe
 DRAFT_SLUG = "trafik-i-byen"  # not reviewed: only in the preview, with the draft notice
 CHECKED_PAGE = f"site/{HOSTILE_SLUG}/index.html"  # track, keyboard and hostile-text checks
 EMBED_HOST = "site/cms-side.html"  # the embed snippet inside a host page, as a CMS would show it
-PAGES = ("site/index.html", CHECKED_PAGE, EMBED_HOST, "preview/index.html",
-         f"preview/{HOSTILE_SLUG}/index.html", f"preview/{DRAFT_SLUG}/index.html")
+PAGES = (
+    "site/index.html",
+    CHECKED_PAGE,
+    EMBED_HOST,
+    "preview/index.html",
+    f"preview/{HOSTILE_SLUG}/index.html",
+    f"preview/{DRAFT_SLUG}/index.html",
+)
 # A page made to fail every check (no lang, no title, an image without alt, an empty link, a script
 # that opens a dialog): it shows that axe, vnu and the dialog watch can fail, so "0 found" means it.
 CANARY = "canary.html"
-CANARY_HTML = ('<html><head><meta charset="utf-8"></head><body><img src="mangler.jpg">'
-               '<a href="#"></a><script>alert("canary")</script></body></html>\n')
+CANARY_HTML = (
+    '<html><head><meta charset="utf-8"></head><body><img src="mangler.jpg">'
+    '<a href="#"></a><script>alert("canary")</script></body></html>\n'
+)
 SHOTS = (
     ("video-desktop", CHECKED_PAGE, 1280, 900),
     ("video-phone", CHECKED_PAGE, 375, 812),
@@ -145,22 +161,28 @@ def _words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...]:
     """Words spread evenly over a span, each keeping Whisper's leading space."""
     parts = text.split()
     step = (end_ms - start_ms) // len(parts)
-    return tuple(Word(" " + w, start_ms + i * step, start_ms + (i + 1) * step - 20, 0.9)
-                 for i, w in enumerate(parts))
+    return tuple(
+        Word(" " + w, start_ms + i * step, start_ms + (i + 1) * step - 20, 0.9)
+        for i, w in enumerate(parts)
+    )
 
 
 def _transcript(duration_ms: int, speakers: bool) -> Transcript:
     # Three passages split by pauses over 1.5 s, so the page shows three paragraphs.
     slot = duration_ms // 3
-    texts = [" Velkommen til byrådets møde om budgettet.", HOSTILE_SEGMENT,
-             " Alle borgere kan stille spørgsmål til sidst."]
+    texts = [
+        " Velkommen til byrådets møde om budgettet.",
+        HOSTILE_SEGMENT,
+        " Alle borgere kan stille spørgsmål til sidst.",
+    ]
     names = ["Mette Hansen", "Ole Sørensen", "Mette Hansen"] if speakers else [None] * 3
     segments = []
     for i, text in enumerate(texts):
         start, end = i * slot + 100, (i + 1) * slot - 1700
         segments.append(Segment(start, end, text, _words(text, start, end), speaker=names[i]))
-    return Transcript(language="da", duration_ms=duration_ms, segments=tuple(segments),
-                      model="test")
+    return Transcript(
+        language="da", duration_ms=duration_ms, segments=tuple(segments), model="test"
+    )
 
 
 def _build(layout: Layout, source: Path, base_url: str) -> int:
@@ -179,9 +201,15 @@ def _build(layout: Layout, source: Path, base_url: str) -> int:
         draft = _transcript(info.duration_ms, speakers)
         cues = cues_from_transcript(draft)
         record = VideoRecord(
-            slug=slug, title=meta.title, description=meta.description,
-            duration_ms=info.duration_ms, source=source.name, source_sha256=sha,
-            upload_date=today, cues=len(cues), status="approved" if approved else "draft",
+            slug=slug,
+            title=meta.title,
+            description=meta.description,
+            duration_ms=info.duration_ms,
+            source=source.name,
+            source_sha256=sha,
+            upload_date=today,
+            cues=len(cues),
+            status="approved" if approved else "draft",
             approved_by="Test Redaktør" if approved else "",
         )
         preview = layout.video_dir(slug, layout.preview)
@@ -197,12 +225,13 @@ def _build(layout: Layout, source: Path, base_url: str) -> int:
 
 def _embed_host(layout: Layout) -> None:
     """The published embed snippet inside a minimal host page, as an editor would paste it."""
-    snippet = (layout.video_dir(HOSTILE_SLUG) / publish.file_names(HOSTILE_SLUG)["embed"])
+    snippet = layout.video_dir(HOSTILE_SLUG) / publish.file_names(HOSTILE_SLUG)["embed"]
     (layout.out / EMBED_HOST).write_text(
         '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>Side i CMS med indlejret video</title>\n</head>\n<body>\n<main>\n"
-        "<h1>Side i CMS</h1>\n" + snippet.read_text(encoding="utf-8")
+        "<h1>Side i CMS</h1>\n"
+        + snippet.read_text(encoding="utf-8")
         + "</main>\n</body>\n</html>\n",
         encoding="utf-8",
     )
@@ -231,21 +260,40 @@ def checked(site: Site, tools: str, tmp_path_factory: pytest.TempPathFactory) ->
     tmp = tmp_path_factory.mktemp("browser-results")
     # vnu runs on the JVM beside Chromium; each takes a few seconds.
     vnu = subprocess.Popen(
-        ["java", "-Xss4m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json",
-         *(str(site.out / p) for p in (*PAGES, CANARY))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            "java",
+            "-Xss4m",
+            "-jar",
+            str(VNU_JAR),
+            "--errors-only",
+            "--format",
+            "json",
+            *(str(site.out / p) for p in (*PAGES, CANARY)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     config = {
-        "base": site.base, "pages": [*PAGES, CANARY], "chromium": tools, "hostile": SCRIPT,
+        "base": site.base,
+        "pages": [*PAGES, CANARY],
+        "chromium": tools,
+        "hostile": SCRIPT,
         "video": {"page": CHECKED_PAGE, "passage": PASSAGE},
-        "screenshots": str(SCREENSHOTS), "out": str(tmp / "results.json"),
+        "screenshots": str(SCREENSHOTS),
+        "out": str(tmp / "results.json"),
         "shots": [{"name": n, "page": p, "width": w, "height": h} for n, p, w, h in SHOTS],
     }
     (tmp / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    run = subprocess.run(["node", str(BROWSER_DIR / "check.mjs"), str(tmp / "config.json")],
-                         capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    run = subprocess.run(
+        ["node", str(BROWSER_DIR / "check.mjs"), str(tmp / "config.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=BROWSER_DIR,
+    )
     vnu_out, vnu_err = vnu.communicate(timeout=120)
     assert run.returncode == 0, f"check.mjs failed:\n{run.stdout}\n{run.stderr}"
     results: dict[str, Any] = json.loads((tmp / "results.json").read_text(encoding="utf-8"))
@@ -260,8 +308,10 @@ def checked(site: Site, tools: str, tmp_path_factory: pytest.TempPathFactory) ->
 def _brief(findings: list[dict[str, Any]]) -> str:
     lines = []
     for v in findings:
-        targets = ", ".join(" ".join(n["target"]) if isinstance(n["target"], list)
-                            else str(n["target"]) for n in v["nodes"][:3])
+        targets = ", ".join(
+            " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+            for n in v["nodes"][:3]
+        )
         lines.append(f"  {v['id']} ({v['impact']}): {v['help']} at {targets}")
     return "\n".join(lines)
 
@@ -274,8 +324,12 @@ def test_axe_finds_no_violations(checked: dict[str, Any], site: Site) -> None:
     canary = {v["id"] for v in checked["axe"].pop(CANARY)["violations"]}
     assert {"html-has-lang", "document-title", "image-alt", "link-name"} <= canary
     report = {page: r["violations"] for page, r in checked["axe"].items() if r["violations"]}
-    assert not report, "axe-core " + checked["axeVersion"] + " violations:\n" + "\n".join(
-        f"{page}:\n{_brief(v)}" for page, v in report.items())
+    assert not report, (
+        "axe-core "
+        + checked["axeVersion"]
+        + " violations:\n"
+        + "\n".join(f"{page}:\n{_brief(v)}" for page, v in report.items())
+    )
     for page, r in checked["axe"].items():
         assert r["status"] == 200, page
         assert r["passes"] > 10, f"axe checked almost nothing on {page}"
@@ -288,7 +342,8 @@ def test_vnu_finds_no_errors(checked: dict[str, Any]) -> None:
     errors = [m for m in errors if m not in canary]
     assert not errors, "vnu errors:\n" + "\n".join(
         f"  {Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m.get('message')}"
-        for m in errors)
+        for m in errors
+    )
 
 
 def _real(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -299,8 +354,11 @@ def test_pages_load_cleanly(checked: dict[str, Any]) -> None:
     assert not _real(checked["pageErrors"]), checked["pageErrors"]
     assert not _real(checked["consoleErrors"]), checked["consoleErrors"]
     # Chromium may cancel a media request it no longer needs (after a seek); nothing else may fail.
-    failed = [r for r in _real(checked["failedRequests"])
-              if not (r["url"].endswith(".mp4") and r["error"] == "net::ERR_ABORTED")]
+    failed = [
+        r
+        for r in _real(checked["failedRequests"])
+        if not (r["url"].endswith(".mp4") and r["error"] == "net::ERR_ABORTED")
+    ]
     assert not failed, failed
     # The browser asks every site for /favicon.ico; the pages link no other missing file.
     missing = [r for r in _real(checked["badResponses"]) if not r["url"].endswith("/favicon.ico")]
@@ -342,11 +400,12 @@ def test_hostile_text_stays_text(checked: dict[str, Any], site: Site) -> None:
     hostile = checked["hostile"]
     # Only the canary's own alert: none from any real page.
     assert checked["dialogs"] == [{"page": CANARY, "type": "alert", "message": "canary"}], (
-        "a dialog opened: injected script ran")
+        "a dialog opened: injected script ran"
+    )
     # Exactly the page's own scripts: the JSON-LD and the player script.
     assert hostile["scripts"] == ["application/ld+json", "classic"]
     assert SCRIPT in hostile["transcriptText"]
-    assert '"citat" & \'enkelt\'' in hostile["transcriptText"]
+    assert "\"citat\" & 'enkelt'" in hostile["transcriptText"]
     assert hostile["transcriptHasElementsFromText"] == 0
     assert hostile["h1"] == HOSTILE_TITLE
     assert hostile["titleText"].startswith(HOSTILE_TITLE)

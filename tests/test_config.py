@@ -16,25 +16,32 @@ def test_missing_file_means_defaults(tmp_path):
 
 def test_norms_and_decoding_are_read(tmp_path):
     path = tmp_path / "videokit.toml"
-    path.write_text("[captions]\nmax_line_chars = 20\nmax_cps = 15\n"
-                    "[decoding]\nbeam_size = 5\ntemperature = [0.0, 0.4]\n")
+    path.write_text(
+        "[captions]\nmax_line_chars = 20\nmax_cps = 15\n"
+        "[decoding]\nbeam_size = 5\ntemperature = [0.0, 0.4]\n"
+    )
     settings = load_settings(path)
     assert settings.norms.max_line_chars == 20 and settings.norms.max_cps == 15
     assert settings.decoding == {"beam_size": 5, "temperature": (0.0, 0.4)}
     # The configured norm reaches the caption engine.
-    words = tuple(Word(" " + w, i * 400, i * 400 + 350) for i, w in enumerate(
-        "Byrådet holder et langt møde om budgettet i aften".split()))
+    words = tuple(
+        Word(" " + w, i * 400, i * 400 + 350)
+        for i, w in enumerate("Byrådet holder et langt møde om budgettet i aften".split())
+    )
     t = Transcript("da", 6000, (Segment(0, 4000, "".join(w.text for w in words), words),))
     assert all(len(line) <= 20 for c in cues_from_transcript(t, settings.norms) for line in c.lines)
 
 
-@pytest.mark.parametrize("text,words", [
-    ("[captions]\nmax_cpz = 15\n", "max_cpz"),
-    ("[captions]\nmax_cps = -1\n", "max_cps"),
-    ("[decoding]\nlanguage = 'en'\n", "language"),
-    ("[caption]\n", "caption"),
-    ("max_cps = ", "TOML"),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("[captions]\nmax_cpz = 15\n", "max_cpz"),
+        ("[captions]\nmax_cps = -1\n", "max_cps"),
+        ("[decoding]\nlanguage = 'en'\n", "language"),
+        ("[caption]\n", "caption"),
+        ("max_cps = ", "TOML"),
+    ],
+)
 def test_mistakes_name_the_file_and_the_key(tmp_path, text, words):
     path = tmp_path / "videokit.toml"
     path.write_text(text)

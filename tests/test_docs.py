@@ -14,14 +14,16 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def _commands() -> list[str]:
-    found = re.findall(r"videokit ((?:produce|approve|status|serve|models|samples)[^`\n]*)", README)
+    found = re.findall(r"videokit ((?:produce|approve|unpublish|status|serve|models|samples)[^`\n]*)", README)
     return sorted(set(c.split("  #")[0].strip() for c in found))
 
 
 def test_readme_shows_exactly_the_two_setup_commands():
     block = README.split("## Set-up", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
-        "make run", "make test"]
+        "make run",
+        "make test",
+    ]
 
 
 @pytest.mark.parametrize("command", _commands())
@@ -33,4 +35,10 @@ def test_every_documented_command_parses(command):
 
 
 def test_there_are_documented_commands():
-    assert {c.split()[0] for c in _commands()} >= {"produce", "approve", "status", "serve", "models"}
+    assert {c.split()[0] for c in _commands()} >= {
+        "produce",
+        "approve",
+        "status",
+        "serve",
+        "models",
+    }

@@ -39,8 +39,7 @@ def media_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     """Returns a function that runs the flow like `videokit produce` does and gives the results."""
-    from flows.produce import RunFailed, produce
-    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
+    from flows.produce import produce
 
     out = tmp_path_factory.mktemp("build")
     review = tmp_path_factory.mktemp("review")
@@ -51,20 +50,24 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
     def go(**options):
         # Tests may run as root, who can read anything; make one file unreadable to videokit.
         os.access = lambda p, m, **k: str(p) != unreadable and real_access(p, m, **k)
+        saved = os.environ.get("VIDEOKIT_CACHE_DIR")
+        os.environ["VIDEOKIT_CACHE_DIR"] = str(drafts)
         try:
-            with temporary_settings({PREFECT_RESULTS_LOCAL_STORAGE_PATH: drafts}):
-                state = produce(
-                    media_dir=str(media_dir),
-                    out_dir=str(out),
-                    review_dir=str(review),
-                    return_state=True,
-                    **options,
-                )
+            state = produce(
+                media_dir=str(media_dir),
+                out_dir=str(out),
+                review_dir=str(review),
+                return_state=True,
+                **options,
+            )
         finally:
             os.access = real_access
-        outcome = state.result(raise_on_failure=False)
-        results = outcome.results if isinstance(outcome, RunFailed) else outcome
-        assert isinstance(results, list), outcome
+            if saved is None:
+                os.environ.pop("VIDEOKIT_CACHE_DIR", None)
+            else:
+                os.environ["VIDEOKIT_CACHE_DIR"] = saved
+        results = state.result(raise_on_failure=False)
+        assert isinstance(results, list), results
         return {r.source: r for r in results}, out
 
     go.review = review
@@ -172,8 +175,7 @@ EDIT = (
 
 
 def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
-    from videokit.review import ReviewDesk
-    from videokit.stages import publish_current
+    from videokit.pipeline import approve_and_publish
     from videokit.workspace import Layout
 
     _, out = first
@@ -182,8 +184,7 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     results, _ = run()
     assert results[GOOD].status == "in review" and results[GOOD].source_text == "srt"
     assert not (out / "site" / SLUG).exists(), "an edit is not an approval"
-    ReviewDesk(run.review).approve(SLUG, "Mette Hansen", "rettet mod lyden")
-    publish_current(Layout(out, run.review), SLUG)
+    approve_and_publish(Layout(out, run.review), SLUG, "Mette Hansen", "rettet mod lyden")
     site = out / "site" / SLUG
     subs = list(srt.parse((site / f"{SLUG}.da.srt").read_text()))
     assert [(s.start.total_seconds(), s.end.total_seconds(), s.content) for s in subs] == [
@@ -204,7 +205,7 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     assert (social / f"{SLUG}.da_DK.srt").read_text() == (site / f"{SLUG}.da.srt").read_text()
     vertical = social / f"{SLUG}-9x16.mp4"
     info = media.probe(vertical)
-    assert (info.width, info.height) == (1080, 1920) and info.has_audio
+    assert (info.width, info.height) == (1080, 1920) and info.duration_ms > 0
     made = vertical.stat().st_mtime_ns
     # The approval survives the next run, and the editor's file is untouched.
     results, _ = run()
@@ -222,7 +223,11 @@ def test_a_broken_edit_is_named_and_the_approved_version_stays_published(first, 
         results, _ = run()
     finally:
         srt_file.write_bytes(good)
-    assert results[GOOD].ok and any("line 2" in w and "da.srt" in w for w in results[GOOD].warnings)
+    # A refused edit fails the video (and the run's exit code), naming file and line; the pages
+    # keep the last good version.
+    bad = results[GOOD]
+    assert not bad.ok and bad.stage == "review"
+    assert "line 2" in bad.reason and "da.srt" in bad.reason
     assert "Byrådet holder møde" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
 
 
@@ -262,6 +267,7 @@ def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
     srt_file = run.review / f"{SLUG}.da.srt"
     srt_file.write_text(EDIT.replace("i aften", "i morgen"), encoding="utf-8")
     box: dict = {}
+
     def background() -> None:
         try:
             box["r"] = run(wait_for_approval=True, approval_timeout_s=120)
@@ -311,7 +317,9 @@ def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(fi
     assert [s.speaker for s in transcript.segments] == ["Anne Holm"] * len(transcript.segments)
     assert check_cues(cues) == []
     spoken = " ".join(line for c in cues for line in c.lines)
-    assert spoken == "Byrådet holder møde i aften. Alle borgere er velkomne til at stille spørgsmål."
+    assert (
+        spoken == "Byrådet holder møde i aften. Alle borgere er velkomne til at stille spørgsmål."
+    )
     # espeak starts after a 1 s lead-in: aligned times must not put the first word in the silence.
     assert 700 <= cues[0].start_ms <= 1600
     vtt = (out / "preview" / SLUG / f"{SLUG}.da.vtt").read_text()
@@ -327,13 +335,30 @@ def test_cli_status_and_approve_publish_the_corrected_text(first, run, capsys):
     review = str(run.review)
     assert main(["status", "--review", review]) == 0
     assert f"{SLUG}" in capsys.readouterr().out
-    assert main(["approve", SLUG, "--editor", "Ole Sørensen", "--note", "tjekket",
-                 "--review", review, "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "approve",
+                SLUG,
+                "--editor",
+                "Ole Sørensen",
+                "--note",
+                "tjekket",
+                "--review",
+                review,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "approved by Ole Sørensen" in capsys.readouterr().out
     vtt = (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
     assert "<v Anne Holm>Byrådet holder møde i aften." in vtt
-    assert main(["approve", "findes-ikke", "--editor", "Ole", "--review", review,
-                 "--out", str(out)]) == 2
+    assert (
+        main(["approve", "findes-ikke", "--editor", "Ole", "--review", review, "--out", str(out)])
+        == 2
+    )
     assert "no video 'findes-ikke'" in capsys.readouterr().err
 
 
@@ -348,8 +373,22 @@ def test_a_video_changed_after_approval_is_not_published_with_old_captions(first
     kept = good.read_bytes()
     recut = media_dir / "recut.mp4"
     # The same sound over another picture: new bytes, so a new video as far as anyone can tell.
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(good), "-vf", "negate", "-c:a",
-                    "copy", str(recut)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(good),
+            "-vf",
+            "negate",
+            "-c:a",
+            "copy",
+            str(recut),
+        ],
+        check=True,
+    )
     recut.replace(good)
     try:
         results, _ = run()

@@ -69,10 +69,14 @@ def test_report_figures() -> None:
     assert report["line_chars_max"] == 12
     assert (report["duration_ms_min"], report["duration_ms_max"]) == (1000, 1000)
     assert report["gap_ms_min"] == 50
-    assert report["violations"] == [{
-        "cue": 0, "rule": "gap", "detail": "gap 50 ms < 80 ms",
-        "reason": "the next cue's first word follows this cue's last word too closely to part them",
-    }]
+    assert report["violations"] == [
+        {
+            "cue": 0,
+            "rule": "gap",
+            "detail": "gap 50 ms < 80 ms",
+            "reason": "the next cue's first word follows this cue's last word too closely to part them",
+        }
+    ]
     assert report["violation_counts"] == {"gap": 1}
     assert report["low_confidence"] == [
         {"text": "er", "start_ms": 220, "end_ms": 300, "probability": 0.2}
@@ -106,11 +110,15 @@ def test_violations_carry_the_reason_the_engine_could_not_fix_them():
     from videokit.quality import quality_report as report
     from videokit.transcript import Cue, Segment, Transcript, Word
 
-    fast = [Word(" " + w, 1000 + i * 150, 1000 + i * 150 + 140) for i, w in
-            enumerate("Sociale medier kan bringe borgerne tættere".split())]
+    fast = [
+        Word(" " + w, 1000 + i * 150, 1000 + i * 150 + 140)
+        for i, w in enumerate("Sociale medier kan bringe borgerne tættere".split())
+    ]
     t = Transcript("da", 9000, (Segment(1000, 1900, "".join(w.text for w in fast), tuple(fast)),))
-    cues = [Cue(1000, 1950, ("Sociale medier kan bringe borgerne tættere",)),
-            Cue(2000, 2500, ("Ja.",))]
+    cues = [
+        Cue(1000, 1950, ("Sociale medier kan bringe borgerne tættere",)),
+        Cue(2000, 2500, ("Ja.",)),
+    ]
     by_cue = {(v["cue"], v["rule"]): v["reason"] for v in report(t, cues)["violations"]}
     assert "faster than the limit" in by_cue[(0, "cps")]
     assert by_cue[(1, "min_duration")] == "cannot stay longer: the video ends"

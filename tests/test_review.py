@@ -240,14 +240,24 @@ def test_review_page_marks_findings_and_escapes_text():
     from videokit.workspace import VideoRecord
 
     record = VideoRecord("v", "Møde", "", 9000, "v.mp4", "x", "2026-01-01", 2, "in review")
-    cues = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n<b>KL</b> & co\n\n"
-                     "2\n00:00:03,000 --> 00:00:03,500\nfor hurtigt læst tekst her\n")
-    report = {"violations": [{"cue": 1, "rule": "cps", "detail": "44 cps > 17"}],
-              "low_confidence": [{"text": "co", "start_ms": 1500, "end_ms": 1600}],
-              "removals": [{"text": "Undertekster af X", "start_ms": 8000, "reason": "credit"}]}
-    html = render_review_page(record=record, cues=cues, report=report, source="srt",
-                              video="../preview/v/v.mp4", vtt="../preview/v/v.da.vtt",
-                              approve_command='videokit approve v --editor "Dit navn"')
+    cues = parse_srt(
+        "1\n00:00:01,000 --> 00:00:02,000\n<b>KL</b> & co\n\n"
+        "2\n00:00:03,000 --> 00:00:03,500\nfor hurtigt læst tekst her\n"
+    )
+    report = {
+        "violations": [{"cue": 1, "rule": "cps", "detail": "44 cps > 17"}],
+        "low_confidence": [{"text": "co", "start_ms": 1500, "end_ms": 1600}],
+        "removals": [{"text": "Undertekster af X", "start_ms": 8000, "reason": "credit"}],
+    }
+    html = render_review_page(
+        record=record,
+        cues=cues,
+        report=report,
+        source="srt",
+        video="../preview/v/v.mp4",
+        vtt="../preview/v/v.da.vtt",
+        approve_command='videokit approve v --editor "Dit navn"',
+    )
     assert "&lt;b&gt;KL&lt;/b&gt; &amp;" in html and "<b>KL</b>" not in html
     assert '<mark title="usikkert ord">co</mark>' in html
     assert 'class="vk-flag"' in html and "44 cps &gt; 17" in html

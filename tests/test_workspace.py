@@ -73,17 +73,19 @@ def test_manifest_and_zip_describe_the_same_tree(tmp_path):
     (site / "a" / "a.mp4").write_bytes(b"\0" * 1000)
     (site / "a" / ".a.mp4.tmp.part").write_bytes(b"half")  # a crashed write must not ship
     (site / "index.html").write_text("index")
-    manifest = package.write_manifest(site, [package.VideoEntry("a", "A", 1234)])
+    files = [site / "index.html", site / "a" / "index.html", site / "a" / "a.mp4"]
+    manifest = package.write_manifest(site, [package.VideoEntry("a", "A", 1234)], files)
     paths = [f["path"] for f in manifest["files"]]
     assert paths == ["a/a.mp4", "a/index.html", "index.html"]
+    assert manifest["files"][0]["bytes"] == 1000
     assert manifest["videos"][0]["duration_ms"] == 1234
     zpath = tmp_path / "site.zip"
-    assert package.write_zip(site, zpath) == 4
+    assert package.write_zip(site, zpath, manifest) == 4
     with zipfile.ZipFile(zpath) as zf:
         assert sorted(zf.namelist()) == sorted([*paths, "manifest.json"])
         assert zf.read("a/a.mp4") == b"\0" * 1000
     first = zpath.read_bytes()
-    package.write_zip(site, zpath)
+    package.write_zip(site, zpath, manifest)
     assert zpath.read_bytes() == first, "same site, same zip bytes"
 
 

@@ -21,18 +21,20 @@ Their words must get times again, in five steps:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import numpy as np
 
-from .transcript import Segment, Transcript, Word
+from .edits import TextParagraph, parse_review_text
+from .transcript import Segment, Transcript, Word, spread_spans
 
 Span = tuple[int, int]
 """A word's (start_ms, end_ms)."""
 
+# Part of every cached alignment's key: raise it whenever a change here moves any word time.
+ALIGN_VERSION = 2
 SAMPLE_RATE = 16_000
 MAX_WINDOW_MS = 30_000  # Whisper sees 30 s of audio at a time
 # Rough times can be off by a second or two (the draft of a poor recogniser); the margin keeps a
@@ -44,21 +46,7 @@ MAX_WINDOW_CHARS = 900
 # its last): a calm presenter, about 14 characters a second.
 _MS_PER_CHAR = 70
 
-# "Navn:" / "Anne Marie Jensen:" / "Hans van der Berg:" at the start of a paragraph.
-_NAME_WORD = r"[A-ZÆØÅÉ][\w.'’-]*"
-_PARTICLE = r"(?:van|von|de|der|den|la|le|af|du|di|da)"
-_SPEAKER = re.compile(
-    rf"^\s*({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE})){{0,3}}):(?=\s|$)"
-)
 _CLOSERS = "\"'»”’)]"
-
-
-@dataclass(frozen=True)
-class TextParagraph:
-    """One paragraph of corrected text; punctuation stays attached to its word."""
-
-    speaker: str | None
-    words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -95,28 +83,6 @@ Aligner = Callable[[np.ndarray, Sequence[Window]], Sequence[Sequence[Span] | Non
 # --- 1. parsing -----------------------------------------------------------------------------------
 
 
-def parse_review_text(text: str) -> list[TextParagraph]:
-    """Paragraphs (separated by blank lines) with their speakers.
-
-    A paragraph that starts with a short capitalised name and a colon (``Mette:``) names its
-    speaker; the name holds for the following paragraphs until another is named, because the text
-    view names a speaker only where the speaker changes. A name alone in its paragraph applies to
-    the next one. The cost of this format: a paragraph that opens with one capitalised word and a
-    colon (``Husk: ...``) reads as a speaker.
-    """
-    out: list[TextParagraph] = []
-    speaker: str | None = None
-    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
-        m = _SPEAKER.match(block)
-        if m:
-            speaker = " ".join(m.group(1).split())
-            block = block[m.end() :]
-        words = tuple(block.split())
-        if words:
-            out.append(TextParagraph(speaker, words))
-    return out
-
-
 # --- 2. rough times from the draft ----------------------------------------------------------------
 
 
@@ -125,16 +91,7 @@ def _key(word: str) -> str:
 
 
 def _spread(words: Sequence[str], start: int, end: int) -> list[Span]:
-    """Times for ``words`` laid end to end over ``start..end`` in proportion to their length."""
-    weights = [len(w) + 1 for w in words]
-    total = sum(weights)
-    out: list[Span] = []
-    done = 0
-    for weight in weights:
-        a = start + (end - start) * done // total
-        done += weight
-        out.append((a, start + (end - start) * done // total))
-    return out
+    return spread_spans([len(w) for w in words], start, end)
 
 
 def anchor_to_draft(
@@ -207,8 +164,9 @@ def _letter_anchors(
             anchors.setdefault(offset + j + size, times[i + size - 1])
 
 
-def _interpolate(anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
-                 ) -> list[Span]:
+def _interpolate(
+    anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
+) -> list[Span]:
     xs = sorted(anchors)
     # Anchors from letter matches can disagree with their neighbours; time never runs backwards.
     ys = np.maximum.accumulate(np.array([anchors[x] for x in xs], dtype=np.float64))
@@ -397,8 +355,14 @@ def aligned_transcript(
                 segments.append(_segment(sentence, speaker))
                 sentence = []
     options = {**draft.options, "alignment": alignment}
-    return Transcript(draft.language, draft.duration_ms, tuple(segments), draft.model,
-                      draft.source_sha256, options)
+    return Transcript(
+        draft.language,
+        draft.duration_ms,
+        tuple(segments),
+        draft.model,
+        draft.source_sha256,
+        options,
+    )
 
 
 def _segment(words: Sequence[Word], speaker: str | None) -> Segment:
@@ -435,8 +399,9 @@ def align_text(
     times = anchor_to_draft(draft.words, words, duration_ms=draft.duration_ms)
     done, total = 0, 0
     if audio is not None and aligner is not None and words:
-        windows = plan_windows(times, words, max_window_ms=max_window_ms,
-                               duration_ms=draft.duration_ms)
+        windows = plan_windows(
+            times, words, max_window_ms=max_window_ms, duration_ms=draft.duration_ms
+        )
         total = len(windows)
         results = aligner(audio, windows)
         for window, result in zip(windows, results, strict=True):

@@ -7,6 +7,7 @@ reach it and the count is checked after: losing a caption is an error, never a q
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -54,6 +55,15 @@ def escape_vtt(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_FORMATTING = re.compile(r"&lt;(/?[ibu])&gt;")
+
+
+def _vtt_line(text: str) -> str:
+    """A caption line as WebVTT cue text: escaped, but an editor's italics, bold and underline
+    (the same tags in SRT and WebVTT) stay formatting."""
+    return _FORMATTING.sub(r"<\1>", escape_vtt(text))
+
+
 def _voice(name: str) -> str:
     # A voice annotation ends at '>', so the name itself must not contain one.
     return escape_vtt(name).replace("&gt;", "")
@@ -63,7 +73,7 @@ def to_vtt(cues: Sequence[Cue], *, language: str = "da") -> str:
     _check(cues)
     blocks = [f"WEBVTT\nLanguage: {language}\n"]
     for i, cue in enumerate(cues, 1):
-        lines = [escape_vtt(line) for line in cue.lines if line.strip()]
+        lines = [_vtt_line(line) for line in cue.lines if line.strip()]
         if cue.speaker:
             lines[0] = f"<v {_voice(cue.speaker)}>{lines[0]}"
         body = "\n".join(lines)

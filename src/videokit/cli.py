@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
+import urllib.parse
 from pathlib import Path
+from typing import Any
 
 from .errors import VideokitError
+from .naming import ZIP_NAME
+from .workspace import Layout, Project, project_lock
 
 DESCRIPTION = """\
 Danish captions, transcript pages and a website package for short videos.
@@ -29,88 +32,102 @@ and approves; only then does the video reach the site.
 """
 
 
-def _quiet_prefect_defaults() -> None:
-    """Offline-clean Prefect settings, unless the user has chosen otherwise."""
-    defaults = {
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-        "PREFECT_HOME": str(
-            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "videokit" / "prefect"
-        ),
-    }
-    for key, value in defaults.items():
-        os.environ.setdefault(key, value)
+def _project(args: argparse.Namespace) -> Project:
+    return Project.locate(
+        args.project,
+        media=getattr(args, "media", None),
+        review=args.review,
+        out=args.out,
+        config=getattr(args, "config", None),
+    )
 
 
 def _cmd_produce(args: argparse.Namespace) -> int:
-    _quiet_prefect_defaults()
-    from flows.produce import RunFailed, produce
+    from flows.produce import produce
 
-    from .report import format_table
+    from .report import VideoResult, format_table
 
     started = time.monotonic()
+    project = _project(args)
     paths = [str(p) for p in args.paths] or None
-    state = produce(
-        media_dir=str(args.media),
-        out_dir=str(args.out),
+    state: Any = produce(
+        media_dir=str(project.media),
+        out_dir=str(project.out),
         model=args.model,
         language=args.language,
         paths=paths,
-        review_dir=str(args.review),
+        review_dir=str(project.review),
         base_url=args.base_url,
         wait_for_approval=args.wait_for_approval,
-        config_file=str(args.config),
+        config_file=str(project.config),
+        project_dir=str(project.root),
         return_state=True,
     )
     outcome = state.result(raise_on_failure=False)
-    if isinstance(outcome, RunFailed):
-        results = outcome.results
-    elif isinstance(outcome, BaseException):
+    if isinstance(outcome, BaseException):
         print(f"videokit: the run failed: {outcome}", file=sys.stderr)
         return 2
-    else:
-        results = outcome
+    results: list[VideoResult] = list(outcome)
     # The flow has logged the table; repeat only the verdict, last, where a person looks.
     print(f"\n{format_table(results).splitlines()[-1]}")
     print(
-        f"finished in {time.monotonic() - started:.1f} s; site: {args.out / 'site'}, "
-        f"package: {args.out / 'videokit-site.zip'}"
+        f"finished in {time.monotonic() - started:.1f} s; site: {project.out / 'site'}, "
+        f"package: {project.out / ZIP_NAME}"
     )
     return 1 if any(not r.ok for r in results) else 0
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
-    from .stages import approve_and_publish
-    from .workspace import Layout
+    from .pipeline import approve_and_publish
 
-    layout = Layout(args.out, args.review)
-    approval, record = approve_and_publish(
-        layout, args.slug, args.editor, args.note or "", base_url=args.base_url
-    )
+    project = _project(args)
+    layout = Layout(project.out, project.review)
+    with project_lock(layout.out):
+        approval, record = approve_and_publish(
+            layout, args.slug, args.editor, args.note or "", base_url=args.base_url
+        )
     print(
         f"{args.slug}: approved by {approval.editor} at {approval.time} "
-        f"(copy kept in {args.review / 'history' / args.slug})"
+        f"(copy kept in {project.review / 'history' / args.slug})"
     )
     print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}")
+    return 0
+
+
+def _cmd_unpublish(args: argparse.Namespace) -> int:
+    from .pipeline import withdraw
+
+    project = _project(args)
+    layout = Layout(project.out, project.review)
+    with project_lock(layout.out):
+        withdrawal = withdraw(layout, args.slug, args.editor, args.reason or "")
+    print(
+        f"{args.slug}: taken off the site by {withdrawal.editor} at {withdrawal.time} "
+        f"(logged in {project.review / 'history' / args.slug}); package: {layout.zip}"
+    )
+    print(f'to publish it again: videokit approve {args.slug} --editor "Dit navn"')
     return 0
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from .review import ReviewDesk
 
-    desk = ReviewDesk(args.review)
+    project = _project(args)
+    desk = ReviewDesk(project.review)
     slugs = desk.slugs()
     if not slugs:
-        print(f"no videos in {args.review} yet: run 'videokit produce'")
+        print(f"no videos in {project.review} yet: run 'videokit produce'")
     for slug in slugs:
         found = desk.status(slug)
         if found is None:
+            print(f"{slug:<40} review state damaged: the next 'videokit produce' rebuilds it")
             continue
         status, source = found
         approvals = desk.approvals(slug)
         by = f", last approved by {approvals[-1].editor} {approvals[-1].time}" if approvals else ""
+        withdrawn = desk.withdrawn(slug)
+        if withdrawn:
+            by += f", taken off the site by {withdrawn.editor} {withdrawn.time}"
         print(f"{slug:<40} {status:<10} text: {source}{by}")
     return 0
 
@@ -176,6 +193,43 @@ def _cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _project_options(parser: argparse.ArgumentParser, *, media: bool = False) -> None:
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        help="the project folder (default: the one holding videokit.toml or media/, found from "
+        "the media folder or the working folder upwards)",
+    )
+    if media:
+        parser.add_argument(
+            "--media", type=Path, default=None, help="folder of videos (default: PROJECT/media)"
+        )
+    parser.add_argument(
+        "--review",
+        type=Path,
+        default=None,
+        help="editors' folder with the .da.srt and .txt files (default: PROJECT/review)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: PROJECT/build)"
+    )
+
+
+def _base_url(value: str) -> str:
+    """Only a web address may reach the embed snippet and the search metadata."""
+    parsed = urllib.parse.urlsplit(value)
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.netloc
+        or any(c in value for c in "\"'<> \\")
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a web address; give one like https://www.example.dk/videoer/"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="videokit",
@@ -197,10 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="video files or folders (default: the media folder)",
     )
-    p.add_argument(
-        "--media", type=Path, default=Path("media"), help="folder of videos (default: media)"
-    )
-    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    _project_options(p, media=True)
     p.add_argument(
         "--model",
         default="base",
@@ -210,21 +261,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--language", default="da", help="spoken language (default: da)")
     p.add_argument(
-        "--review",
-        type=Path,
-        default=Path("review"),
-        help="editors' folder with the .da.srt and .txt files (default: review)",
-    )
-    p.add_argument(
         "--base-url",
         default=None,
-        help="URL the site is published at, for embed snippets and search metadata",
+        type=_base_url,
+        help="URL the site is published at (https://…), for embed snippets and search metadata",
     )
     p.add_argument(
         "--config",
         type=Path,
-        default=Path("videokit.toml"),
-        help="caption norms and decoding settings (default: videokit.toml, if it exists)",
+        default=None,
+        help="caption norms and decoding settings (default: videokit.toml in the project)",
     )
     p.add_argument(
         "--wait-for-approval",
@@ -243,13 +289,25 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("slug", help="the video's web name, as in the run summary")
     a.add_argument("--editor", required=True, help="your name")
     a.add_argument("--note", default="", help="what you checked or changed")
-    a.add_argument("--review", type=Path, default=Path("review"))
-    a.add_argument("--out", type=Path, default=Path("build"))
-    a.add_argument("--base-url", default=None)
+    _project_options(a)
+    a.add_argument("--base-url", default=None, type=_base_url)
     a.set_defaults(func=_cmd_approve)
 
+    u = sub.add_parser(
+        "unpublish",
+        help="take a video off the site and the package",
+        description="Withdraw a published video: it leaves build/site/, the social folder and "
+        "the zip, and the withdrawal is logged in the review history. Approving it again "
+        "publishes it again. Runs never unpublish anything by themselves.",
+    )
+    u.add_argument("slug", help="the video's web name")
+    u.add_argument("--editor", required=True, help="your name")
+    u.add_argument("--reason", default="", help="why it is withdrawn")
+    _project_options(u)
+    u.set_defaults(func=_cmd_unpublish)
+
     st = sub.add_parser("status", help="list videos and their review status")
-    st.add_argument("--review", type=Path, default=Path("review"))
+    _project_options(st)
     st.set_defaults(func=_cmd_status)
 
     sv = sub.add_parser("serve", help="look at the site locally in a browser")

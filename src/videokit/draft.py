@@ -17,6 +17,7 @@ import numpy as np
 
 from . import media
 from .asr import DecodeOptions, WhisperASR
+from .cache import TranscriptCache
 from .errors import MediaError
 from .files import sha256_file
 from .glossary import Fix, apply_glossary
@@ -84,8 +85,23 @@ def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0
 
 
 def load_samples(source: Source) -> np.ndarray:
-    """The video's sound as Whisper hears it; decode once per step and pass the array on."""
-    return media.load_audio(source.job.path)
+    """The video's sound as Whisper hears it; decode once per step and pass the array on.
+
+    A file cut off in copying still has its full length in the header; the sound then ends early,
+    and captions made from it would end early too.
+    """
+    samples = media.load_audio(source.job.path)
+    heard_ms = len(samples) * 1000 // media.SAMPLE_RATE
+    expected_ms = source.info.duration_ms
+    if expected_ms - heard_ms > max(2000, expected_ms // 10):
+        raise MediaError(
+            f"the sound stops at {heard_ms / 1000:.1f} s of {expected_ms / 1000:.1f} s: "
+            "the file looks cut off",
+            path=source.job.path,
+            stage="audio",
+            hint="copy or export the file again",
+        )
+    return samples
 
 
 def transcribe(
@@ -104,13 +120,62 @@ def transcribe(
 def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> str:
     """Same video bytes, same model bytes, same options: the same draft.
 
-    The transcript schema version is part of the key too: cached drafts are stored pickled, and
-    one written by an older videokit must be made again rather than read into newer types.
+    The transcript schema version is part of the key too, so a draft written by an older
+    videokit is made again rather than read into newer types.
     """
     blob = json.dumps(
         [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict()], sort_keys=True
     )
     return "draft-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def align_key(source_sha256: str, model: ModelSpec, machine: Transcript, text: str) -> str:
+    """Same audio, model, anchoring draft and text, and the same aligner: the same alignment.
+
+    The machine draft anchors the alignment (and is its fallback), so it is part of the key; so
+    is the aligner's version, so a better aligner never serves an old alignment.
+    """
+    from .align import ALIGN_VERSION
+    from .edits import parse_review_text, write_review_text
+
+    # Spacing an editor's program changes does not change what is aligned.
+    canonical = write_review_text(parse_review_text(text))
+    parts = [str(ALIGN_VERSION), source_sha256, model.sha256, machine.to_json(), canonical]
+    return "align-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+
+
+def cached_draft(
+    cache: TranscriptCache,
+    source: Source,
+    model: ModelHandle,
+    options: DecodeOptions,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[Transcript, bool]:
+    """The draft from the cache (``True``) or transcribed now and cached (``False``)."""
+    key = draft_key(source.sha256, model.spec, options)
+    found = cache.get(key)
+    if found is not None:
+        return found, True
+    made = transcribe(source, model, options, progress=progress)
+    cache.put(key, made)
+    return made, False
+
+
+def cached_alignment(
+    cache: TranscriptCache,
+    source: Source,
+    samples: np.ndarray,
+    model: ModelHandle,
+    machine: Transcript,
+    text: str,
+) -> Transcript:
+    key = align_key(source.sha256, model.spec, machine, text)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    made = align_corrected(samples, model, machine, text)
+    cache.put(key, made)
+    return made
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,17 @@ is atomic on one file system, so a crash leaves either the old file or the new o
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from .errors import VideokitError
 
 
 @contextmanager
@@ -27,6 +31,15 @@ def temporary_beside(target: Path) -> Iterator[Path]:
         # mkstemp creates 0600; published files must be readable by the web server.
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise VideokitError(
+                "the disk is full; nothing was replaced",
+                path=target,
+                stage="write",
+                hint="free some space and run again: finished files are kept",
+            ) from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -36,14 +49,28 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_bytes(target: Path, data: bytes) -> None:
-    with temporary_beside(target) as tmp:
-        tmp.write_bytes(data)
+def write_json(target: Path, data: Any, *, indent: int | None = 1) -> None:
+    """The one way videokit writes JSON: UTF-8, readable, atomic, ending in a newline."""
+    write_text(target, json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
 
 
-def copy_file(src: Path, target: Path) -> None:
-    with temporary_beside(target) as tmp:
-        shutil.copyfile(src, tmp)
+def read_json(path: Path) -> Any:
+    """JSON from a file videokit wrote; ``ValueError`` (not a crash) for a damaged one."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 ({err})") from None
+
+
+def remove_partials(root: Path) -> int:
+    """Delete the ``.part`` files a killed run left below ``root``; returns how many."""
+    count = 0
+    if root.is_dir():
+        for part in root.rglob(".*.part"):
+            if part.is_file() and not part.is_symlink():
+                part.unlink(missing_ok=True)
+                count += 1
+    return count
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

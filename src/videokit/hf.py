@@ -20,6 +20,7 @@ import numpy as np
 
 from .checkpoint import Converted
 from .errors import ModelError
+from .files import read_json
 
 WEIGHTS = "model.safetensors"
 WEIGHTS_INDEX = "model.safetensors.index.json"
@@ -164,9 +165,9 @@ def read_weights(folder: Path) -> dict[str, np.ndarray]:
 # config and conversion
 
 
-def read_json(path: Path) -> dict[str, Any]:
+def read_config(path: Path) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = read_json(path)
         return data
     except (OSError, ValueError) as err:
         raise ModelError(f"cannot read {path.name}: {err}", path=path) from None
@@ -236,8 +237,8 @@ def to_whisper_state_dict(weights: dict[str, np.ndarray], folder: Path) -> dict[
 def convert_folder(folder: Path) -> Converted:
     """Read a transformers Whisper folder (config.json, safetensors, generation_config.json)."""
     config_path = folder / "config.json"
-    dims = dims_from_config(read_json(config_path), config_path)
+    dims = dims_from_config(read_config(config_path), config_path)
     state = to_whisper_state_dict(read_weights(folder), folder)
     generation = folder / "generation_config.json"
-    heads = read_json(generation).get("alignment_heads") if generation.is_file() else None
+    heads = read_config(generation).get("alignment_heads") if generation.is_file() else None
     return Converted(dims, state, heads or None, "transformers")

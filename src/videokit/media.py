@@ -8,7 +8,9 @@ place, so an interrupted or failed encode never leaves a half-written file where
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,9 +44,7 @@ def window_peaks_dbfs(samples: np.ndarray, window_ms: int) -> list[float]:
 
 @dataclass(frozen=True)
 class MediaInfo:
-    duration_ms: int
-    has_video: bool
-    has_audio: bool
+    duration_ms: int  # probe() refuses files without a picture or a sound track
     width: int = 0
     height: int = 0
 
@@ -129,8 +129,6 @@ def probe(path: Path) -> MediaInfo:
         )
     return MediaInfo(
         duration_ms=round(duration_s * 1000),
-        has_video=True,
-        has_audio=True,
         width=int(video.get("width", 0)),
         height=int(video.get("height", 0)),
     )
@@ -195,7 +193,7 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
 
 
 def burn_in_vertical(
-    src: Path, captions_srt: Path, dst: Path, *, width: int = 1080, height: int = 1920
+    src: Path, captions_srt: str, dst: Path, *, width: int = 1080, height: int = 1920
 ) -> None:
     """A 9:16 copy with the captions burned in, for feeds that ignore caption files (Reels, TikTok).
 
@@ -206,12 +204,23 @@ def burn_in_vertical(
     require_ffmpeg()
     # Subtitle sizes are in libass script units (288 per frame height when converted from SRT).
     style = "FontName=DejaVu Sans,FontSize=11,Outline=2,Shadow=0,MarginV=45,BorderStyle=1"
-    with temporary_beside(dst) as tmp:
+    # The subtitles filter takes a file name inside a filter graph, where ' : \ , [ ] ; are syntax
+    # and escaping differs between ffmpeg versions: the captions go to a file whose name has none.
+    with tempfile.TemporaryDirectory(prefix="videokit-") as folder, temporary_beside(dst) as tmp:
+        captions = Path(folder) / "captions.srt"
+        captions.write_text(captions_srt, encoding="utf-8")
+        if re.search(r"[^\w/.-]", str(captions)):
+            raise MediaError(
+                "the temporary folder's name has characters ffmpeg filters cannot take",
+                path=captions,
+                stage="social",
+                hint="set TMPDIR to a plain folder name",
+            )
         inp = ffmpeg.input(str(src))
         video = (
             inp.video.filter("scale", width, height, force_original_aspect_ratio="decrease")
             .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
-            .filter("subtitles", str(captions_srt), force_style=style, charenc="UTF-8")
+            .filter("subtitles", str(captions), force_style=style, charenc="UTF-8")
         )
         stream = ffmpeg.output(video, inp.audio, str(tmp), **_WEB_MP4)
         _run(stream, src, "social", "check that ffmpeg was built with libass (subtitles filter)")

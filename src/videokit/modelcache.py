@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import gzip
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from . import checkpoint, hf
 from .errors import ModelError
-from .files import sha256_file, write_text
+from .files import read_json, sha256_file, write_json
 
 CONVERTER_VERSION = 1  # bump when the conversion changes, so old checkpoints are rebuilt
 Log = Callable[[str], None]
@@ -104,13 +103,9 @@ def alignment_heads_mask(pairs: list[list[int]], n_layers: int, n_heads: int) ->
 
 def read_manifest(path: Path) -> Manifest | None:
     try:
-        return Manifest.from_json(json.loads(path.read_text()))
+        return Manifest.from_json(read_json(path))
     except (OSError, ValueError, TypeError, KeyError):
         return None
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=1))
 
 
 def file_hash(path: Path) -> str:
@@ -119,7 +114,7 @@ def file_hash(path: Path) -> str:
     memo = cache_dir() / "hashes.json"
     key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
     try:
-        known: dict[str, str] = json.loads(memo.read_text())
+        known: dict[str, str] = read_json(memo)
     except (OSError, ValueError):
         known = {}
     if key not in known:

@@ -11,16 +11,15 @@ Layout (the web team depends on it)::
 
 from __future__ import annotations
 
-import json
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import sha256_file, temporary_beside, write_text
+from .files import sha256_file, temporary_beside, write_json
+from .naming import MANIFEST_NAME as MANIFEST
 
-MANIFEST = "manifest.json"
 # The zip's timestamps are fixed so that the same site gives the same zip bytes.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -33,18 +32,10 @@ class VideoEntry:
     reviewed: bool = False
 
 
-def site_files(site: Path) -> list[Path]:
-    """Every published file below ``site``, sorted, without temporary or hidden files."""
-    return sorted(
-        p
-        for p in site.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(site).parts)
-        and p.name != MANIFEST
-    )
-
-
-def build_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
+def build_manifest(
+    site: Path, videos: Iterable[VideoEntry], files: Iterable[Path]
+) -> dict[str, Any]:
+    """The site's contents: its videos, and exactly ``files`` (each below ``site``) with hashes."""
     return {
         "videos": [
             {
@@ -63,20 +54,25 @@ def build_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
                 "bytes": p.stat().st_size,
                 "sha256": sha256_file(p),
             }
-            for p in site_files(site)
+            for p in sorted(files)
         ],
     }
 
 
-def write_manifest(site: Path, videos: Iterable[VideoEntry]) -> dict[str, Any]:
-    manifest = build_manifest(site, videos)
-    write_text(site / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+def write_manifest(
+    site: Path, videos: Iterable[VideoEntry], files: Iterable[Path]
+) -> dict[str, Any]:
+    manifest = build_manifest(site, videos, files)
+    write_json(site / MANIFEST, manifest)
     return manifest
 
 
-def write_zip(site: Path, target: Path) -> int:
-    """Zip ``site`` (manifest included), paths relative to it; returns the file count."""
-    files = [*site_files(site), site / MANIFEST]
+def write_zip(site: Path, target: Path, manifest: dict[str, Any]) -> int:
+    """Zip the files the manifest lists, and the manifest; returns the file count.
+
+    Only listed files go in, so a stray file or a link in the site folder never reaches the web.
+    """
+    files = [site / f["path"] for f in manifest["files"]] + [site / MANIFEST]
     with temporary_beside(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in files:
             info = zipfile.ZipInfo(path.relative_to(site).as_posix(), _ZIP_TIME)

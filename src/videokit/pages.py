@@ -105,7 +105,7 @@ class VideoPage:
 
     @property
     def language_label(self) -> str:
-        return _LANGUAGE_LABELS.get(self.language.split("-")[0], self.language)
+        return language_label(self.language)
 
 
 # --- paragraphs ---------------------------------------------------------------------------------
@@ -117,6 +117,11 @@ class _Piece:
     end_ms: int
     text: str
     speaker: str | None
+
+
+def language_label(code: str) -> str:
+    """The caption track's label, in Danish: the site's interface language."""
+    return _LANGUAGE_LABELS.get(code.split("-")[0], code)
 
 
 def _squash(text: str) -> str:

@@ -12,7 +12,6 @@ Every file is replaced atomically; a video that fails keeps what an earlier run 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -21,7 +20,8 @@ from typing import Any
 
 from . import captions as fmt
 from . import media
-from .files import sha256_file, sha256_text, temporary_beside, write_text
+from .files import sha256_file, sha256_text, temporary_beside, write_json, write_text
+from .naming import SITE_INDEX, file_names, social_names
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
 from .render import render_embed, render_index, render_review_page, render_video_page
@@ -31,21 +31,8 @@ from .workspace import Layout, VideoRecord, load_records
 MEDIA_FILES = ("mp4", "poster")
 
 
-def file_names(slug: str) -> dict[str, str]:
-    return {
-        "mp4": f"{slug}.mp4",
-        "poster": "poster.jpg",
-        "vtt": f"{slug}.da.vtt",
-        "srt": f"{slug}.da.srt",
-        "txt": f"{slug}.da.txt",
-        "transcript": "transcript.json",
-        "page": "index.html",
-        "embed": "embed.html",
-    }
-
-
 def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> VideoPage:
-    names = file_names(record.slug)
+    names = file_names(record.slug, record.language)
     return VideoPage(
         slug=record.slug,
         title=record.title,
@@ -59,6 +46,7 @@ def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> 
         paragraphs=paras,
         upload_date=record.upload_date,
         reviewed=reviewed,
+        language=record.language,
     )
 
 
@@ -103,7 +91,7 @@ def write_video(
     base_url: str | None = None,
 ) -> None:
     """Captions, text, transcript and page for one video; the page goes last, as the marker."""
-    names = file_names(record.slug)
+    names = file_names(record.slug, record.language)
     paras = tuple(paragraphs(shown))
     write_text(folder / names["transcript"], transcript_json.to_json())
     write_text(folder / names["srt"], fmt.to_srt(cues))
@@ -112,6 +100,8 @@ def write_video(
     page = _page(record, paras, reviewed)
     if base_url:
         write_text(folder / names["embed"], render_embed(page, base_url))
+    else:
+        (folder / names["embed"]).unlink(missing_ok=True)  # a snippet for an old address misleads
     write_text(folder / names["page"], render_video_page(page, base_url=base_url))
 
 
@@ -122,37 +112,53 @@ def publish_approved(
     cues: Sequence[Cue],
     base_url: str | None = None,
 ) -> None:
-    """Put an approved version on the site: media from the preview, text as approved."""
+    """Put an approved version on the site as one step: media from the preview, text as approved.
+
+    The new folder is built beside the site (``.staging-<slug>``) together with the social-media
+    copies, and only then swapped in: a failure anywhere leaves the published version as it was.
+    """
     folder = layout.video_dir(record.slug)
-    _copy_media(layout.video_dir(record.slug, layout.preview), folder, record.slug)
-    write_video(folder, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
-    write_social(layout, record.slug, cues)
+    staging = layout.site / f".staging-{record.slug}"
+    old = layout.site / f".old-{record.slug}"
+    for leftover in (staging, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        _copy_media(layout.video_dir(record.slug, layout.preview), staging, record.slug)
+        write_video(staging, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
+        write_social(layout, record, cues, video=staging / file_names(record.slug)["mp4"])
+        if folder.is_dir():
+            os.replace(folder, old)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
-def write_social(layout: Layout, slug: str, cues: Sequence[Cue]) -> Path:
-    """Copies for social media, from the approved site version (NORMS.md, "Social media").
+def write_social(layout: Layout, record: VideoRecord, cues: Sequence[Cue], *, video: Path) -> Path:
+    """Copies for social media, from the approved site version (docs/norms.md, "Packaging").
 
     ``<slug>.da_DK.srt`` is the name Facebook reads the language from; ``<slug>.da.srt`` suits
     YouTube and LinkedIn; ``<slug>-9x16.mp4`` has the captions burned in for feeds that ignore
     caption files. The vertical video is remade only when the video or the captions change.
     """
-    folder = layout.social / slug
-    site = layout.video_dir(slug)
+    folder = layout.social / record.slug
+    names = social_names(record.slug, record.language)
     text = fmt.to_srt(cues)
-    write_text(folder / f"{slug}.da_DK.srt", text)
-    write_text(folder / f"{slug}.da.srt", text)
-    vertical = folder / f"{slug}-9x16.mp4"
+    vertical = folder / names["vertical"]
     stamp = folder / ".made-from"
-    made_from = sha256_file(site / file_names(slug)["mp4"]) + ":" + sha256_text(text)
+    made_from = sha256_file(video) + ":" + sha256_text(text)
     current = stamp.read_text(encoding="utf-8") if stamp.is_file() else ""
     if current != made_from or not vertical.is_file():
-        media.burn_in_vertical(site / file_names(slug)["mp4"], folder / f"{slug}.da.srt", vertical)
+        media.burn_in_vertical(video, text, vertical)
         write_text(stamp, made_from)
+    write_text(folder / names["facebook_srt"], text)
+    write_text(folder / names["srt"], text)
     return folder
 
 
 def unpublish(layout: Layout, slug: str) -> bool:
-    """Take a video off the site (its approvals were removed); the preview keeps it."""
+    """Take a video off the site and social folders; only ever on an editor's explicit request."""
     folder = layout.video_dir(slug)
     shutil.rmtree(layout.social / slug, ignore_errors=True)
     if folder.is_dir():
@@ -163,9 +169,7 @@ def unpublish(layout: Layout, slug: str) -> bool:
 
 def write_quality(layout: Layout, slug: str, report: dict[str, Any]) -> None:
     """Quality reports are for the team, not the public site."""
-    write_text(
-        layout.quality / f"{slug}.json", json.dumps(report, ensure_ascii=False, indent=1) + "\n"
-    )
+    write_json(layout.quality / f"{slug}.json", report)
 
 
 def write_review_page(
@@ -178,7 +182,7 @@ def write_review_page(
     approve_command: str,
 ) -> Path:
     """The team's page for checking one video before approving it."""
-    names = file_names(record.slug)
+    names = file_names(record.slug, record.language)
     path = layout.review_pages / f"{record.slug}.html"
     video = f"../preview/{record.slug}/{names['mp4']}"
     write_text(
@@ -199,6 +203,15 @@ def write_review_page(
 # -- the sites -------------------------------------------------------------------------------------
 
 
+def published_files(layout: Layout, records: Sequence[VideoRecord]) -> list[Path]:
+    """The files the site is made of, by name: nothing stray, no links, no hidden files."""
+    wanted = [layout.site / SITE_INDEX]
+    for r in records:
+        folder = layout.video_dir(r.slug)
+        wanted.extend(folder / name for name in file_names(r.slug, r.language).values())
+    return [p for p in wanted if p.is_file() and not p.is_symlink()]
+
+
 def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
     """Preview index over every video; site index, manifest and zip over approved ones."""
     previews = load_records(layout, layout.preview)
@@ -211,8 +224,7 @@ def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
     published = load_records(layout, layout.site)
     layout.site.mkdir(parents=True, exist_ok=True)
     write_text(layout.site / "index.html", render_index([_page(r, (), True) for r in published]))
-    write_manifest(
-        layout.site, [VideoEntry(r.slug, r.title, r.duration_ms, True) for r in published]
-    )
-    count = write_zip(layout.site, layout.zip)
+    entries = [VideoEntry(r.slug, r.title, r.duration_ms, True) for r in published]
+    manifest = write_manifest(layout.site, entries, published_files(layout, published))
+    count = write_zip(layout.site, layout.zip, manifest)
     return published, count

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import ct2
 from .errors import ModelError
+from .files import write_json
 from .modelcache import (
     Log,
     ModelSpec,
@@ -27,7 +28,6 @@ from .modelcache import (
     cached_spec,
     languages,
     store,
-    write_json,
 )
 
 

@@ -22,6 +22,7 @@ from .pages import (
     danish_date,
     human_duration_da,
     iso_duration,
+    language_label,
     media_fragment,
     video_object_jsonld,
 )
@@ -137,4 +138,6 @@ def render_review_page(*, templates_dir: Path | str | None = None, **context: ob
     ``video`` and ``vtt`` (relative URLs), ``approve_command``.
     """
     template = environment(templates_dir).get_template("review.html.j2")
-    return template.render(**context)
+    record = context["record"]
+    label = language_label(str(getattr(record, "language", "da")))
+    return template.render(track_label=label, **context)

@@ -19,6 +19,15 @@ Rules, in order of importance:
 5. Approval freezes the content: ``history/<slug>/<time>/`` keeps what was approved, by whom and
    why. A video is approved while its content is the approved content.
 
+6. State that can be lost is rebuilt: without ``.state/<slug>.json`` (a run killed at the wrong
+   moment, a copied folder) or with an unreadable one, the views on disk are taken as they are and
+   the history says what was approved. An approval whose copy is damaged is skipped for the last
+   good one, and the run says so.
+7. A manuscript is never ignored: a new or changed ``media/<slug>.manuscript.txt`` becomes the
+   version in force while nobody has edited the video, and a ``.new-draft`` beside the edits after.
+8. Withdrawing a video (``videokit unpublish``) is an event in the history like an approval; the
+   newest event decides whether the video is on the site.
+
 Status: ``draft`` (no person has touched it), ``in review`` (edited, not approved, or changed since
 approval), ``approved``.
 """
@@ -34,10 +43,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import captions as fmt
-from .edits import decode_text, parse_srt, review_text, transcript_from_cues
+from .edits import (
+    decode_text,
+    parse_review_text,
+    parse_srt,
+    review_text,
+    to_review_srt,
+    transcript_from_cues,
+    word_count,
+)
 from .errors import TranscriptError, VideokitError
-from .files import write_text
+from .files import write_json, write_text
+from .naming import review_names
 from .transcript import Cue, Transcript
 
 Status = Literal["draft", "in review", "approved"]
@@ -74,6 +91,29 @@ class Approval:
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @classmethod
+    def from_dict(cls, d: Any) -> Approval:
+        if not isinstance(d, dict):
+            raise ValueError("an approval record is a JSON object")
+        fields = ("slug", "editor", "note", "time", "content_sha", "source")
+        if any(not isinstance(d.get(k), str) for k in fields):
+            raise ValueError("an approval record lacks a field")
+        slug, editor, note, time, sha, source = (str(d[k]) for k in fields)
+        return cls(slug, editor, note, time, sha, source, str(d.get("video_sha256", "")))
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An explicit, logged decision to take a video off the site."""
+
+    slug: str
+    editor: str
+    reason: str
+    time: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -87,6 +127,49 @@ class Outcome:
     problems: tuple[VideokitError, ...] = ()
     notes: tuple[str, ...] = ()
     approval: Approval | None = None
+    refused: bool = False  # an editor's file was refused this run: the run must not end "ok"
+
+
+# Speech, even fast, stays under about 25 characters a second over a whole video; text far beyond
+# that belongs to another video (or is pasted twice) and would only make unreadable captions.
+MAX_TEXT_CPS = 30
+
+
+def check_text_fits(text: str, duration_ms: int, path: Path | None) -> None:
+    chars = len(" ".join(text.split()))
+    seconds = max(duration_ms, 1) / 1000
+    if chars / seconds > MAX_TEXT_CPS:
+        raise TranscriptError(
+            f"the text is far too long for the video: {word_count(text):,} words "
+            f"({chars:,} characters) for {seconds:.1f} s, {chars / seconds:.0f} characters a "
+            f"second where speech stays under {MAX_TEXT_CPS}",
+            path=path,
+            stage="review",
+            hint="check that the text belongs to this video",
+        )
+
+
+def check_publishable(cues: Sequence[Cue], duration_ms: int, path: Path | None = None) -> None:
+    """What every published version must be: captions, in order, inside the video, with text."""
+    if not cues:
+        raise TranscriptError(
+            "there are no captions to publish",
+            path=path,
+            stage="approve",
+            hint="write the spoken text in the review files, run 'videokit produce', then approve",
+        )
+    previous_end = 0
+    for i, cue in enumerate(cues, 1):
+        problem = ""
+        if cue.start_ms < previous_end:
+            problem = f"caption {i} overlaps caption {i - 1}"
+        elif duration_ms and cue.end_ms > duration_ms:
+            problem = f"caption {i} ends after the video ({cue.end_ms} > {duration_ms} ms)"
+        if problem:
+            raise TranscriptError(
+                problem, path=path, stage="approve", hint="correct the times and run produce again"
+            )
+        previous_end = cue.end_ms
 
 
 @dataclass
@@ -98,23 +181,42 @@ class _State:
     edited: bool = False
     transcript: dict[str, Any] | None = None
     cues: list[dict[str, Any]] = field(default_factory=list)
+    manuscript_sha: str = ""
+    refused: dict[str, list[str]] = field(default_factory=dict)  # view -> [file hash, message]
 
     def content(self) -> tuple[Transcript, tuple[Cue, ...]] | None:
         if self.transcript is None:
             return None
         return Transcript.from_dict(self.transcript), tuple(Cue.from_dict(c) for c in self.cues)
 
+    @classmethod
+    def from_dict(cls, data: Any) -> _State:
+        """A state file as written, or ``ValueError``: a damaged one is rebuilt, never trusted."""
+        if not isinstance(data, dict) or set(data) - set(cls.__dataclass_fields__):
+            raise ValueError("not a review state record")
+        try:
+            state = cls(**data)
+            content = state.content()
+        except (TypeError, KeyError, AttributeError) as err:
+            raise ValueError(f"damaged review state: {err}") from None
+        if state.source not in ("draft", "manuscript", "srt", "txt") or content is None:
+            raise ValueError("damaged review state")
+        if not all(isinstance(v, dict) for v in (state.seen, state.written, state.refused)):
+            raise ValueError("damaged review state")
+        return state
+
 
 class ReviewDesk:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, language: str = "da") -> None:
         self.root = root
+        self.language = language  # names the SRT view: <slug>.<language>.srt
 
     # -- paths -------------------------------------------------------------------------------------
     def srt_path(self, slug: str) -> Path:
-        return self.root / f"{slug}.da.srt"
+        return self.root / review_names(slug, self.language)["srt"]
 
     def txt_path(self, slug: str) -> Path:
-        return self.root / f"{slug}.txt"
+        return self.root / review_names(slug, self.language)["txt"]
 
     def _state_path(self, slug: str) -> Path:
         return self.root / ".state" / f"{slug}.json"
@@ -124,19 +226,19 @@ class ReviewDesk:
 
     # -- state -------------------------------------------------------------------------------------
     def _load(self, slug: str) -> _State | None:
+        """The saved state; ``None`` when it is missing or damaged (the caller rebuilds it)."""
         try:
-            data = json.loads(self._state_path(slug).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return _State.from_dict(json.loads(self._state_path(slug).read_text(encoding="utf-8")))
+        except (OSError, ValueError, RecursionError):
             return None
-        return _State(**data)
 
     def _save(self, slug: str, state: _State) -> None:
-        write_text(self._state_path(slug), json.dumps(state.__dict__, ensure_ascii=False) + "\n")
+        write_json(self._state_path(slug), state.__dict__, indent=None)
 
     def _current_sha(self, path: Path) -> str | None:
         try:
             return _sha(path.read_bytes())
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             return None
 
     def _write_view(self, slug: str, key: str, text: str, state: _State) -> None:
@@ -161,25 +263,80 @@ class ReviewDesk:
         skip: str | None = None,
     ) -> None:
         if skip != "srt":
-            self._write_view(slug, "srt", fmt.to_srt(cues), state)
+            self._write_view(slug, "srt", to_review_srt(cues), state)
         if skip != "txt":
             self._write_view(slug, "txt", review_text(transcript), state)
 
-    # -- approvals ---------------------------------------------------------------------------------
-    def approvals(self, slug: str) -> list[Approval]:
-        found = []
-        for path in sorted(self.history_dir(slug).glob("*/approval.json")):
+    # -- history -----------------------------------------------------------------------------------
+    def _events(self, slug: str) -> list[tuple[Path, Approval | Withdrawal | None]]:
+        """Every approval and withdrawal, oldest first; ``None`` for a damaged record."""
+        found: list[tuple[Path, Approval | Withdrawal | None]] = []
+        for folder in sorted(p for p in self.history_dir(slug).glob("*") if p.is_dir()):
+            event: Approval | Withdrawal | None = None
             try:
-                found.append(Approval(**json.loads(path.read_text(encoding="utf-8"))))
+                if (folder / "approval.json").is_file():
+                    event = Approval.from_dict(json.loads((folder / "approval.json").read_text()))
+                elif (folder / "withdrawal.json").is_file():
+                    event = Withdrawal(**json.loads((folder / "withdrawal.json").read_text()))
+                else:
+                    continue  # superseded copies, or an approval that never completed
             except (OSError, ValueError, TypeError):
-                continue
+                event = None
+            found.append((folder, event))
         return found
+
+    def approvals(self, slug: str) -> list[Approval]:
+        return [e for _, e in self._events(slug) if isinstance(e, Approval)]
+
+    def withdrawn(self, slug: str) -> Withdrawal | None:
+        """The withdrawal in force: one newer than every approval."""
+        for _, event in reversed(self._events(slug)):
+            if isinstance(event, Withdrawal):
+                return event
+            if isinstance(event, Approval):
+                return None
+        return None
 
     def _status(self, slug: str, state: _State, sha: str) -> tuple[Status, Approval | None]:
         approvals = self.approvals(slug)
-        if approvals and approvals[-1].content_sha == sha:
+        if approvals and approvals[-1].content_sha == sha and not self.withdrawn(slug):
             return "approved", approvals[-1]
         return ("in review" if state.edited or approvals else "draft"), None
+
+    def approved_content(
+        self, slug: str, notes: list[str] | None = None
+    ) -> tuple[Transcript, tuple[Cue, ...]] | None:
+        """The content of the newest approval whose copy is intact, exactly as approved.
+
+        A damaged newest approval falls back to the one before it, and says so in ``notes``; a
+        withdrawal newer than every approval means nothing is approved for the site.
+        """
+        skipped = 0
+        for folder, event in reversed(self._events(slug)):
+            if isinstance(event, Withdrawal):
+                return None
+            if not isinstance(event, Approval):
+                skipped += 1
+                continue
+            try:
+                data = json.loads((folder / "content.json").read_text(encoding="utf-8"))
+                content = (
+                    Transcript.from_dict(data["transcript"]),
+                    tuple(Cue.from_dict(c) for c in data["cues"]),
+                )
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                skipped += 1
+                continue
+            if content_sha(*content) != event.content_sha:
+                skipped += 1  # a copy changed after approval is not what the editor approved
+                continue
+            if skipped and notes is not None:
+                notes.append(
+                    f"{skipped} newer approval record(s) in {self.history_dir(slug)} are damaged; "
+                    f"the site keeps the approval of {event.time} by {event.editor}"
+                )
+            return content
+        return None
 
     # -- the decision ------------------------------------------------------------------------------
     def reconcile(
@@ -194,91 +351,41 @@ class ReviewDesk:
     ) -> Outcome:
         """Decide which version is in force, keep both views in step, never lose an edit."""
         draft_sha = _sha(draft.to_json().encode())
-        state = self._load(slug)
+        manuscript_sha = _sha(manuscript.encode()) if manuscript and manuscript.strip() else ""
         problems: list[VideokitError] = []
         notes: list[str] = []
-
-        if state is None:
-            state = _State(draft_sha=draft_sha)
+        refused = False
+        state = self._load(slug)
+        if state is None and self._state_path(slug).exists():
+            notes.append(
+                f"the review state {self._state_path(slug)} was damaged; rebuilt from the "
+                "review files and the history"
+            )
+        if state is None and not self._has_views(slug):
+            state = _State(draft_sha=draft_sha, manuscript_sha=manuscript_sha)
             transcript, cues, source = self._from_draft(
                 draft, draft_cues, manuscript, align, layout_cues, problems
             )
             state.source = source
             self._write_views(slug, transcript, cues, state)
         else:
-            srt_now = self._current_sha(self.srt_path(slug))
-            txt_now = self._current_sha(self.txt_path(slug))
-            srt_edited = srt_now is not None and srt_now != state.seen.get("srt")
-            txt_edited = txt_now is not None and txt_now != state.seen.get("txt")
-            last_good = state.content()
-            new_content: tuple[Transcript, tuple[Cue, ...]] | None = None
-            skip: str | None = None
-            if srt_edited and txt_edited:
-                problems.append(
-                    TranscriptError(
-                        "both the SRT and the text were edited since the last run",
-                        path=self.root,
-                        stage="review",
-                        hint=f"keep one edit: delete {slug}.da.srt or {slug}.txt "
-                        "and it will be rewritten from the other",
-                    )
-                )
-            elif srt_edited:
-                try:
-                    path = self.srt_path(slug)
-                    cues = tuple(parse_srt(decode_text(path.read_bytes(), path), path))
-                    new_content = (transcript_from_cues(cues, draft), cues)
-                    state.source, skip = "srt", "srt"
-                    state.seen["srt"] = srt_now
-                except VideokitError as err:
-                    problems.append(err)
-            elif txt_edited:
-                try:
-                    path = self.txt_path(slug)
-                    text = decode_text(path.read_bytes(), path)
-                    if not text.strip():
-                        raise TranscriptError(
-                            "the text is empty",
-                            path=path,
-                            stage="review",
-                            hint="delete the file to get the draft back",
-                        )
-                    aligned = align(text)
-                    new_content = (aligned, tuple(layout_cues(aligned)))
-                    state.source, skip = "txt", "txt"
-                    state.seen["txt"] = txt_now
-                except VideokitError as err:
-                    problems.append(err)
-            if new_content is not None:
-                state.edited = True
-                self._write_views(slug, *new_content, state, skip=skip)
-            elif last_good is not None and (
-                state.edited or bool(self.approvals(slug)) or draft_sha == state.draft_sha
-            ):
-                new_content = last_good
-                # Views the editor deleted come back from the version in force; the view that
-                # is the source stays exactly as the editor left it.
-                source_view = {"srt": self.srt_path(slug), "txt": self.txt_path(slug)}.get(
-                    state.source
-                )
-                self._write_views(
+            if state is None:
+                state = self._rebuild(slug, draft, draft_cues, layout_cues, align, notes)
+            transcript, cues, refused = self._reconcile_views(
+                slug, state, draft, draft_cues, draft_sha, align, layout_cues, problems, notes
+            )
+            if manuscript_sha and manuscript_sha != state.manuscript_sha and not refused:
+                transcript, cues = self._new_manuscript(
                     slug,
-                    *new_content,
                     state,
-                    skip=state.source if source_view and source_view.exists() else None,
+                    (transcript, cues),
+                    manuscript or "",
+                    align,
+                    layout_cues,
+                    problems,
+                    notes,
                 )
-                if draft_sha != state.draft_sha and (state.edited or self.approvals(slug)):
-                    self._write_new_draft(slug, draft, draft_cues)
-                    notes.append(self._draft_difference(new_content[1], draft_cues))
-            else:
-                # Nobody has touched this video: a new draft simply replaces the old one.
-                fresh_t, fresh_c, state.source = self._from_draft(
-                    draft, draft_cues, manuscript, align, layout_cues, problems
-                )
-                new_content = (fresh_t, fresh_c)
-                state.draft_sha = draft_sha
-                self._write_views(slug, fresh_t, fresh_c, state)
-            transcript, cues = new_content
+            state.manuscript_sha = manuscript_sha or state.manuscript_sha
 
         state.transcript, state.cues = transcript.to_dict(), [c.to_dict() for c in cues]
         self._save(slug, state)
@@ -293,7 +400,205 @@ class ReviewDesk:
             tuple(problems),
             tuple(notes),
             approval,
+            refused,
         )
+
+    def _has_views(self, slug: str) -> bool:
+        return self.srt_path(slug).is_file() or self.txt_path(slug).is_file()
+
+    def _read_srt(self, slug: str, draft: Transcript) -> tuple[Transcript, tuple[Cue, ...]]:
+        path = self.srt_path(slug)
+        text = decode_text(path.read_bytes(), path)
+        cues = tuple(parse_srt(text, path, duration_ms=draft.duration_ms))
+        return transcript_from_cues(cues, draft), cues
+
+    def _read_txt(
+        self,
+        slug: str,
+        draft: Transcript,
+        align: Callable[[str], Transcript],
+        layout_cues: Callable[[Transcript], Sequence[Cue]],
+    ) -> tuple[Transcript, tuple[Cue, ...]]:
+        path = self.txt_path(slug)
+        text = decode_text(path.read_bytes(), path)
+        if not text.strip():
+            raise TranscriptError(
+                "the text is empty",
+                path=path,
+                stage="review",
+                hint="write the spoken text, or delete the file to get the draft back",
+            )
+        if not parse_review_text(text):
+            raise TranscriptError(
+                "the text holds no words to caption (only speaker names?)",
+                path=path,
+                stage="review",
+                hint="write the spoken text under the speaker's name",
+            )
+        check_text_fits(text, draft.duration_ms, path)
+        aligned = align(text)
+        cues = tuple(layout_cues(aligned))
+        if not cues:
+            raise TranscriptError(
+                "the text holds no words to caption (only speaker names?)",
+                path=path,
+                stage="review",
+                hint="write the spoken text under the speaker's name",
+            )
+        return aligned, cues
+
+    def _rebuild(
+        self,
+        slug: str,
+        draft: Transcript,
+        draft_cues: Sequence[Cue],
+        layout_cues: Callable[[Transcript], Sequence[Cue]],
+        align: Callable[[str], Transcript],
+        notes: list[str],
+    ) -> _State:
+        """A state for views on disk whose record was lost: the files are taken as they are.
+
+        The SRT view wins when it reads (its times are exact); a view that still equals what the
+        draft would write is not an edit.
+        """
+        state = _State(draft_sha=_sha(draft.to_json().encode()))
+        draft_views = {"srt": to_review_srt(draft_cues), "txt": review_text(draft)}
+        untouched = True
+        for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
+            now = self._current_sha(path)
+            state.seen[key] = now
+            if now == _sha(draft_views[key].encode()):
+                state.written[key] = now
+            elif now is not None:
+                untouched = False
+        content: tuple[Transcript, tuple[Cue, ...]] | None = None
+        if untouched:
+            content, state.source = (draft, tuple(draft_cues)), "draft"
+        for key in ("srt", "txt"):
+            if content is not None:
+                break
+            try:
+                if key == "srt" and self.srt_path(slug).is_file():
+                    content, state.source = self._read_srt(slug, draft), "srt"
+                elif key == "txt" and self.txt_path(slug).is_file():
+                    content, state.source = self._read_txt(slug, draft, align, layout_cues), "txt"
+            except VideokitError:
+                continue
+        if content is None:
+            content, state.source = (draft, tuple(draft_cues)), "draft"
+        state.edited = state.source != "draft" or bool(self.approvals(slug))
+        state.transcript = content[0].to_dict()
+        state.cues = [c.to_dict() for c in content[1]]
+        notes.append(
+            f"the review state of '{slug}' was missing; rebuilt from {self.root} "
+            f"(text in force: {state.source})"
+        )
+        return state
+
+    def _reconcile_views(
+        self,
+        slug: str,
+        state: _State,
+        draft: Transcript,
+        draft_cues: Sequence[Cue],
+        draft_sha: str,
+        align: Callable[[str], Transcript],
+        layout_cues: Callable[[Transcript], Sequence[Cue]],
+        problems: list[VideokitError],
+        notes: list[str],
+    ) -> tuple[Transcript, tuple[Cue, ...], bool]:
+        srt_now = self._current_sha(self.srt_path(slug))
+        txt_now = self._current_sha(self.txt_path(slug))
+        srt_edited = srt_now is not None and srt_now != state.seen.get("srt")
+        txt_edited = txt_now is not None and txt_now != state.seen.get("txt")
+        last_good = state.content()
+        new_content: tuple[Transcript, tuple[Cue, ...]] | None = None
+        skip: str | None = None
+        refused = False
+        if srt_edited and txt_edited:
+            refused = True
+            problems.append(
+                TranscriptError(
+                    "both the SRT and the text were edited since the last run",
+                    path=self.root,
+                    stage="review",
+                    hint=f"keep one edit: delete {self.srt_path(slug).name} or "
+                    f"{self.txt_path(slug).name} "
+                    "and it will be rewritten from the other",
+                )
+            )
+        elif srt_edited or txt_edited:
+            key, now = ("srt", srt_now) if srt_edited else ("txt", txt_now)
+            try:
+                if key == "srt":
+                    new_content = self._read_srt(slug, draft)
+                else:
+                    new_content = self._read_txt(slug, draft, align, layout_cues)
+                state.source, skip = key, key  # type: ignore[assignment]
+                state.seen[key] = now
+                state.refused.pop(key, None)
+            except VideokitError as err:
+                refused = True
+                problems.append(err)
+                state.refused[key] = [now or "", str(err)]
+        if new_content is not None:
+            state.edited = True
+            self._write_views(slug, *new_content, state, skip=skip)
+        elif last_good is not None and (
+            state.edited or bool(self.approvals(slug)) or draft_sha == state.draft_sha or refused
+        ):
+            new_content = last_good
+            # Views the editor deleted come back from the version in force; the view that is the
+            # source stays exactly as the editor left it, and so does a refused edit (rule 1).
+            source_view = {"srt": self.srt_path(slug), "txt": self.txt_path(slug)}.get(state.source)
+            keep = state.source if source_view and source_view.exists() else None
+            self._write_views(slug, *new_content, state, skip=keep)
+            if draft_sha != state.draft_sha and (state.edited or self.approvals(slug)):
+                self._write_new_draft(slug, draft, draft_cues)
+                notes.append(self._draft_difference(new_content[1], draft_cues))
+                state.draft_sha = draft_sha
+        else:
+            # Nobody has touched this video: a new draft simply replaces the old one.
+            fresh_t, fresh_c, state.source = self._from_draft(
+                draft, draft_cues, None, align, layout_cues, problems
+            )
+            new_content = (fresh_t, fresh_c)
+            state.draft_sha = draft_sha
+            self._write_views(slug, fresh_t, fresh_c, state)
+        return new_content[0], new_content[1], refused
+
+    def _new_manuscript(
+        self,
+        slug: str,
+        state: _State,
+        current: tuple[Transcript, tuple[Cue, ...]],
+        manuscript: str,
+        align: Callable[[str], Transcript],
+        layout_cues: Callable[[Transcript], Sequence[Cue]],
+        problems: list[VideokitError],
+        notes: list[str],
+    ) -> tuple[Transcript, tuple[Cue, ...]]:
+        """A manuscript added or changed since the last run: in force, or beside the edits."""
+        try:
+            check_text_fits(manuscript, current[0].duration_ms, None)
+            aligned = align(manuscript)
+            cues = tuple(layout_cues(aligned))
+        except VideokitError as err:
+            problems.append(err)
+            return current
+        if not cues:
+            return current
+        if state.edited or self.approvals(slug):
+            self._write_new_draft(slug, aligned, cues)
+            notes.append(
+                "the manuscript is new or changed; its aligned text is in the review folder as "
+                ".new-draft files, beside the edits (which stay in force)"
+            )
+            return current
+        state.source = "manuscript"
+        self._write_views(slug, aligned, cues, state)
+        notes.append("the manuscript is new or changed: its text is now the version in force")
+        return aligned, cues
 
     def _from_draft(
         self,
@@ -306,15 +611,19 @@ class ReviewDesk:
     ) -> tuple[Transcript, tuple[Cue, ...], Source]:
         if manuscript and manuscript.strip():
             try:
+                check_text_fits(manuscript, draft.duration_ms, None)
                 aligned = align(manuscript)
-                return aligned, tuple(layout_cues(aligned)), "manuscript"
+                cues = tuple(layout_cues(aligned))
+                if cues:
+                    return aligned, cues, "manuscript"
             except VideokitError as err:
                 problems.append(err)
         return draft, tuple(draft_cues), "draft"
 
     def _write_new_draft(self, slug: str, draft: Transcript, cues: Sequence[Cue]) -> None:
-        write_text(self.root / f"{slug}.new-draft.da.srt", fmt.to_srt(cues))
-        write_text(self.root / f"{slug}.new-draft.txt", review_text(draft))
+        names = review_names(slug, self.language)
+        write_text(self.root / names["new_srt"], to_review_srt(cues))
+        write_text(self.root / names["new_txt"], review_text(draft))
 
     @staticmethod
     def _draft_difference(current: Sequence[Cue], new: Sequence[Cue]) -> str:
@@ -331,14 +640,8 @@ class ReviewDesk:
         )
 
     # -- approving ---------------------------------------------------------------------------------
-    def approve(
-        self,
-        slug: str,
-        editor: str,
-        note: str = "",
-        now: dt.datetime | None = None,
-        video_sha256: str = "",
-    ) -> Approval:
+    def in_force(self, slug: str) -> tuple[_State, tuple[Transcript, tuple[Cue, ...]]]:
+        """The version an approval would freeze, checked: unread or refused edits block it."""
         state = self._load(slug)
         content = state.content() if state else None
         if state is None or content is None:
@@ -348,23 +651,56 @@ class ReviewDesk:
                 stage="approve",
                 hint="run 'videokit produce' first; 'videokit status' lists the videos",
             )
+        for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
+            now = self._current_sha(path)
+            if now in (None, state.seen.get(key)):
+                continue
+            refusal = state.refused.get(key)
+            if refusal and refusal[0] == now:
+                raise VideokitError(
+                    f"the edit was refused: {refusal[1]}",
+                    path=path,
+                    stage="approve",
+                    hint="fix the file and run 'videokit produce', then approve",
+                )
+            raise VideokitError(
+                "has edits that have not been checked yet",
+                path=path,
+                stage="approve",
+                hint="run 'videokit produce' so the edits are checked, then approve",
+            )
+        check_publishable(content[1], content[0].duration_ms, self.srt_path(slug))
+        return state, content
+
+    def approve(
+        self,
+        slug: str,
+        editor: str,
+        note: str = "",
+        now: dt.datetime | None = None,
+        video_sha256: str = "",
+    ) -> Approval:
+        """Check and record an approval of the version in force (see :meth:`record_approval`)."""
+        return self.record_approval(self.prepare_approval(slug, editor, note, now, video_sha256))
+
+    def prepare_approval(
+        self,
+        slug: str,
+        editor: str,
+        note: str = "",
+        now: dt.datetime | None = None,
+        video_sha256: str = "",
+    ) -> Approval:
+        """The approval that would be recorded, after every check; nothing is written yet."""
         if not editor.strip():
             raise VideokitError(
                 "an approval needs the editor's name",
                 stage="approve",
                 hint="add --editor 'Your Name'",
             )
-        for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
-            if self._current_sha(path) not in (None, state.seen.get(key)):
-                raise VideokitError(
-                    "has edits that have not been checked yet",
-                    path=path,
-                    stage="approve",
-                    hint="run 'videokit produce' so the edits are checked, then approve",
-                )
-        transcript, cues = content
+        state, (transcript, cues) = self.in_force(slug)
         when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-        approval = Approval(
+        return Approval(
             slug,
             editor.strip(),
             note,
@@ -373,41 +709,48 @@ class ReviewDesk:
             state.source,
             video_sha256,
         )
-        stamp = when.strftime("%Y%m%dT%H%M%SZ")
+
+    def record_approval(self, approval: Approval) -> Approval:
+        """Freeze the approved content in the history. The approval record is written last."""
+        state, content = self.in_force(approval.slug)
+        if content_sha(*content) != approval.content_sha:
+            raise VideokitError(
+                "the captions changed while the approval was being published",
+                path=self.root,
+                stage="approve",
+                hint="check the captions again and approve once more",
+            )
+        folder = self._new_event_folder(approval.slug, approval.time)
+        for path in (self.srt_path(approval.slug), self.txt_path(approval.slug)):
+            if path.is_file():
+                shutil.copy2(path, folder / path.name)
+        write_json(folder / "content.json", {"transcript": state.transcript, "cues": state.cues})
+        # Written last: an approval without its copies is never seen as complete.
+        write_json(folder / "approval.json", approval.to_dict())
+        return approval
+
+    def withdraw(self, slug: str, editor: str, reason: str) -> Withdrawal:
+        """Record that ``slug`` is taken off the site; a later approval publishes it again."""
+        if not editor.strip():
+            raise VideokitError(
+                "withdrawing a video needs the editor's name",
+                stage="unpublish",
+                hint="add --editor 'Your Name'",
+            )
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        withdrawal = Withdrawal(slug, editor.strip(), reason, now)
+        write_json(self._new_event_folder(slug, now) / "withdrawal.json", withdrawal.to_dict())
+        return withdrawal
+
+    def _new_event_folder(self, slug: str, iso_time: str) -> Path:
+        stamp = dt.datetime.fromisoformat(iso_time).strftime("%Y%m%dT%H%M%SZ")
         folder = self.history_dir(slug) / stamp
         n = 1
-        while folder.exists():  # two approvals within a second keep both records
+        while folder.exists():  # two events within a second keep both records
             n += 1
             folder = self.history_dir(slug) / f"{stamp}-{n}"
         folder.mkdir(parents=True)
-        for path in (self.srt_path(slug), self.txt_path(slug)):
-            if path.is_file():
-                shutil.copy2(path, folder / path.name)
-        write_text(
-            folder / "content.json",
-            json.dumps({"transcript": state.transcript, "cues": state.cues}, ensure_ascii=False)
-            + "\n",
-        )
-        # Written last: an approval without its copies is never seen as complete.
-        write_text(
-            folder / "approval.json",
-            json.dumps(approval.to_dict(), ensure_ascii=False, indent=1) + "\n",
-        )
-        return approval
-
-    def approved_content(self, slug: str) -> tuple[Transcript, tuple[Cue, ...]] | None:
-        """The content of the latest approval, exactly as approved."""
-        folders = sorted(self.history_dir(slug).glob("*/approval.json"))
-        if not folders:
-            return None
-        try:
-            data = json.loads((folders[-1].parent / "content.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return (
-            Transcript.from_dict(data["transcript"]),
-            tuple(Cue.from_dict(c) for c in data["cues"]),
-        )
+        return folder
 
     def status(self, slug: str) -> tuple[Status, Source] | None:
         state = self._load(slug)

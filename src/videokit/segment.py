@@ -34,7 +34,7 @@ from importlib.resources import files
 from itertools import pairwise
 
 from .norms import DEFAULT_NORMS, CaptionNorms
-from .transcript import Cue, Transcript, Word
+from .transcript import Cue, Transcript, Word, spread_words
 
 # Break costs: only their order and rough distance matter. A plain break costs more than a new cue
 # (_CUE), so the engine fills two lines rather than scatter one-line cues, but less than splitting a
@@ -344,16 +344,7 @@ def cues_from_transcript(transcript: Transcript, norms: CaptionNorms = DEFAULT_N
 
 
 def _spread_words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...]:
-    parts = text.split()
-    total = sum(len(p) + 1 for p in parts)
-    out: list[Word] = []
-    done = 0
-    for p in parts:
-        a = start_ms + (end_ms - start_ms) * done // max(total, 1)
-        done += len(p) + 1
-        b = start_ms + (end_ms - start_ms) * done // max(total, 1)
-        out.append(Word(" " + p, a, b))
-    return tuple(out)
+    return spread_words(text.split(), start_ms, end_ms)
 
 
 def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:

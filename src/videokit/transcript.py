@@ -12,6 +12,7 @@ written by one version of videokit can be read by the next and diffed by a perso
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,31 @@ def _check_span(kind: str, start_ms: int, end_ms: int) -> None:
         raise TypeError(f"{kind} times must be integer milliseconds, got {start_ms!r}, {end_ms!r}")
     if start_ms < 0 or end_ms < start_ms:
         raise ValueError(f"{kind} has an impossible span {start_ms}..{end_ms} ms")
+
+
+def spread_spans(lengths: Sequence[int], start_ms: int, end_ms: int) -> list[tuple[int, int]]:
+    """Spans for items laid end to end over ``start_ms..end_ms`` in proportion to ``length + 1``.
+
+    Used wherever words have a known stretch of time but no times of their own (a cue an editor
+    timed, a stretch the aligner could not place): the one rule for guessing word times.
+    """
+    weights = [n + 1 for n in lengths]
+    total = max(sum(weights), 1)
+    out: list[tuple[int, int]] = []
+    done = 0
+    for weight in weights:
+        a = start_ms + (end_ms - start_ms) * done // total
+        done += weight
+        out.append((a, start_ms + (end_ms - start_ms) * done // total))
+    return out
+
+
+def spread_words(
+    tokens: Sequence[str], start_ms: int, end_ms: int, probability: float = 1.0
+) -> tuple[Word, ...]:
+    """Words (with Whisper's leading space) for ``tokens`` spread over a stretch of time."""
+    spans = spread_spans([len(t) for t in tokens], start_ms, end_ms)
+    return tuple(Word(" " + t, a, b, probability) for t, (a, b) in zip(tokens, spans))
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,14 @@ from), ``videokit-site.zip``. Editors' files live in the review folder (default 
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
+import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,7 @@ from typing import Any
 from .errors import TranscriptError, VideokitError
 from .files import write_text
 from .media import VIDEO_EXTENSIONS
+from .naming import ZIP_NAME
 from .slug import slugify
 
 
@@ -112,11 +118,28 @@ def read_meta(job: VideoJob) -> VideoMeta:
             stage="metadata",
             hint='write e.g. title = "..." and description = "..."',
         ) from None
-    speaker = data.get("speaker")
+    values: dict[str, str] = {}
+    for key in ("title", "description", "speaker"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise TranscriptError(
+                f"'{key}' must be text in quotes, not {type(value).__name__}",
+                path=path,
+                stage="metadata",
+                hint=f'write e.g. {key} = "..."',
+            )
+        values[key] = " ".join(value.split())
+    if "title" in data and not values["title"]:
+        raise TranscriptError(
+            "the title is empty",
+            path=path,
+            stage="metadata",
+            hint="write a title, or remove the line to use the file name",
+        )
     return VideoMeta(
-        str(data.get("title") or default_title(job)),
-        str(data.get("description", "")),
-        str(speaker).strip() or None if speaker else None,
+        values["title"] or default_title(job),
+        values["description"],
+        values["speaker"] or None,
     )
 
 
@@ -142,6 +165,59 @@ def read_manuscript(job: VideoJob) -> str | None:
 def glossary_prompt(terms: list[str]) -> str | None:
     """Whisper reads its prompt as preceding speech; a plain list of spellings steers it best."""
     return ", ".join(terms) + "." if terms else None
+
+
+PROJECT_MARKERS = ("videokit.toml", "media")
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``videokit.toml`` or ``media/``."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "videokit.toml").is_file() or (folder / "media").is_dir():
+            return folder
+    return None
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where one project's inputs, editors' files, outputs and settings are.
+
+    Found, not assumed: ``--project``, else the project around the media folder given, else the
+    one around the working folder. Folders given explicitly win over the project's defaults.
+    """
+
+    root: Path
+    media: Path
+    review: Path
+    out: Path
+    config: Path
+
+    @classmethod
+    def locate(
+        cls,
+        project: Path | None = None,
+        *,
+        media: Path | None = None,
+        review: Path | None = None,
+        out: Path | None = None,
+        config: Path | None = None,
+        cwd: Path | None = None,
+    ) -> Project:
+        here = cwd or Path.cwd()
+        root = project
+        if root is None and media is not None:
+            root = find_project(media if media.is_dir() else media.parent)
+        if root is None:
+            root = find_project(here) or here
+        root = root.resolve()
+        return cls(
+            root=root,
+            media=media or root / "media",
+            review=review or root / "review",
+            out=out or root / "build",
+            config=config or root / "videokit.toml",
+        )
 
 
 @dataclass(frozen=True)
@@ -177,7 +253,7 @@ class Layout:
 
     @property
     def zip(self) -> Path:
-        return self.out / "videokit-site.zip"
+        return self.out / ZIP_NAME
 
     def video_dir(self, slug: str, root: Path | None = None) -> Path:
         return (root or self.site) / slug
@@ -197,6 +273,7 @@ class VideoRecord:
     cues: int
     status: str = "draft"
     approved_by: str = ""
+    language: str = "da"  # the spoken language: names the caption files and labels the track
 
     @property
     def reviewed(self) -> bool:
@@ -227,3 +304,63 @@ def load_records(layout: Layout, root: Path) -> list[VideoRecord]:
         if (root / record.slug / "index.html").is_file():
             records.append(record)
     return records
+
+
+def check_review_folder(layout: Layout) -> None:
+    """Refuse a run whose review folder is missing while its site holds approved videos.
+
+    That is a run pointed at the wrong folder (another working directory, a typo): its drafts
+    would sit beside a site it knows no approvals for.
+    """
+    if layout.review.is_dir() or not layout.site.is_dir():
+        return
+    published = [p.parent.name for p in layout.site.glob("*/index.html")]
+    if published:
+        raise VideokitError(
+            f"the review folder does not exist, but {layout.site} holds {len(published)} "
+            "published videos",
+            path=layout.review,
+            stage="find",
+            hint="run from the project folder, or give --project (or --review) to say where it is",
+        )
+
+
+LOCK_NAME = ".videokit.lock"
+
+
+@contextmanager
+def project_lock(out: Path) -> Iterator[None]:
+    """One run per output folder at a time. The operating system drops the lock when the process
+    ends however it ends, so a killed run never leaves it stuck."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_NAME
+    with path.open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise VideokitError(
+                f"another videokit run is working on this folder ({holder})",
+                path=out,
+                stage="lock",
+                hint="wait for it to finish, then run again",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"pid {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}"
+        )
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def published_without_source(layout: Layout, jobs: list[VideoJob]) -> list[str]:
+    """Slugs on the site that no video in this run has: renamed or removed files."""
+    here = {job.slug for job in jobs}
+    return sorted(
+        p.parent.name for p in layout.site.glob("*/index.html") if p.parent.name not in here
+    )

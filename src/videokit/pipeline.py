@@ -1,0 +1,323 @@
+"""The story of one video, step by step; the flow runs these steps as tasks.
+
+1. :func:`probe` the file (``draft.probe``) and start :func:`encode_preview` (ffmpeg) beside
+   the speech work;
+2. the machine draft, from the cache or transcribed (``draft.cached_draft``, with
+   :func:`decode_options`);
+3. :func:`caption_and_review`: guard and lay out the draft, let the editors' desk decide which text
+   is in force (draft, manuscript, an editor's correction, aligned here when it is text), write the
+   quality report, the preview and review pages, and keep the site on the approved version;
+4. :func:`approve_and_publish` and :func:`withdraw`, when an editor decides.
+
+No step raises for an editor's malformed file: those come back as problems, and the last good
+version is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import publish, quality
+from .asr import DecodeOptions
+from .cache import TranscriptCache
+from .config import Settings
+from .draft import (
+    Captions,
+    ModelHandle,
+    Source,
+    audio_energy,
+    cached_alignment,
+    captions,
+    load_samples,
+)
+from .errors import VideokitError
+from .norms import DEFAULT_NORMS, CaptionNorms
+from .review import Approval, Outcome, ReviewDesk, Withdrawal
+from .segment import cues_from_transcript
+from .transcript import Transcript
+from .workspace import (
+    Layout,
+    VideoJob,
+    VideoMeta,
+    VideoRecord,
+    glossary_prompt,
+    read_glossary,
+    read_manuscript,
+    read_meta,
+)
+
+
+@dataclass(frozen=True)
+class VideoOutcome:
+    record: VideoRecord
+    review: Outcome
+    report: dict[str, Any]
+    approve_command: str
+    published: bool
+    problems: tuple[VideokitError, ...] = field(default_factory=tuple)
+
+
+def encode_preview(source: Source, layout: Layout) -> str:
+    """The web video and poster in the preview, made again only when the source changed."""
+    folder = layout.video_dir(source.job.slug, layout.preview)
+    if publish.media_current(
+        folder, source.job.slug, made_from(layout, source.job.slug), source.sha256
+    ):
+        return "kept"
+    publish.write_media(folder, source.job.path, source.job.slug, source.info.duration_ms)
+    return "encoded"
+
+
+def decode_options(job: VideoJob, language: str, settings: Settings) -> DecodeOptions:
+    """Whisper's options for one video: the run's language and settings, the video's glossary."""
+    return DecodeOptions(
+        language=language,
+        initial_prompt=glossary_prompt(read_glossary(job)),
+        **settings.decoding,
+    )
+
+
+def caption_and_review(
+    layout: Layout,
+    source: Source,
+    machine: Transcript,
+    model: ModelHandle,
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    cache: TranscriptCache | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> VideoOutcome:
+    """From the machine draft to the version in force, its pages and the site (step 3)."""
+    meta = read_meta(source.job)
+    samples = load_samples(source)  # decoded once, for the guard and any alignment
+    caps = captions(
+        machine.with_default_speaker(meta.speaker),
+        audio_energy(samples),
+        glossary=read_glossary(source.job),
+        norms=settings.norms,
+    )
+    store = cache or TranscriptCache()
+
+    def align(text: str) -> Transcript:
+        log(f"{source.job.slug}: aligning corrected text to the audio")
+        return cached_alignment(store, source, samples, model, caps.transcript, text)
+
+    return review_and_publish(
+        layout,
+        source,
+        meta,
+        machine,
+        caps,
+        align=align,
+        manuscript=read_manuscript(source.job),
+        base_url=base_url,
+        norms=settings.norms,
+    )
+
+
+def approve_command(slug: str, layout: Layout) -> str:
+    default = Layout(Path("build"))
+    extra = "" if layout.review == default.review else f" --review {layout.review}"
+    extra += "" if layout.out == default.out else f" --out {layout.out}"
+    return f'videokit approve {slug} --editor "Dit navn"{extra}'
+
+
+def _upload_date(layout: Layout, slug: str) -> str:
+    try:
+        return VideoRecord.load(layout.state / f"{slug}.json").upload_date
+    except (OSError, ValueError, TypeError, KeyError):
+        return dt.date.today().isoformat()
+
+
+def review_and_publish(
+    layout: Layout,
+    source: Source,
+    meta: VideoMeta,
+    draft: Transcript,
+    caps: Captions,
+    align: Callable[[str], Transcript],
+    *,
+    manuscript: str | None = None,
+    base_url: str | None = None,
+    norms: CaptionNorms = DEFAULT_NORMS,
+) -> VideoOutcome:
+    slug = source.job.slug
+    desk = ReviewDesk(layout.review, draft.language)
+    outcome = desk.reconcile(
+        slug,
+        caps.transcript,
+        caps.cues,
+        align=align,
+        layout_cues=functools.partial(cues_from_transcript, norms=norms),
+        manuscript=manuscript,
+    )
+    approvals = desk.approvals(slug)
+    checked_against = approvals[-1].video_sha256 if approvals else ""
+    video_changed = bool(checked_against) and checked_against != source.sha256
+    if video_changed:
+        # Captions approved for other footage are not approved for this one.
+        outcome = replace(
+            outcome,
+            status="in review",
+            problems=(
+                *outcome.problems,
+                VideokitError(
+                    "the video changed after its captions were approved; the site keeps the "
+                    "approved version",
+                    path=source.job.path,
+                    stage="review",
+                    hint="check the captions against the new video and approve again",
+                ),
+            ),
+        )
+    record = VideoRecord(
+        slug=slug,
+        title=meta.title,
+        description=meta.description,
+        duration_ms=source.info.duration_ms,
+        source=source.job.name,
+        source_sha256=source.sha256,
+        upload_date=_upload_date(layout, slug),
+        cues=len(outcome.cues),
+        status=outcome.status,
+        approved_by=approvals[-1].editor if approvals else "",
+        language=draft.language,
+    )
+    preview = layout.video_dir(slug, layout.preview)
+    publish.write_video(
+        preview,
+        record,
+        outcome.transcript,
+        outcome.cues,
+        draft,
+        reviewed=outcome.status == "approved",
+        base_url=base_url,
+    )
+    removals = caps.removals if outcome.source == "draft" else ()
+    report = quality.quality_report(
+        outcome.transcript, list(outcome.cues), norms=norms, removals=list(removals)
+    )
+    report["status"], report["source"] = outcome.status, outcome.source
+    report["glossary_fixes"] = (
+        [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []
+    )
+    publish.write_quality(layout, slug, report)
+    command = approve_command(slug, layout)
+    publish.write_review_page(
+        layout, record, outcome.cues, report, source=outcome.source, approve_command=command
+    )
+    notes: list[str] = []
+    published = (
+        layout.video_dir(slug).is_dir()
+        if video_changed
+        else _publish(layout, desk, record, outcome, base_url, notes)
+    )
+    if notes:
+        outcome = replace(outcome, notes=(*outcome.notes, *notes))
+    record.save(layout)
+    return VideoOutcome(record, outcome, report, command, published, outcome.problems)
+
+
+def _publish(
+    layout: Layout,
+    desk: ReviewDesk,
+    record: VideoRecord,
+    outcome: Outcome,
+    base_url: str | None,
+    notes: list[str],
+) -> bool:
+    """The site shows the latest approved version, also while a later correction is in review.
+
+    A run never takes a video off the site: without an approval it leaves the site as it is
+    (withdrawing is ``videokit unpublish``, an explicit and logged step).
+    """
+    if outcome.status == "approved":
+        publish.publish_approved(layout, record, outcome.transcript, outcome.cues, base_url)
+        return True
+    if desk.withdrawn(record.slug):
+        publish.unpublish(layout, record.slug)  # finish a withdrawal that was interrupted
+        return False
+    approved = desk.approved_content(record.slug, notes)
+    if approved is None:
+        return layout.video_dir(record.slug).is_dir()
+    transcript, cues = approved
+    publish.publish_approved(layout, record, transcript, cues, base_url)
+    return True
+
+
+def made_from(layout: Layout, slug: str) -> str:
+    """The source hash the preview's media were encoded from ('' when unknown)."""
+    try:
+        return VideoRecord.load(layout.state / f"{slug}.json").source_sha256
+    except (OSError, ValueError, TypeError, KeyError):
+        return ""
+
+
+def _record(layout: Layout, slug: str, stage: str) -> VideoRecord:
+    state_file = layout.state / f"{slug}.json"
+    try:
+        return VideoRecord.load(state_file)
+    except (OSError, ValueError, TypeError, KeyError):
+        raise VideokitError(
+            f"no produced video '{slug}' in {layout.out}",
+            path=state_file,
+            stage=stage,
+            hint="run 'videokit produce' first; 'videokit status' lists the videos",
+        ) from None
+
+
+def approve_and_publish(
+    layout: Layout, slug: str, editor: str, note: str = "", base_url: str | None = None
+) -> tuple[Approval, VideoRecord]:
+    """Approve the version in force and publish it, as one transaction.
+
+    Checked first (edits read, captions inside the video), then published to a staging folder
+    and swapped in, and only then recorded in the history: an approval on record is always on
+    the site, and a failure leaves the site, the history and the zip as they were.
+    """
+    current = _record(layout, slug, "approve")
+    desk = ReviewDesk(layout.review, current.language)
+    approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
+    _, (transcript, cues) = desk.in_force(slug)
+    record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
+    preview = layout.video_dir(slug, layout.preview)
+    publish.publish_approved(layout, record, transcript, cues, base_url)
+    desk.record_approval(approval)
+    machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
+    publish.write_video(
+        preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
+    )
+    record.save(layout)
+    publish.write_indexes(layout)
+    return approval, record
+
+
+def withdraw(layout: Layout, slug: str, editor: str, reason: str) -> Withdrawal:
+    """Take a video off the site and the package, on an editor's explicit, logged request."""
+    try:
+        language = _record(layout, slug, "unpublish").language
+    except VideokitError:
+        language = "da"
+    desk = ReviewDesk(layout.review, language)
+    if not layout.video_dir(slug).is_dir() and not desk.approvals(slug):
+        raise VideokitError(
+            f"'{slug}' is not published",
+            path=layout.site,
+            stage="unpublish",
+            hint="'videokit status' lists the videos and their state",
+        )
+    withdrawal = desk.withdraw(slug, editor, reason)
+    publish.unpublish(layout, slug)
+    try:
+        record = replace(_record(layout, slug, "unpublish"), status="in review", approved_by="")
+        record.save(layout)
+    except VideokitError:
+        pass  # a video whose file is gone has no record to update; the site is what matters
+    publish.write_indexes(layout)
+    return withdrawal

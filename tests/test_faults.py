@@ -1,0 +1,593 @@
+"""Publishing you can trust: the cases a careless or hostile user found, one test each.
+
+Each test names its case. Fast ones use the library with a fake aligner; the ones that publish
+run real ffmpeg on a 4-second clip (marked slow).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import socket
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import clips
+from videokit import draft, pipeline, publish
+from videokit.cache import TranscriptCache
+from videokit.captions import to_vtt
+from videokit.edits import decode_text, parse_review_text, parse_srt, transcript_from_cues
+from videokit.errors import TranscriptError, VideokitError
+from videokit.media import MediaInfo
+from videokit.review import ReviewDesk
+from videokit.segment import cues_from_transcript
+from videokit.slug import MAX_SLUG, slugify
+from videokit.transcript import Segment, Transcript, Word
+from videokit.workspace import (
+    Layout,
+    Project,
+    VideoJob,
+    VideoMeta,
+    check_review_folder,
+    find_videos,
+    project_lock,
+    read_meta,
+)
+
+SLUG = "v"
+DURATION = 6_500
+
+
+def transcript(
+    text: str, start: int = 1000, step: int = 400, duration: int = DURATION
+) -> Transcript:
+    words, t = [], start
+    for token in text.split():
+        words.append(Word(" " + token, t, t + step - 50, 0.9))
+        t += step
+    seg = Segment(words[0].start_ms, words[-1].end_ms, " " + text, tuple(words))
+    return Transcript("da", duration, (seg,), model="base@1")
+
+
+DRAFT = transcript("Byrådet holder møde i aften. Alle er velkomne.")
+
+
+def fake_align(text: str) -> Transcript:
+    """Spread the text's words over the draft's span, keeping paragraph speakers."""
+    paragraphs = parse_review_text(text)
+    segments, t = [], 1000
+    for p in paragraphs:
+        words = []
+        for w in p.words:
+            words.append(Word(" " + w, t, t + 300, 1.0))
+            t += 350
+        segments.append(
+            Segment(
+                words[0].start_ms,
+                words[-1].end_ms,
+                " " + " ".join(p.words),
+                tuple(words),
+                speaker=p.speaker,
+            )
+        )
+    return Transcript("da", DURATION, tuple(segments), model="base@1")
+
+
+def reconcile(desk: ReviewDesk, draft_t: Transcript = DRAFT, manuscript: str | None = None):
+    return desk.reconcile(
+        SLUG,
+        draft_t,
+        cues_from_transcript(draft_t),
+        align=fake_align,
+        layout_cues=cues_from_transcript,
+        manuscript=manuscript,
+    )
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> ReviewDesk:
+    return ReviewDesk(tmp_path / "review")
+
+
+# --- 1. a run from another working folder unpublishes nothing ------------------------------------
+
+
+def test_1_project_is_found_from_the_media_folder_not_the_working_folder(tmp_path):
+    project = tmp_path / "project"
+    (project / "media").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    found = Project.locate(media=project / "media", out=project / "build", cwd=elsewhere)
+    assert found.root == project.resolve()
+    assert found.review == project.resolve() / "review"
+    assert found.config == project.resolve() / "videokit.toml"
+    inside = Project.locate(cwd=project / "media")
+    assert inside.media == project.resolve() / "media"
+
+
+def test_1_a_missing_review_folder_beside_a_published_site_stops_the_run(tmp_path):
+    layout = Layout(tmp_path / "build", tmp_path / "elsewhere" / "review")
+    (layout.site / "a").mkdir(parents=True)
+    (layout.site / "a" / "index.html").write_text("published")
+    with pytest.raises(VideokitError, match="1 published videos") as err:
+        check_review_folder(layout)
+    assert err.value.path == layout.review and "--project" in err.value.hint
+    layout.review.mkdir(parents=True)
+    check_review_folder(layout)  # with the folder there, nothing to say
+
+
+# --- 2. a video with no captions cannot be approved -----------------------------------------------
+
+
+def test_2_only_a_speaker_name_in_the_text_is_refused_and_nothing_is_approvable(desk):
+    reconcile(desk)
+    desk.txt_path(SLUG).write_text("Mette:\n")
+    out = reconcile(desk)
+    assert out.refused and "no words" in str(out.problems[0])
+    assert out.problems[0].path == desk.txt_path(SLUG)
+    with pytest.raises(VideokitError, match="refused"):
+        desk.approve(SLUG, "Ann")
+
+
+def test_2_a_draft_without_captions_cannot_be_approved(desk):
+    silent = Transcript("da", DURATION, (), model="base@1")
+    out = reconcile(desk, silent)
+    assert out.cues == ()
+    with pytest.raises(VideokitError, match="no captions"):
+        desk.approve(SLUG, "Ann")
+    assert not desk.approvals(SLUG)
+
+
+# --- 3. a damaged approval falls back to the last valid one ---------------------------------------
+
+
+def test_3_corrupt_or_tampered_latest_approval_falls_back_and_says_so(desk):
+    reconcile(desk)
+    first = desk.approve(SLUG, "Ann")
+    desk.srt_path(SLUG).write_text("1\n00:00:01,000 --> 00:00:03,000\nNy tekst.\n")
+    reconcile(desk)
+    desk.approve(SLUG, "Bo")
+    newest = sorted(desk.history_dir(SLUG).glob("*/content.json"))[-1]
+    for damage in ("{not json", json.dumps({"transcript": None, "cues": []})):
+        newest.write_text(damage)
+        notes: list[str] = []
+        content = desk.approved_content(SLUG, notes)
+        assert content is not None and "Byrådet" in content[1][0].text
+        assert notes and "damaged" in notes[0] and first.editor in notes[0]
+    # A copy edited after approval is not what was approved either.
+    good = json.loads(sorted(desk.history_dir(SLUG).glob("*/content.json"))[0].read_text())
+    good["cues"][0]["lines"] = ["Noget andet."]
+    newest.write_text(json.dumps(good))
+    assert "Byrådet" in desk.approved_content(SLUG)[1][0].text
+
+
+# --- 4. mixed encodings and foreign encodings are refused -----------------------------------------
+
+
+def test_4_utf8_file_with_one_cp1252_cue_is_refused_at_that_line():
+    data = (
+        "1\n00:00:01,000 --> 00:00:02,000\nByrådet mødes.\n\n".encode()
+        + "2\n00:00:03,000 --> 00:00:04,000\nPå Ærø.\n".encode("cp1252")
+    )
+    with pytest.raises(TranscriptError, match="mixed") as err:
+        decode_text(data, Path("v.da.srt"))
+    assert err.value.line == 7 and err.value.path == Path("v.da.srt")
+
+
+def test_12_gb2312_is_not_read_as_cp1252():
+    with pytest.raises(TranscriptError, match="not UTF-8"):
+        decode_text("1\n00:00:01,000 --> 00:00:02,000\n市议会开会。\n".encode("gb2312"))
+
+
+def test_4_plain_cp1252_still_reads():
+    assert decode_text("Byrådet på Ærø – “godt”".encode("cp1252")) == "Byrådet på Ærø – “godt”"
+
+
+# --- 5. a missing blank line is named and does not poison the state -------------------------------
+
+
+def test_5_missing_blank_line_is_named_and_the_last_good_version_stays(desk):
+    first = reconcile(desk)
+    run_together = (
+        "1\n00:00:01,000 --> 00:00:02,000\nByrådet mødes.\n"
+        "2\n00:00:02,500 --> 00:00:04,000\nAlle er velkomne.\n"
+    )
+    desk.srt_path(SLUG).write_text(run_together)
+    out = reconcile(desk)
+    err = out.problems[0]
+    assert out.refused and err.line == 5 and "empty line" in str(err) and "line 4" in err.hint
+    assert out.cues == first.cues  # the merged cue never became the version in force
+    assert desk.srt_path(SLUG).read_text() == run_together  # and the editor's file is untouched
+    desk.srt_path(SLUG).unlink()
+    again = reconcile(desk)
+    assert not again.problems and again.cues == first.cues
+    assert "Byrådet" in desk.srt_path(SLUG).read_text()
+
+
+# --- 6. text far too long for the video -----------------------------------------------------------
+
+
+def test_6_text_far_too_long_for_the_video_is_refused_with_numbers(desk):
+    reconcile(desk)
+    desk.txt_path(SLUG).write_text("Byrådet holder møde i aften. " * 700)
+    calls = []
+    out = desk.reconcile(
+        SLUG,
+        DRAFT,
+        cues_from_transcript(DRAFT),
+        align=lambda t: calls.append(t) or fake_align(t),
+        layout_cues=cues_from_transcript,
+    )
+    assert out.refused and not calls, "refused before any alignment work"
+    message = str(out.problems[0])
+    assert "3,500 words" in message and "6.5 s" in message
+
+
+# --- 8. lost or odd review state is rebuilt -------------------------------------------------------
+
+
+def test_8_lost_state_after_an_edit_is_rebuilt_from_the_files(desk):
+    reconcile(desk)
+    desk.srt_path(SLUG).write_text("1\n00:00:01,000 --> 00:00:03,000\nRettet tekst.\n")
+    reconcile(desk)
+    (desk.root / ".state" / f"{SLUG}.json").unlink()  # kill -9 at the wrong moment
+    out = reconcile(desk)
+    assert not out.problems, out.problems
+    assert out.source == "srt" and out.cues[0].lines == ("Rettet tekst.",)
+    assert any("rebuilt" in n for n in out.notes)
+    assert desk.approve(SLUG, "Ann").editor == "Ann"
+
+
+@pytest.mark.parametrize("junk", ["[]", "{}", "null", '{"source": 3}', "\x00\x01", '{"cues": 1}'])
+def test_8_a_damaged_state_file_is_rebuilt_not_a_crash(desk, junk):
+    reconcile(desk)
+    (desk.root / ".state" / f"{SLUG}.json").write_text(junk)
+    assert desk.status(SLUG) is None  # `videokit status` says "damaged" instead of crashing
+    out = reconcile(desk)
+    assert out.status == "draft" and out.cues and any("rebuilt" in n for n in out.notes)
+    assert desk.status(SLUG) == ("draft", "draft")
+
+
+# --- 9. caches hold validated JSON, not pickle ----------------------------------------------------
+
+
+class _Boom:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_9_the_draft_cache_never_unpickles(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cache = TranscriptCache(tmp_path / "cache")
+    cache.put("draft-abc", DRAFT)
+    assert cache.get("draft-abc") == DRAFT
+    (tmp_path / "cache" / "draft-abc.json").write_bytes(pickle.dumps(_Boom()))
+    assert cache.get("draft-abc") is None and not (tmp_path / "pwned").exists()
+    (tmp_path / "cache" / "draft-abc.json").write_text('{"language": "da"}')
+    assert cache.get("draft-abc") is None
+    with pytest.raises(ValueError):
+        cache.get("../escape")
+
+
+def test_9_cached_draft_is_made_once_then_read(tmp_path):
+    cache = TranscriptCache(tmp_path)
+    source = draft.Source(VideoJob(tmp_path / "v.mp4", "v"), "ab" * 32, MediaInfo(6500))
+
+    class Handle:
+        spec = type("Spec", (), {"sha256": "model"})()
+        calls = 0
+
+        class asr:  # stands in for the loaded model
+            @staticmethod
+            def transcribe(*_a, **_k):
+                Handle.calls += 1
+                return DRAFT
+
+    options = draft.DecodeOptions(language="da")
+    original = draft.load_samples
+    draft.load_samples = lambda _s: __import__("numpy").ones(16000, dtype="float32")
+    try:
+        made, cached = draft.cached_draft(cache, source, Handle(), options)
+        again, cached_again = draft.cached_draft(cache, source, Handle(), options)
+    finally:
+        draft.load_samples = original
+    assert (cached, cached_again, Handle.calls) == (False, True, 1) and again == made
+
+
+# --- 10. timing and text that cannot be right -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("1\n99:00:00,000 --> 99:00:02,000\nHej\n", 2, "beyond the end"),
+        ("1\n00:00:75,000 --> 00:00:76,000\nHej\n", 2, "broken timestamp"),
+        ("1\n00:00:01,000 --> 00:00:09,000\nHej\n", 2, "beyond the end"),
+    ],
+)
+def test_10_times_that_cannot_be_right_are_refused(body, line, words):
+    with pytest.raises(TranscriptError, match=words) as err:
+        parse_srt(body, Path("v.da.srt"), duration_ms=DURATION)
+    assert err.value.line == line
+
+
+def test_10_a_fraction_is_a_fraction_of_a_second():
+    cue = parse_srt("1\n00:00:01.5 --> 00:00:02,25\nHej\n")[0]
+    assert (cue.start_ms, cue.end_ms) == (1500, 2250)
+
+
+@pytest.mark.parametrize(
+    "name", ["Ödön Horváth", "Ümit", "Çelik", "van der Berg", "de Gaulle", "Ærø Jensen"]
+)
+def test_10_speaker_names_of_every_spelling_stay_out_of_the_text(name):
+    (para,) = parse_review_text(f"{name}: Tak for ordet.")
+    assert para.speaker == name and para.words == ("Tak", "for", "ordet.")
+    (cue,) = parse_srt(f"1\n00:00:01,000 --> 00:00:02,000\n{name}: Tak.\n")
+    assert cue.speaker == name and cue.lines == ("Tak.",)
+
+
+def test_10_italics_stay_formatting_in_captions_and_leave_the_transcript():
+    cues = parse_srt(
+        "1\n00:00:01,000 --> 00:00:02,000\n<i>Det er</I> <font color=red>vigtigt</font>\n"
+    )
+    assert cues[0].lines == ("<i>Det er</i> vigtigt",)
+    vtt = to_vtt(cues)
+    assert "<i>Det er</i> vigtigt" in vtt
+    text = transcript_from_cues(cues, DRAFT)
+    assert [w.text.strip() for w in text.words] == ["Det", "er", "vigtigt"]
+
+
+# --- 11. names, settings, base url, zip, lock, partial files, preview server ----------------------
+
+
+def test_11_nfc_and_nfd_spellings_are_one_slug_and_clash(tmp_path):
+    import unicodedata
+
+    nfc = unicodedata.normalize("NFC", "Rådhus.mp4")
+    nfd = unicodedata.normalize("NFD", "Rådhus.mp4")
+    assert slugify(Path(nfc).stem) == slugify(Path(nfd).stem) == "raadhus"
+    (tmp_path / nfc).write_bytes(b"a")
+    (tmp_path / nfd).write_bytes(b"b")
+    jobs, errors = find_videos([tmp_path])
+    assert not jobs and len(errors) == 2 and all("same web name" in e.message for e in errors)
+
+
+def test_11_long_names_get_a_capped_slug_that_still_tells_them_apart():
+    a, b = "ord " * 60 + "første", "ord " * 60 + "anden"
+    assert len(slugify(a)) <= MAX_SLUG and len(slugify(b)) <= MAX_SLUG
+    assert slugify(a) != slugify(b)
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"), [('title = "   "', "empty"), ("title = {a = 1}", "text in quotes")]
+)
+def test_11_bad_titles_name_the_file(tmp_path, toml, words):
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"")
+    (tmp_path / "v.toml").write_text(toml)
+    with pytest.raises(VideokitError, match=words) as err:
+        read_meta(VideoJob(video, "v"))
+    assert err.value.path == tmp_path / "v.toml"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.dk/", 'https://x.dk/"><script>'])
+def test_11_base_url_must_be_a_web_address(url, capsys):
+    from videokit.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["produce", "--base-url", url])
+    assert "not a web address" in capsys.readouterr().err
+
+
+def test_11_zip_holds_exactly_the_published_files(tmp_path):
+    layout = Layout(tmp_path / "build", tmp_path / "review")
+    folder = layout.video_dir("a")
+    folder.mkdir(parents=True)
+    for name in ("index.html", "a.mp4", "a.da.vtt"):
+        (folder / name).write_text(name)
+    (folder / "notes.docx").write_text("stray")
+    (tmp_path / "secret.txt").write_text("secret")
+    (folder / "a.da.srt").symlink_to(tmp_path / "secret.txt")
+    (layout.state).mkdir(parents=True)
+    from videokit.workspace import VideoRecord
+
+    VideoRecord("a", "A", "", 1000, "a.mp4", "x", "2026-01-01", 1, "approved").save(layout)
+    publish.write_indexes(layout)
+    with zipfile.ZipFile(layout.zip) as zf:
+        names = sorted(zf.namelist())
+    assert names == ["a/a.da.vtt", "a/a.mp4", "a/index.html", "index.html", "manifest.json"]
+
+
+def test_11_one_run_per_project_and_a_dead_run_leaves_no_lock(tmp_path):
+    with (
+        project_lock(tmp_path),
+        pytest.raises(VideokitError, match="another videokit run"),
+        project_lock(tmp_path),
+    ):
+        pass
+    with project_lock(tmp_path):  # released: the next run goes ahead
+        pass
+
+
+def test_11_partial_files_of_a_killed_run_are_removed(tmp_path):
+    from videokit.files import remove_partials
+
+    (tmp_path / "site" / "v").mkdir(parents=True)
+    (tmp_path / "site" / "v" / ".v.mp4.abc.part").write_bytes(b"half")
+    (tmp_path / "site" / "v" / "v.mp4").write_bytes(b"whole")
+    assert remove_partials(tmp_path) == 1
+    assert [p.name for p in (tmp_path / "site" / "v").iterdir()] == ["v.mp4"]
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_11_preview_server_serves_the_site_and_nothing_else(tmp_path):
+    from videokit.serve import make_server, serving
+
+    site = tmp_path / "site"
+    (site / "v").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Videoer</h1>")
+    (site / "v" / "v.da.vtt").write_text("WEBVTT\n")
+    (site / ".hidden").write_text("secret")
+    (tmp_path / "outside.txt").write_text("secret")
+    (site / "v" / "link.txt").symlink_to(tmp_path / "outside.txt")
+    with serving(site) as base:
+        assert _status(base) == 200 and _status(base + "v/v.da.vtt") == 200
+        assert _status(base + "v/") == 404, "no folder listing"
+        assert _status(base + ".hidden") == 404
+        assert _status(base + "v/link.txt") == 404, "no links out of the site"
+        assert _status(base + "../outside.txt") == 404
+        port = int(base.rsplit(":", 1)[1].strip("/"))
+        with pytest.raises(VideokitError, match="already in use") as err:
+            make_server(site, port=port)
+        assert "--port" in err.value.hint
+    with socket.socket() as probe:  # the port is free again
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+
+
+# --- 12. real-world subtitle files ----------------------------------------------------------------
+
+
+def test_12_any_cue_id_line_is_accepted():
+    cues = parse_srt(
+        "X\n00:00:01,000 --> 00:00:02,000\nHej\n\nX\n00:00:03,000 --> 00:00:04,000\nDav\n"
+    )
+    assert [c.lines for c in cues] == [("Hej",), ("Dav",)]
+
+
+def test_12_webvtt_saved_as_srt_is_read_as_webvtt():
+    vtt = (
+        "WEBVTT\nLanguage: da\n\nNOTE rettet\n\n1\n00:00:01.000 --> 00:00:02.000 line:80%\n"
+        "<v Mette>Hej &amp; velkommen\n\n00:03.000 --> 00:04.000\n<v Bo>Tak\n"
+    )
+    cues = parse_srt(vtt)
+    assert [(c.start_ms, c.speaker, c.lines) for c in cues] == [
+        (1000, "Mette", ("Hej &amp; velkommen",)),
+        (3000, "Bo", ("Tak",)),
+    ]
+
+
+def test_12_a_refused_edit_is_named_again_by_approve(desk):
+    reconcile(desk)
+    desk.srt_path(SLUG).write_text("1\n00:00:01,000 --> 00:00:0x,000\nHej\n")
+    assert reconcile(desk).refused
+    with pytest.raises(VideokitError, match=r"the edit was refused: .*line 2"):
+        desk.approve(SLUG, "Ann")
+
+
+# --- publishing as a transaction (real ffmpeg) ----------------------------------------------------
+
+
+@pytest.fixture
+def produced(tmp_path_factory):
+    """A produced (not approved) video with real preview media, in an output folder whose name
+    has every character ffmpeg's filter syntax cares about."""
+    root = tmp_path_factory.mktemp("o'ut:x\\y,[z];")
+    layout = Layout(root / "build", root / "review")
+    video = clips.tone_video(root / "v.mp4", seconds=4.0)
+    source = draft.Source(VideoJob(video, SLUG), "ab" * 32, MediaInfo(4000))
+    preview = layout.video_dir(SLUG, layout.preview)
+    preview.mkdir(parents=True)
+    shutil.copy(video, preview / f"{SLUG}.mp4")
+    (preview / "poster.jpg").write_bytes(b"\xff\xd8poster")
+    d = transcript("Byrådet holder møde i aften.", duration=4000)
+
+    def produce():
+        caps = draft.captions(d)
+        return pipeline.review_and_publish(
+            layout, source, VideoMeta("Møde"), d, caps, align=fake_align
+        )
+
+    produce.layout = layout  # type: ignore[attr-defined]
+    return produce
+
+
+@pytest.mark.slow
+def test_7_approval_publishes_whatever_the_output_path_and_records_last(produced):
+    layout = produced.layout
+    assert produced().record.status == "draft"
+    approval, record = pipeline.approve_and_publish(layout, SLUG, "Ann")
+    site = layout.video_dir(SLUG)
+    assert (site / "index.html").is_file() and (layout.social / SLUG / "v-9x16.mp4").is_file()
+    assert record.status == "approved" and ReviewDesk(layout.review).approvals(SLUG) == [approval]
+    assert not list(layout.site.glob(".staging-*")) and not list(layout.site.glob(".old-*"))
+    with zipfile.ZipFile(layout.zip) as zf:
+        assert "v/index.html" in zf.namelist()
+
+
+@pytest.mark.slow
+def test_1_a_run_without_approvals_never_takes_a_video_off_the_site(produced):
+    layout = produced.layout
+    produced()
+    pipeline.approve_and_publish(layout, SLUG, "Ann")
+    shutil.rmtree(layout.review / "history")  # approvals lost (or the wrong review folder)
+    out = produced()
+    assert out.published and (layout.video_dir(SLUG) / "index.html").is_file()
+    pipeline.withdraw(layout, SLUG, "Ann", "forældet")
+    assert not layout.video_dir(SLUG).exists() and not (layout.social / SLUG).exists()
+    with zipfile.ZipFile(layout.zip) as zf:
+        assert "v/index.html" not in zf.namelist()
+    assert not produced().published, "a withdrawn video stays withdrawn"
+
+
+@pytest.mark.slow
+def test_7_a_failed_publish_records_no_approval_and_keeps_the_site(produced, monkeypatch):
+    layout = produced.layout
+    produced()
+
+    def broken(*_a, **_k):
+        raise VideokitError("libass is missing", stage="social")
+
+    monkeypatch.setattr(publish.media, "burn_in_vertical", broken)
+    with pytest.raises(VideokitError, match="libass"):
+        pipeline.approve_and_publish(layout, SLUG, "Ann")
+    assert not ReviewDesk(layout.review).approvals(SLUG)
+    assert not layout.video_dir(SLUG).exists() and not list(layout.site.glob(".staging-*"))
+
+
+def test_11_a_full_disk_names_the_file_and_replaces_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from videokit.files import write_text
+
+    target = tmp_path / "v.da.vtt"
+    target.write_text("old")
+
+    def full(*_a):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(VideokitError, match="disk is full") as err:
+        write_text(target, "new")
+    assert err.value.path == target and target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["v.da.vtt"], "no partial file left"
+
+
+@pytest.mark.slow
+def test_11_a_truncated_video_is_refused(tmp_path):
+    import subprocess
+
+    whole = clips.tone_video(tmp_path / "whole.mp4", seconds=8.0)
+    mkv = tmp_path / "cut.mkv"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(whole), "-c", "copy", str(mkv)], check=True
+    )
+    data = mkv.read_bytes()
+    mkv.write_bytes(data[: len(data) // 3])
+    source = draft.probe(VideoJob(mkv, "cut"))
+    with pytest.raises(VideokitError, match="cut off") as err:
+        draft.load_samples(source)
+    assert err.value.path == mkv
