@@ -265,3 +265,26 @@ def test_provisioning_modules_import_neither_torch_nor_asr():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_settings_file_names_the_projects_model(tmp_path):
+    from videokit.config import load_settings
+
+    toml = tmp_path / "videokit.toml"
+    toml.write_text('model = "hf:syvai/hviske-v2"\n[captions]\nmax_lines = 2\n')
+    settings = load_settings(toml)
+    assert settings.model_ref(None) == "hf:syvai/hviske-v2"
+    assert settings.model_ref("large-v3") == "large-v3"  # --model wins
+    assert load_settings(None).model_ref(None) == "base"
+
+
+@pytest.mark.parametrize("value", ["3", '""', "[1]"])
+def test_a_model_setting_that_is_no_name_is_refused(tmp_path, value):
+    from videokit.config import load_settings
+    from videokit.errors import VideokitError
+
+    toml = tmp_path / "videokit.toml"
+    toml.write_text(f"model = {value}\n")
+    with pytest.raises(VideokitError, match="not a model name") as err:
+        load_settings(toml)
+    assert err.value.path == toml

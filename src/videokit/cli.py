@@ -254,10 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     _project_options(p, media=True)
     p.add_argument(
         "--model",
-        default="base",
-        help="Whisper model: base (offline default), small, large-v3, large-v3-turbo, …, "
+        default=None,
+        help="Whisper model: base, small, large-v3, large-v3-turbo, …, "
         "hf:<org>/<name>[@revision], a model folder, or a .pt file "
-        "(see 'videokit models list --known')",
+        "(see 'videokit models list --known'); default: model in videokit.toml, else base",
     )
     p.add_argument("--language", default="da", help="spoken language (default: da)")
     p.add_argument(
