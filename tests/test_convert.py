@@ -111,6 +111,8 @@ def test_int8_ctranslate2_is_dequantised_to_within_half_a_step(tmp_path):
     spec = models.pull(str(out))  # and it loads strictly and runs
     _, logits = _max_diffs(model, spec.path)
     assert np.isfinite(logits)
+    (listed,) = list_cached()
+    assert "int8/int16 weights dequantised" in listed.source
 
 
 def test_bfloat16_widens_exactly(tmp_path):

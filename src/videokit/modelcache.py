@@ -236,11 +236,12 @@ def parameter_count(dims: dict[str, int]) -> int:
 
 
 def _describe(m: Manifest) -> str:
+    how = f"{m.layout}; {m.note}" if m.note else m.layout
     if m.source == "hf":
-        return f"hf:{m.origin} (commit {m.revision[:12]}, {m.layout})"
+        return f"hf:{m.origin} (commit {m.revision[:12]}, {how})"
     if m.source == "registry":
         return "registry packages " + ", ".join(m.packages)
-    return f"{m.source} {m.origin} ({m.layout})".strip()
+    return f"{m.source} {m.origin} ({how})"
 
 
 def list_cached() -> list[CachedModel]:
