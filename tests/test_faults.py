@@ -591,3 +591,41 @@ def test_11_a_truncated_video_is_refused(tmp_path):
     with pytest.raises(VideokitError, match="cut off") as err:
         draft.load_samples(source)
     assert err.value.path == mkv
+
+
+@pytest.mark.slow
+def test_11_the_run_s_prefect_server_ends_with_a_killed_run(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    script = (
+        "import sys, time\n"
+        "from flows.server import server_for_this_run\n"
+        "with server_for_this_run() as url:\n"
+        "    print(url, flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    run = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env
+    )
+    url = run.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), "the server came up"
+    assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/health", timeout=2)
+        except httpx.HTTPError:
+            break  # gone with its parent
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the Prefect server outlived the killed run")

@@ -43,27 +43,30 @@ def _project(args: argparse.Namespace) -> Project:
 
 
 def _cmd_produce(args: argparse.Namespace) -> int:
-    from flows.produce import produce
+    from flows.server import server_for_this_run
 
     from .report import VideoResult, format_table
 
     started = time.monotonic()
     project = _project(args)
     paths = [str(p) for p in args.paths] or None
-    state: Any = produce(
-        media_dir=str(project.media),
-        out_dir=str(project.out),
-        model=args.model,
-        language=args.language,
-        paths=paths,
-        review_dir=str(project.review),
-        base_url=args.base_url,
-        wait_for_approval=args.wait_for_approval,
-        config_file=str(project.config),
-        project_dir=str(project.root),
-        return_state=True,
-    )
-    outcome = state.result(raise_on_failure=False)
+    with server_for_this_run():
+        from flows.produce import produce
+
+        state: Any = produce(
+            media_dir=str(project.media),
+            out_dir=str(project.out),
+            model=args.model,
+            language=args.language,
+            paths=paths,
+            review_dir=str(project.review),
+            base_url=args.base_url,
+            wait_for_approval=args.wait_for_approval,
+            config_file=str(project.config),
+            project_dir=str(project.root),
+            return_state=True,
+        )
+        outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         print(f"videokit: the run failed: {outcome}", file=sys.stderr)
         return 2

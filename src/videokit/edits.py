@@ -336,7 +336,7 @@ def parse_srt(
                 hint="make each cue start after the previous one ends",
             )
         if duration_ms is not None:
-            end = _inside_video(start, end, duration_ms, path, line_no)
+            _inside_video(start, end, duration_ms, path, line_no)
         cues.append(Cue(start, end, tuple(body), speaker))
         previous_end, previous_line = end, line_no
     if not cues:
@@ -349,11 +349,12 @@ def parse_srt(
     return cues
 
 
-# A cue may end a little after the last frame (players stop at the end anyway); more is a mistake.
+# A cue may end a little after the last frame (players stop at the end anyway, and the editor's
+# times are kept as written); more is a mistake.
 END_SLACK_MS = 1000
 
 
-def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, line: int) -> int:
+def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, line: int) -> None:
     if start >= duration_ms or end > duration_ms + END_SLACK_MS:
         raise TranscriptError(
             f"cue {_clock(start)} --> {_clock(end)} lies beyond the end of the video "
@@ -363,7 +364,6 @@ def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, lin
             stage="review",
             hint="check the times: were they made for another video?",
         )
-    return min(end, duration_ms)
 
 
 def _vtt_meta(first_line: str, is_header: bool) -> bool:

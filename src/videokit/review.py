@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .edits import (
+    END_SLACK_MS,
     decode_text,
     parse_review_text,
     parse_srt,
@@ -163,7 +164,7 @@ def check_publishable(cues: Sequence[Cue], duration_ms: int, path: Path | None =
         problem = ""
         if cue.start_ms < previous_end:
             problem = f"caption {i} overlaps caption {i - 1}"
-        elif duration_ms and cue.end_ms > duration_ms:
+        elif duration_ms and cue.end_ms > duration_ms + END_SLACK_MS:
             problem = f"caption {i} ends after the video ({cue.end_ms} > {duration_ms} ms)"
         if problem:
             raise TranscriptError(
