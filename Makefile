@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MEDIA ?= media
 OUT ?= build
-MODEL ?= base
+MODEL ?=  # empty: the model in videokit.toml, else base
 # Only what apt must provide: ffmpeg (media), espeak-ng (sample narration), a font for title cards.
 DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core
 DEV_STAMP := $(VENV)/.dev-installed
@@ -24,8 +24,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 run: system-deps $(RUN_STAMP)
 	$(BIN)/videokit samples --media $(MEDIA) --if-empty
-	$(BIN)/videokit models pull $(MODEL)
-	$(BIN)/videokit produce --media $(MEDIA) --out $(OUT) --model $(MODEL)
+	$(BIN)/videokit models pull $(or $(MODEL),base)
+	$(BIN)/videokit produce --media $(MEDIA) --out $(OUT) $(if $(MODEL),--model $(MODEL))
 
 test: system-deps $(DEV_STAMP) browser-deps
 	$(BIN)/python -m pytest

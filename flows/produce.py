@@ -248,7 +248,7 @@ def _wait_for_approvals(
 def produce(
     media_dir: str | None = None,
     out_dir: str | None = None,
-    model: str = "base",
+    model: str | None = None,
     language: str = "da",
     paths: list[str] | None = None,
     review_dir: str | None = None,
@@ -305,7 +305,7 @@ def _produce_all(
     project: Project,
     layout: Layout,
     paths: list[str] | None,
-    model: str,
+    model: str | None,
     language: str,
     base_url: str | None,
     wait_for_approval: bool,
@@ -340,7 +340,7 @@ def _produce_all(
     # A bad settings file stops the run before any work: every video would be made wrongly.
     settings = load_settings(project.config if project.config.is_file() else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
-    handle = draft.ModelHandle(model, log=log.info)
+    handle = draft.ModelHandle(settings.model_ref(model), log=log.info)
     if jobs:
         # Provision (not load) the model now: a model that cannot be had fails the run once, in
         # seconds, instead of once per video.

@@ -1,6 +1,7 @@
 """The import rules the project's structure rests on, checked so they cannot drift.
 
-- only ``asr`` imports whisper or torch (so the rest loads fast and tests run without a model);
+- only ``asr`` imports whisper or torch (so the rest loads fast and tests run without a model),
+  and ``checkpoint``, inside its functions, to write and fetch checkpoint files (never to run one);
 - only ``media`` imports ffmpeg (one place knows how ffmpeg is called);
 - the pure modules (times, text, norms, formats) import no module that touches files, processes
   or models, so they can be tested and reasoned about alone;
@@ -27,7 +28,9 @@ PURE = {
 IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
     "samples", "render", "draft", "stages", "pipeline", "cli", "ct2", "package",
+    "checkpoint", "hf", "hub", "modelcache", "registry",
 }  # fmt: skip
+TORCH_MODULES = {"asr", "checkpoint"}
 IO_STDLIB = {"os", "subprocess", "shutil", "tempfile", "socket", "fcntl"}
 
 
@@ -61,7 +64,7 @@ def test_the_rules_see_every_module():
 @pytest.mark.parametrize("path", library_modules(), ids=lambda p: p.stem)
 def test_library_module_imports(path):
     found = imports(path)
-    if path.stem != "asr":
+    if path.stem not in TORCH_MODULES:
         assert not found & {"whisper", "torch"}, f"{path.name} imports whisper/torch"
     if path.stem != "media":
         assert "ffmpeg" not in found, f"{path.name} imports ffmpeg"
@@ -72,6 +75,18 @@ def test_library_module_imports(path):
         io = {m for m in found if m.lstrip(".") in IO_MODULES and m.startswith(".")}
         assert not io, f"pure module {path.name} imports {io}"
         assert not found & IO_STDLIB, f"pure module {path.name} imports {found & IO_STDLIB}"
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODULES))
+def test_whisper_and_torch_load_only_when_called(name):
+    tree = ast.parse((LIBRARY / f"{name}.py").read_text(encoding="utf-8"))
+    top = {a.name.split(".")[0] for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+    top |= {
+        n.module.split(".")[0]
+        for n in tree.body
+        if isinstance(n, ast.ImportFrom) and n.module and not n.level
+    }
+    assert not top & {"whisper", "torch"}, f"{name}.py imports whisper/torch at load time"
 
 
 @pytest.mark.parametrize("path", sorted(FLOWS.glob("*.py")), ids=lambda p: p.stem)

@@ -180,3 +180,48 @@ def test_other_spec_is_refused(tmp_path):
     )
     with pytest.raises(ModelError, match="WhisperSpec"):
         ct2.check_spec(m, tmp_path / "m.bin")
+
+
+def test_bfloat16_variables_widen_exactly(tmp_path):
+    values = np.array([1.0, -2.5, 3.140625, 0.0078125], np.float32)
+    upper = (values.view(np.uint32) >> 16).astype("<u2")  # these values are exact in bfloat16
+    body = struct.pack("<I", 6) + _string("WhisperSpec") + struct.pack("<II", 3, 1)
+    body += _string("x") + struct.pack("<BI", 1, 4) + struct.pack("<BI", 5, 8) + upper.tobytes()
+    body += struct.pack("<I", 0)
+    (tmp_path / "m.bin").write_bytes(body)
+    read = ct2.read_model_bin(tmp_path / "m.bin").variables["x"]
+    assert read.dtype == np.float32
+    np.testing.assert_array_equal(read, values)
+
+
+def test_int8_weights_are_dequantised_per_row(tiny, tmp_path):
+    _, v = tiny
+    w = v["decoder/layer_1/ffn/linear_0/weight"].astype(np.float32)
+    scale = (127 / np.abs(w).max(axis=1)).astype(np.float32)
+    q = np.round(w * scale[:, None]).astype(np.int8)
+    quantised = dict(v)
+    quantised["decoder/layer_1/ffn/linear_0/weight"] = q
+    quantised["decoder/layer_1/ffn/linear_0/weight_scale"] = scale
+    m = ct2.read_model_bin(write_model_bin(tmp_path / "q.bin", quantised))
+    assert ct2.is_quantised(m)
+    sd = ct2.to_whisper_state_dict(m, ct2.infer_dims(m))
+    np.testing.assert_allclose(sd["decoder.blocks.1.mlp.0.weight"], q / scale[:, None], rtol=1e-6)
+    assert np.abs(sd["decoder.blocks.1.mlp.0.weight"] - w).max() <= (0.5 / scale).max() * 1.001
+
+
+def test_an_untied_output_projection_is_refused(tmp_path):
+    v = tiny_variables(np.random.default_rng(3))
+    v["decoder/projection/weight"] = v["decoder/embeddings/weight"] * 2
+    m = ct2.read_model_bin(write_model_bin(tmp_path / "m.bin", v))
+    with pytest.raises(ModelError, match="ties"):
+        ct2.to_whisper_state_dict(m, ct2.infer_dims(m))
+
+
+def test_folder_heads_from_config_and_ct2s_own_guess_is_no_heads(tiny):
+    path, _ = tiny
+    config = path.parent / "config.json"
+    config.write_text('{"alignment_heads": [[1, 0]]}')
+    assert ct2.convert_folder(path.parent).alignment_heads == [[1, 0]]
+    # What CTranslate2 writes when it knows none: every head of the last half of the layers.
+    config.write_text('{"alignment_heads": [[1, 0], [1, 1]]}')
+    assert ct2.convert_folder(path.parent).alignment_heads is None

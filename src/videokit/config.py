@@ -1,6 +1,8 @@
-"""Project settings from ``videokit.toml``: caption norms and decoding options.
+"""Project settings from ``videokit.toml``: the model, caption norms and decoding options.
 
 Every norm and decoding default can be changed per project without touching code::
+
+    model = "hf:syvai/hviske-v2"   # any --model value; --model on the command line wins
 
     [captions]          # videokit.norms.CaptionNorms
     max_line_chars = 37
@@ -34,10 +36,18 @@ DECODING_KEYS = (
 )
 
 
+DEFAULT_MODEL = "base"  # the one model that can be built offline
+
+
 @dataclass(frozen=True)
 class Settings:
     norms: CaptionNorms = field(default_factory=CaptionNorms)
     decoding: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None
+
+    def model_ref(self, chosen: str | None) -> str:
+        """The model a run uses: the one chosen for it, else the project's, else the default."""
+        return chosen or self.model or DEFAULT_MODEL
 
 
 def _check_keys(path: Path, section: str, data: dict[str, Any], known: tuple[str, ...]) -> None:
@@ -58,7 +68,15 @@ def load_settings(path: Path | None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise VideokitError(f"not valid TOML: {err}", path=path, stage="config") from None
-    _check_keys(path, "videokit.toml", data, ("captions", "decoding"))
+    _check_keys(path, "videokit.toml", data, ("model", "captions", "decoding"))
+    model = data.get("model")
+    if model is not None and not (isinstance(model, str) and model.strip()):
+        raise VideokitError(
+            f"model = {model!r} is not a model name",
+            path=path,
+            stage="config",
+            hint='write e.g. model = "large-v3" or model = "hf:syvai/hviske-v2"',
+        )
     captions = data.get("captions", {})
     decoding = data.get("decoding", {})
     norm_keys = tuple(f.name for f in dataclasses.fields(CaptionNorms))
@@ -71,4 +89,4 @@ def load_settings(path: Path | None) -> Settings:
     if "temperature" in decoding:
         temps = decoding["temperature"]
         decoding["temperature"] = tuple(temps) if isinstance(temps, list) else (float(temps),)
-    return Settings(norms, decoding)
+    return Settings(norms, decoding, model)

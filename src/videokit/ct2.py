@@ -1,8 +1,12 @@
 """Read a CTranslate2 Whisper ``model.bin`` and map it onto openai-whisper's state-dict names.
 
-The registry carries OpenAI's Whisper base only in CTranslate2's layout. The weights are the same
-numbers under other names, with the attention projections fused; this module undoes that with numpy
-alone, so it can be tested without torch. The layout (see CTranslate2's ``models/model.cc``):
+Many Whisper models (the registry's base, faster-whisper's conversions) exist only in CTranslate2's
+layout. The weights are the same numbers under other names, with the attention projections fused;
+this module undoes that with numpy alone, so it can be tested without torch. Any size converts;
+float32, float16 and bfloat16 weights are kept exactly (bfloat16 widened to float32), and int8/int16
+weights are dequantised the way CTranslate2 itself reads them (``value / weight_scale`` per row), so
+the result is as good as the quantised model, not as the float model it came from. The layout (see
+CTranslate2's ``models/model.cc``):
 
     uint32 version; string spec_name; uint32 spec_revision; uint32 n_variables;
     n_variables x (string name, uint8 rank, rank x uint32 dims, uint8 dtype, uint32 nbytes, raw bytes);
@@ -13,6 +17,7 @@ where ``string`` is a uint16 byte length followed by the bytes and a terminating
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 from dataclasses import dataclass
@@ -21,16 +26,19 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .checkpoint import Converted
 from .errors import ModelError
 
-# CTranslate2's DataType enum, as far as Whisper checkpoints use it.
+# CTranslate2's DataType enum, as far as Whisper checkpoints use it (5, bfloat16, is read as uint16).
 _DTYPES: dict[int, np.dtype] = {
     0: np.dtype("<f4"),
     1: np.dtype("i1"),
     2: np.dtype("<i2"),
     3: np.dtype("<i4"),
     4: np.dtype("<f2"),
+    5: np.dtype("<u2"),
 }
+_BFLOAT16 = 5
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,10 @@ def read_model_bin(path: Path) -> Ct2Model:
                 raw = f.read(nbytes)
                 if len(raw) != nbytes:
                     raise EOFError(f"variable {name} is cut short")
-                variables[name] = np.frombuffer(raw, _DTYPES[dtype_id]).reshape(dims)
+                arr = np.frombuffer(raw, _DTYPES[dtype_id])
+                if dtype_id == _BFLOAT16:  # the upper half of a float32: widening is exact
+                    arr = (arr.astype(np.uint32) << 16).view(np.float32)
+                variables[name] = arr.reshape(dims)
             for _ in range(_read(f, "<I")):
                 alias, target = _read_string(f), _read_string(f)
                 variables[alias] = variables[target]
@@ -83,7 +94,7 @@ def read_model_bin(path: Path) -> Ct2Model:
         raise ModelError(
             f"not a valid CTranslate2 model.bin: {err}",
             path=path,
-            hint="delete the model cache and run 'videokit models pull base'",
+            hint="the file is damaged or cut short: delete it and pull the model again",
         ) from None
     return Ct2Model(spec, revision, variables)
 
@@ -180,9 +191,42 @@ def _norm(out: dict[str, np.ndarray], v: dict[str, np.ndarray], src: str, dst: s
     out[f"{dst}.bias"] = v[f"{src}/beta"]
 
 
+def dequantised(variables: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Integer weights back to float32 as CTranslate2 reads them: ``q / scale``, one scale per row."""
+    out = dict(variables)
+    for name, scale in variables.items():
+        if not name.endswith("/weight_scale"):
+            continue
+        weight = name.removesuffix("_scale")
+        q = variables[weight]
+        if q.dtype.kind != "i":
+            continue
+        scale = np.asarray(scale, np.float32)
+        out[weight] = q.astype(np.float32) / scale.reshape(
+            scale.shape + (1,) * (q.ndim - scale.ndim)
+        )
+        del out[name]
+    return out
+
+
+def is_quantised(model: Ct2Model) -> bool:
+    return any(n.endswith("/weight_scale") for n in model.variables)
+
+
+def _check_tied(v: dict[str, np.ndarray]) -> None:
+    """openai-whisper has no output projection of its own: it must be the embedding (an alias)."""
+    ties = [("decoder/projection/weight", "decoder/embeddings/weight")]
+    if "decoder/projection/weight_scale" in v:
+        ties.append(("decoder/projection/weight_scale", "decoder/embeddings/weight_scale"))
+    for proj, embed in ties:
+        if proj in v and not (v[proj] is v[embed] or np.array_equal(v[proj], v[embed])):
+            raise ModelError(f"{proj} differs from {embed}; openai-whisper ties the two")
+
+
 def to_whisper_state_dict(model: Ct2Model, dims: WhisperDims) -> dict[str, np.ndarray]:
     """Every openai-whisper parameter and buffer, named as ``whisper.model.Whisper`` names them."""
-    v = model.variables
+    _check_tied(model.variables)
+    v = dequantised(model.variables)
     out: dict[str, np.ndarray] = {}
     for conv in ("conv1", "conv2"):
         _linear(out, v, f"encoder/{conv}", f"encoder.{conv}")
@@ -217,3 +261,34 @@ def to_whisper_state_dict(model: Ct2Model, dims: WhisperDims) -> dict[str, np.nd
         _linear(out, v, f"{s}/ffn/linear_1", f"{d}.mlp.2")
     _norm(out, v, "decoder/layer_norm", "decoder.ln")
     return out
+
+
+def _ct2_default_heads(dims: WhisperDims) -> list[list[int]]:
+    """What CTranslate2's converter writes when the source has no heads: the last half, all heads."""
+    return [
+        [layer, head]
+        for layer in range(dims.n_text_layer // 2, dims.n_text_layer)
+        for head in range(dims.n_text_head)
+    ]
+
+
+def convert_folder(folder: Path) -> Converted:
+    """A CTranslate2 Whisper folder (``model.bin`` and ``config.json``) in openai-whisper's terms."""
+    path = folder / "model.bin"
+    model = read_model_bin(path)
+    check_spec(model, path)
+    dims = infer_dims(model)
+    config = folder / "config.json"
+    heads: list[list[int]] | None = None
+    if config.is_file():
+        try:
+            heads = json.loads(config.read_text(encoding="utf-8")).get("alignment_heads")
+        except ValueError as err:
+            raise ModelError(f"config.json is not JSON: {err}", path=config) from None
+    # CTranslate2 fills in its guess when the source had none; that guess is whisper's fallback.
+    if heads is not None and sorted(map(list, heads)) == _ct2_default_heads(dims):
+        heads = None
+    note = "int8/int16 weights dequantised" if is_quantised(model) else ""
+    return Converted(
+        dims.as_dict(), to_whisper_state_dict(model, dims), heads or None, "ctranslate2", note
+    )
