@@ -36,14 +36,10 @@ def media_dir(tmp_path_factory):
     return d
 
 
-@pytest.fixture(scope="module")
-def run(media_dir, tmp_path_factory, prefect_harness, base_model):
-    """Returns a function that runs the flow like `videokit produce` does and gives the results."""
+def _runner(media_dir: Path, out: Path, review: Path, drafts: Path):
+    """A function that runs the flow like `videokit produce` does and gives the results."""
     from flows.produce import produce
 
-    out = tmp_path_factory.mktemp("build")
-    review = tmp_path_factory.mktemp("review")
-    drafts = tmp_path_factory.mktemp("drafts")  # a fresh draft cache: the first run must transcribe
     unreadable = str(media_dir / "hemmelig.mp4")
     real_access = os.access
 
@@ -71,12 +67,46 @@ def run(media_dir, tmp_path_factory, prefect_harness, base_model):
         return {r.source: r for r in results}, out
 
     go.review = review
+    go.out = out
     return go
 
 
 @pytest.fixture(scope="module")
-def first(run):
-    return run()
+def drafts(tmp_path_factory):
+    return tmp_path_factory.mktemp("drafts")  # a fresh draft cache: the first run must transcribe
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """The first run's output and review folders, which no test changes."""
+    return tmp_path_factory.mktemp("build"), tmp_path_factory.mktemp("review")
+
+
+@pytest.fixture(scope="module")
+def first(media_dir, pristine, prefect_harness, base_model, drafts):
+    """The first run's results. Tests that change things work on a copy of its folders (the
+    ``run`` fixture), so the tests pass in any order."""
+    out, review = pristine
+    return _runner(media_dir, out, review, drafts)()
+
+
+@pytest.fixture
+def run(first, pristine, media_dir, tmp_path, drafts):
+    """A runner on a copy of the first run's output and review folders (drafts cached)."""
+    out0, review0 = pristine
+    out, review = tmp_path / "build", tmp_path / "review"
+    shutil.copytree(out0, out, symlinks=True)
+    shutil.copytree(review0, review, symlinks=True)
+    return _runner(media_dir, out, review, drafts)
+
+
+def approved(run):
+    """The copy with the first draft approved and published."""
+    from videokit.pipeline import approve_and_publish
+    from videokit.workspace import Layout
+
+    approve_and_publish(Layout(run.out, run.review), SLUG, "Mette Hansen", "tjekket")
+    return run
 
 
 def test_good_video_is_produced_and_bad_ones_fail_with_a_clear_line(first):
@@ -159,8 +189,8 @@ def test_draft_is_the_machine_transcript_with_the_glossary_prompt(first):
     assert words and all(isinstance(w["start_ms"], int) for w in words)
 
 
-def test_second_run_takes_the_draft_from_the_cache(first, run):
-    _, out = first
+def test_second_run_takes_the_draft_from_the_cache(run):
+    out = run.out
     mp4 = out / "preview" / SLUG / f"{SLUG}.mp4"
     before = mp4.read_bytes()
     results, _ = run()
@@ -174,11 +204,11 @@ EDIT = (
 )
 
 
-def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
+def test_an_edited_srt_is_published_verbatim_after_approval(run):
     from videokit.pipeline import approve_and_publish
     from videokit.workspace import Layout
 
-    _, out = first
+    out = run.out
     srt_file = run.review / f"{SLUG}.da.srt"
     srt_file.write_bytes(b"\xef\xbb\xbf" + EDIT.encode("utf-8"))  # Subtitle Edit: BOM and CRLF
     results, _ = run()
@@ -214,8 +244,8 @@ def test_an_edited_srt_is_published_verbatim_after_approval(first, run):
     assert srt_file.read_bytes() == b"\xef\xbb\xbf" + EDIT.encode("utf-8")
 
 
-def test_a_broken_edit_is_named_and_the_approved_version_stays_published(first, run):
-    _, out = first
+def test_a_broken_edit_is_named_and_the_approved_version_stays_published(run):
+    out = approved(run).out
     srt_file = run.review / f"{SLUG}.da.srt"
     good = srt_file.read_bytes()
     srt_file.write_text("1\n00:00:01,000 --> 00:00:0x,500\nHej\n")
@@ -231,8 +261,8 @@ def test_a_broken_edit_is_named_and_the_approved_version_stays_published(first, 
     assert "Byrådet holder møde" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
 
 
-def test_a_video_broken_later_keeps_what_was_published(first, run, media_dir):
-    _, out = first
+def test_a_video_broken_later_keeps_what_was_published(run, media_dir):
+    out = approved(run).out
     page = out / "site" / SLUG / "index.html"
     published = page.read_bytes()
     good = media_dir / GOOD
@@ -247,7 +277,7 @@ def test_a_video_broken_later_keeps_what_was_published(first, run, media_dir):
     check_tree(out / "site", [SLUG])
 
 
-def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
+def test_a_paused_run_is_approved_from_prefect_and_publishes(run):
     """Prefect's pause with a typed input: the run waits, an editor resumes it with a name."""
     import threading
     import time as clock
@@ -263,7 +293,7 @@ def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
 
     from videokit.review import ReviewDesk
 
-    _, out = first
+    out = run.out
     srt_file = run.review / f"{SLUG}.da.srt"
     srt_file.write_text(EDIT.replace("i aften", "i morgen"), encoding="utf-8")
     box: dict = {}
@@ -299,16 +329,17 @@ def test_a_paused_run_is_approved_from_prefect_and_publishes(first, run):
     assert "i morgen" in (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text()
 
 
-def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(first, run):
+CORRECTED = (
+    "Anne Holm: Byrådet holder møde i aften.\n\nAlle borgere er velkomne til at stille spørgsmål.\n"
+)
+
+
+def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(run):
     from videokit.norms import check_cues
     from videokit.review import ReviewDesk
 
-    _, out = first
-    text = (
-        "Anne Holm: Byrådet holder møde i aften.\n\n"
-        "Alle borgere er velkomne til at stille spørgsmål.\n"
-    )
-    (run.review / f"{SLUG}.txt").write_text(text, encoding="utf-8")
+    out = run.out
+    (run.review / f"{SLUG}.txt").write_text(CORRECTED, encoding="utf-8")
     results, _ = run()
     assert results[GOOD].status == "in review" and results[GOOD].source_text == "txt"
     state = ReviewDesk(run.review)._load(SLUG)
@@ -328,10 +359,12 @@ def test_corrected_text_is_aligned_to_the_audio_into_cues_that_meet_the_norms(fi
     assert "Anne Holm" in page
 
 
-def test_cli_status_and_approve_publish_the_corrected_text(first, run, capsys):
+def test_cli_status_and_approve_publish_the_corrected_text(run, capsys):
     from videokit.cli import main
 
-    _, out = first
+    out = run.out
+    (run.review / f"{SLUG}.txt").write_text(CORRECTED, encoding="utf-8")
+    run()
     review = str(run.review)
     assert main(["status", "--review", review]) == 0
     assert f"{SLUG}" in capsys.readouterr().out
@@ -363,10 +396,10 @@ def test_cli_status_and_approve_publish_the_corrected_text(first, run, capsys):
     assert err.count("\n") == 1 and "findes-ikke" in err and "videokit produce" in err
 
 
-def test_a_video_changed_after_approval_is_not_published_with_old_captions(first, run, media_dir):
+def test_a_video_changed_after_approval_is_not_published_with_old_captions(run, media_dir):
     import subprocess
 
-    _, out = first
+    out = approved(run).out
     site_vtt = out / "site" / SLUG / f"{SLUG}.da.vtt"
     site_mp4 = out / "site" / SLUG / f"{SLUG}.mp4"
     published = (site_vtt.read_bytes(), site_mp4.read_bytes())
