@@ -23,7 +23,7 @@ import numpy as np
 
 from . import media
 from .errors import ToolMissingError, VideokitError
-from .files import write_text
+from .files import write_json, write_text
 
 LEAD_IN_MS = 600
 SENTENCE_GAP_MS = 350
@@ -111,10 +111,7 @@ def render(manuscript_path: Path, into: Path) -> Path:
         title.write_text("\n".join(textwrap.wrap(m.title, 30)), encoding="utf-8")
         video = into / f"{m.slug}.mp4"
         media.make_title_video(wav, title, video)
-    write_text(
-        into / f"{m.slug}.timing.json",
-        json.dumps({"title": m.title, "sentences": timing}, ensure_ascii=False, indent=1),
-    )
+    write_json(into / f"{m.slug}.timing.json", {"title": m.title, "sentences": timing})
     # JSON string syntax is valid TOML for a basic string.
     write_text(into / f"{m.slug}.toml", f"title = {json.dumps(m.title, ensure_ascii=False)}\n")
     # The spoken text only: this is what an editor's corrected transcript would say.

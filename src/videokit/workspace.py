@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TranscriptError, VideokitError
-from .files import write_text
+from .files import write_json
 from .media import VIDEO_EXTENSIONS
 from .naming import ZIP_NAME
 from .slug import slugify
@@ -280,10 +280,7 @@ class VideoRecord:
         return self.status == "approved"
 
     def save(self, layout: Layout) -> None:
-        write_text(
-            layout.state / f"{self.slug}.json",
-            json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n",
-        )
+        write_json(layout.state / f"{self.slug}.json", asdict(self))
 
     @classmethod
     def load(cls, path: Path) -> VideoRecord:
