@@ -341,8 +341,13 @@ def print_craft(rows: Sequence[tuple[str, Craft]]) -> None:
     print(head)
     print("-" * len(head))
     for name, c in rows:
-        pct = (lambda x: f"{x / c.cues:.1%}") if c.cues else (lambda _x: "n/a")
-        word = (lambda x: str(x)) if c.mapped else (lambda _x: "n/a")
+
+        def pct(x: int, c: Craft = c) -> str:
+            return f"{x / c.cues:.1%}" if c.cues else "n/a"
+
+        def word(x: int, c: Craft = c) -> str:
+            return str(x) if c.mapped else "n/a"
+
         print(
             f"{name:<48} {c.cues:5d} {pct(c.short):>7} {pct(c.short_avoidable):>9} "
             f"{word(c.orphans):>7} {word(c.abbrev_splits):>13} {word(c.phrase_splits):>13} "

@@ -84,9 +84,8 @@ def ends_sentence(word: str, following: str | None = None) -> bool:
     kind = abbreviation(bare)
     if kind in ("title", "inline"):
         return False
-    if kind is None and following is not None and is_initial(bare):
-        return False
-    return True
+    # "H.C. Andersen": an initial before a name; "plan B." at the very end still ends.
+    return not (kind is None and following is not None and is_initial(bare))
 
 
 def binds_next(word: str, following: str | None) -> bool:
