@@ -68,9 +68,7 @@ def _errors(t: Transcript, sentences: list[dict[str, object]], seconds: float) -
     for cue in cues_from_transcript(t):
         cue_starts[k] = cue.start_ms
         k += sum(len(line.lstrip("-").split()) for line in cue.lines)
-    cue = [
-        abs(cue_starts[f] - true) for f, true in zip(firsts, truth, strict=True) if f in cue_starts
-    ]
+    cue = [abs(cue_starts[f] - true) for f, true in zip(firsts, truth, strict=True) if f in cue_starts]
     return Errors(sentence, cue, seconds, str(t.options.get("alignment", "?")))
 
 
@@ -103,10 +101,8 @@ def main() -> int:
     t0 = time.perf_counter()
     asr = WhisperASR(models.resolve("base"))
     print(f"model loaded in {time.perf_counter() - t0:.1f} s; {len(videos)} videos\n")
-    header = (
-        f"{'video':34} {'aligner':8} {'n':>3} {'sent.med':>8} {'p95':>6} "
-        f"{'cue.med':>7} {'p95':>6} {'time s':>7}  result"
-    )
+    header = (f"{'video':34} {'aligner':8} {'n':>3} {'sent.med':>8} {'p95':>6} "
+              f"{'cue.med':>7} {'p95':>6} {'time s':>7}  result")
     print(header)
     print("-" * len(header))
     totals: dict[str, Errors] = {}
@@ -117,16 +113,13 @@ def main() -> int:
         draft, draft_s = _draft(asr, video, audio)
         runs: dict[str, Errors] = {}
         t0 = time.perf_counter()
-        runs["whisper"] = _errors(
-            align_text(draft, text, audio, asr.align), sentences, time.perf_counter() - t0
-        )
+        runs["whisper"] = _errors(align_text(draft, text, audio, asr.align), sentences,
+                                  time.perf_counter() - t0)
         t0 = time.perf_counter()
         runs["draft"] = _errors(align_text(draft, text), sentences, time.perf_counter() - t0)
         for name, e in runs.items():
-            print(
-                f"{video.stem[:34]:34} {name:8} {len(e.sentence):3} {_stats(e.sentence)}   "
-                f"{_stats(e.cue)} {e.seconds:7.2f}  {e.how}"
-            )
+            print(f"{video.stem[:34]:34} {name:8} {len(e.sentence):3} {_stats(e.sentence)}   "
+                  f"{_stats(e.cue)} {e.seconds:7.2f}  {e.how}")
             total = totals.setdefault(name, Errors([], [], 0.0, ""))
             total.sentence += e.sentence
             total.cue += e.cue
@@ -135,16 +128,12 @@ def main() -> int:
         print(f"{'':34} (draft transcription {took}, audio {len(audio) / 16000:.1f} s)")
     print("-" * len(header))
     for name, e in totals.items():
-        print(
-            f"{'ALL':34} {name:8} {len(e.sentence):3} {_stats(e.sentence)}   "
-            f"{_stats(e.cue)} {e.seconds:7.2f}"
-        )
+        print(f"{'ALL':34} {name:8} {len(e.sentence):3} {_stats(e.sentence)}   "
+              f"{_stats(e.cue)} {e.seconds:7.2f}")
     med = float(np.median(totals["whisper"].sentence)) if totals else float("nan")
     verdict = "meets" if med <= GOAL_MS else "misses"
-    print(
-        f"\nerrors in ms (|aligned - true| start); whisper median {med:.0f} ms {verdict} the "
-        f"goal of {GOAL_MS} ms"
-    )
+    print(f"\nerrors in ms (|aligned - true| start); whisper median {med:.0f} ms {verdict} the "
+          f"goal of {GOAL_MS} ms")
     return 0
 
 
