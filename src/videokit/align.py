@@ -28,6 +28,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from .sentences import ends_sentence
 from .transcript import Segment, Transcript, Word
 
 Span = tuple[int, int]
@@ -50,7 +51,6 @@ _PARTICLE = r"(?:van|von|de|der|den|la|le|af|du|di|da)"
 _SPEAKER = re.compile(
     rf"^\s*({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE})){{0,3}}):(?=\s|$)"
 )
-_CLOSERS = "\"'»”’)]"
 
 
 @dataclass(frozen=True)
@@ -235,14 +235,6 @@ def _monotonic(times: Sequence[Span], hi: int) -> list[Span]:
 
 
 # --- 3. windows -----------------------------------------------------------------------------------
-
-
-def ends_sentence(word: str, following: str | None) -> bool:
-    """Whether ``word`` ends a sentence: final punctuation, and no lower-case word right after."""
-    bare = word.rstrip(_CLOSERS)
-    if not bare or bare[-1] not in ".!?…":
-        return False
-    return following is None or not following[:1].islower()
 
 
 def plan_windows(
