@@ -99,3 +99,17 @@ def count_sentences(text: str) -> int:
     return sum(
         ends_sentence(w, words[k + 1] if k + 1 < len(words) else None) for k, w in enumerate(words)
     )
+
+
+def split_sentences(text: str) -> tuple[str, ...]:
+    """``text`` cut into sentences, whitespace collapsed; an unfinished last one is kept."""
+    words = text.split()
+    out: list[str] = []
+    start = 0
+    for k, w in enumerate(words):
+        if ends_sentence(w, words[k + 1] if k + 1 < len(words) else None):
+            out.append(" ".join(words[start : k + 1]))
+            start = k + 1
+    if start < len(words):
+        out.append(" ".join(words[start:]))
+    return tuple(out)
