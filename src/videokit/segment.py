@@ -20,7 +20,7 @@ How it works, in three passes:
    share a dialogue cue, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
    most a couple of lines of text, so the search is linear in the word count.
 3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
-   silence only as far as it needs for minimum duration and reading speed, never more than
+   silence only as far as it needs for the comfortable duration and reading speed, never more than
    ``max_linger_ms`` past its last word, never past ``max_duration_ms`` on screen and never closer
    than ``min_gap_ms`` to the next cue. The 7 s limit is on screen time, and the linger is only an
    allowance: the search holds the *spoken* span of a cue (first word's start to last word's end)
@@ -59,7 +59,10 @@ _CUE = 8.0
 _SENTENCE_INSIDE = 10.0  # "one sentence per subtitle where possible"
 _OVERFLOW = 50.0  # a single word longer than a line
 _ORPHAN = 12.0  # a one- or two-word cue that continues a sentence from or into a neighbour
-_COMFORT_MS = 40  # one point per this many ms a cue stays under the comfortable duration
+# A cue under the comfortable duration costs _SHORT however little under, so a sentence too brief
+# to read in comfort joins its neighbour (_SENTENCE_INSIDE) rather than flicker past on its own.
+_SHORT = 5.0
+_COMFORT_MS = 40  # and one point more per this many ms it stays under it
 _IMBALANCE = 0.25  # per character of difference between two lines
 _TOP_HEAVY = 0.25  # extra per character when the top line is the longer one
 _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech rhythm
@@ -287,7 +290,7 @@ class _Layout:
             cost += (norms.min_duration_ms - dur) / 50
         comfortable = max(norms.comfortable_duration_ms, norms.min_duration_ms)
         if dur < comfortable:
-            cost += (comfortable - dur) / _COMFORT_MS
+            cost += _SHORT + (comfortable - dur) / _COMFORT_MS
         if spoken > norms.max_duration_ms:
             cost += 20 + (spoken - norms.max_duration_ms) / 20
         return cost
@@ -453,7 +456,9 @@ def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:
         start = toks[g.start].start
         last = toks[g.end - 1]
         chars = len(" ".join(lines))
-        wanted = start + max(norms.min_duration_ms, math.ceil(chars * 1000 / norms.max_cps))
+        # Long enough to read, and the comfortable duration where the linger reaches it.
+        shortest = max(norms.min_duration_ms, norms.comfortable_duration_ms)
+        wanted = start + max(shortest, math.ceil(chars * 1000 / norms.max_cps))
         # The linger is an allowance inside the duration limit, never a reason to pass it.
         linger_to = min(last.end + norms.max_linger_ms, start + norms.max_duration_ms)
         end = max(last.end, min(wanted, linger_to))
