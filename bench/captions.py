@@ -64,7 +64,7 @@ CRAFT_SCRIPT: tuple[tuple[str, str, int, int], ...] = (
     (
         "Anne",
         "Som lokalpolitiker skal du tænke over, hvad du deler på de sociale medier om aftenen.",
-        62,
+        66,
         500,
     ),
     (
@@ -76,7 +76,7 @@ CRAFT_SCRIPT: tuple[tuple[str, str, int, int], ...] = (
     (
         "Anne",
         "Vi mødes hos frk. Jensen kl. 10 i morgen tidlig, og Chr. Hansen kommer også.",
-        58,
+        66,
         400,
     ),
     ("Anne", "Billetten koster 100 kr. Det er ikke dyrt.", 65, 300),
@@ -91,7 +91,7 @@ CRAFT_SCRIPT: tuple[tuple[str, str, int, int], ...] = (
     (
         "Anne",
         "Så vil jeg bare sige held og lykke med eksamen til alle jer, der skal op i morgen.",
-        55,
+        64,
         800,
     ),
     (

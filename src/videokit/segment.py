@@ -57,8 +57,11 @@ _AFTER_AUXILIARY = 6.0  # added: "skal | tænke" splits a verb phrase
 _NEVER = 40.0
 _CUE = 8.0
 _SENTENCE_INSIDE = 10.0  # "one sentence per subtitle where possible"
+# More when a sentence ends inside a cue that also starts or ends mid-sentence: the cue then holds
+# the tail of one sentence and the head of the next ("… om aftenen. De kan slet ikke tænke Dem,").
+_STRADDLE = 6.0
 _OVERFLOW = 50.0  # a single word longer than a line
-_ORPHAN = 12.0  # a one- or two-word cue that continues a sentence from or into a neighbour
+_ORPHAN = 12.0  # one or two words of a sentence in another cue than the rest of it
 # A cue under the comfortable duration costs _SHORT however little under, so a sentence too brief
 # to read in comfort joins its neighbour (_SENTENCE_INSIDE) rather than flicker past on its own.
 _SHORT = 5.0
@@ -355,10 +358,11 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
     # than _MAX_PAUSE_MS; no cue crosses a run's edge. A one-token cue always fits, so every run can
     # be laid out and the limit never leaves the search without an answer.
     run_start = [0] * n
+    joined = [False] * n  # joined[k]: token k continues the run of token k - 1
     for k in range(1, n):
         same = toks[k].speaker == toks[k - 1].speaker
-        joined = same and toks[k].start - toks[k - 1].end <= _MAX_PAUSE_MS
-        run_start[k] = run_start[k - 1] if joined else k
+        joined[k] = same and toks[k].start - toks[k - 1].end <= _MAX_PAUSE_MS
+        run_start[k] = run_start[k - 1] if joined[k] else k
     ends = layout.ends
     dp = [math.inf] * (n + 1)
     back = [0] * (n + 1)
@@ -386,11 +390,11 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
                 + (layout.pause[j - 1] - layout.pause[i])
                 + layout.timing_cost(i, j)
             )
-            if j - i <= 2 and (
-                (i > run_start[j - 1] and not ends[i - 1])
-                or (j < n and run_start[j] == run_start[j - 1] and not ends[j - 1])
-            ):
-                cost += _ORPHAN
+            joined_before, joined_after = i > run_start[j - 1], j < n and joined[j]
+            cost += _ORPHAN * _fragments(ends, i, j, joined_before, joined_after)
+            if layout.nsent[j - 1] > layout.nsent[i]:
+                open_ends = (joined_before and not ends[i - 1]) + (joined_after and not ends[j - 1])
+                cost += _STRADDLE * open_ends
             if cost < dp[j]:
                 dp[j], back[j] = cost, i
     spans: list[tuple[int, int]] = []
@@ -399,6 +403,23 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
         spans.append((back[j], j))
         j = back[j]
     return spans[::-1]
+
+
+def _fragments(
+    ends: Sequence[bool], i: int, j: int, joined_before: bool, joined_after: bool
+) -> int:
+    """Orphans in a cue of tokens ``i..j-1``: one or two words of a sentence cut off from the rest
+    of it in a neighbouring cue, whether they stand alone ("om aftenen.") or share the cue with
+    the next sentence ("om aftenen. Tænk derfor over, …") or the previous ("… noget. Tænk").
+    Only where the neighbour is in the same run, so that joining them was possible."""
+    count = 0
+    if joined_before and not ends[i - 1]:
+        # The sentence began in the cue before: is its rest here one or two words?
+        count += j - i <= 2 or ends[i] or ends[i + 1]
+    if joined_after and not ends[j - 1] and not (count and j - i <= 2):
+        # The sentence goes on in the next cue: did it start one or two words before the end?
+        count += j - i <= 2 or ends[j - 2] or (j - 3 >= i and ends[j - 3])
+    return count
 
 
 @dataclass(frozen=True)
