@@ -8,6 +8,9 @@ the video now with the real Whisper base and times that. It then times the capti
 cues to the norms with :func:`videokit.norms.check_cues`. The caption engine must cost next to
 nothing beside transcription; the last column says how much.
 
+Each video with a manuscript (``media/<stem>.manuscript.txt``) gets a row for the manuscript
+aligned to the audio, as the flow publishes it (cached in ``build/bench/aligned``).
+
 Two more rows per run, without audio: each manuscript with its sentences' true times from
 ``media/<stem>.timing.json`` and words spread evenly inside each sentence (a naive alignment), and a
 synthetic 10-minute word stream as a stress number for the engine.
@@ -44,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videokit import draft, media, models
+from videokit.align import align_text
 from videokit.asr import DecodeOptions, WhisperASR
 from videokit.files import sha256_file
 from videokit.guard import Energy
@@ -163,6 +167,19 @@ class Drafts:
         self._cache(job).parent.mkdir(parents=True, exist_ok=True)
         self._cache(job).write_text(t.to_json(), encoding="utf-8")
         return t, took, ""
+
+    def aligned(self, job: VideoJob, machine: Transcript, manuscript: Path) -> Transcript:
+        """The manuscript timed against the audio, as the flow publishes it (cached)."""
+        cache = self.out / "bench" / "aligned" / f"{job.slug}.{self.model}.transcript.json"
+        if cache.is_file() and not self.fresh:
+            t = Transcript.from_json(cache.read_text(encoding="utf-8"))
+            if t.source_sha256 == machine.source_sha256:
+                return t
+        text = manuscript.read_text(encoding="utf-8")
+        t = align_text(machine, text, media.load_audio(job.path), self._load().align)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(t.to_json(), encoding="utf-8")
+        return t
 
     def _cache(self, job: VideoJob) -> Path:
         return self.out / "bench" / "drafts" / f"{job.slug}.{self.model}.transcript.json"
@@ -419,6 +436,11 @@ def main() -> int:
         rows.append(
             measure(job.slug, transcript, energy, read_glossary(job), args.runs, took, note)
         )
+        manuscript_text = job.path.with_name(f"{job.path.stem}.manuscript.txt")
+        if manuscript_text.is_file():
+            aligned = drafts.aligned(job, transcript, manuscript_text)
+            name = f"{job.slug} (aligned)"
+            rows.append(measure(name, aligned, energy, (), args.runs, None, "n/a (aligned)"))
         timing = job.path.with_name(f"{job.path.stem}.timing.json")
         if timing.is_file():
             manuscript = manuscript_transcript(timing)
@@ -441,8 +463,8 @@ def main() -> int:
     short = sum(c.short_avoidable for c in total)
     cues = sum(c.cues for c in total) or 1
     print(
-        f"\nsamples (drafts and manuscripts): {short / cues:.1%} of cues under 1.5 s where the speech "
-        f"allows, {sum(c.orphans for c in total)} orphans, "
+        f"\nsamples (drafts, aligned and manuscripts): {short / cues:.1%} of cues under 1.5 s "
+        f"where the speech allows, {sum(c.orphans for c in total)} orphans, "
         f"{sum(c.abbrev_splits for c in total)} abbreviation splits, "
         f"{sum(c.phrase_splits for c in total)} phrase splits; n/a = the words changed on the way."
     )
