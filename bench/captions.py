@@ -22,8 +22,9 @@ with broadcast subtitles):
 - ``<1.5 s``: share of cues on screen for less than the comfortable minimum; ``avoidable`` leaves out
   cues that are a whole stretch of speech on their own (a pause over 1.5 s or a change of speaker
   on both sides), which no layout can lengthen;
-- ``orphans``: cues of one or two words that continue a sentence from, or into, a neighbouring cue
-  they could have joined;
+- ``orphans``: one or two words of a sentence in another cue than the rest of it, where the two
+  cues could have been joined: a cue of its own ("om aftenen.") or the head of the next
+  sentence's cue ("om aftenen. Tænk derfor over, …"); ``alone`` counts the first kind only;
 - ``abbrev splits``: cue or line breaks right after an abbreviation that does not end its sentence
   ("frk. | Jensen", "kl. | 10");
 - ``phrase splits``: cue or line breaks inside a fixed expression or name pattern
@@ -307,6 +308,7 @@ class Craft:
     short: int
     short_avoidable: int
     orphans: int
+    alone: int
     abbrev_splits: int
     phrase_splits: int
     in_norms: int
@@ -320,7 +322,7 @@ def craft(transcript: Transcript, cues: Sequence[Cue]) -> Craft:
     short = [c.duration_ms < COMFORTABLE_MS for c in cues]
     if sum(map(sum, lines)) != len(toks):
         # The guard or the glossary changed the words: only the cue-level columns can be had.
-        return Craft(len(cues), sum(short), sum(short), 0, 0, 0, in_norms, False)
+        return Craft(len(cues), sum(short), sum(short), 0, 0, 0, 0, in_norms, False)
     n = len(toks)
     texts = [t.text for t in toks]
     ends = [ends_sentence(w, texts[k + 1] if k + 1 < n else None) for k, w in enumerate(texts)]
@@ -331,15 +333,20 @@ def craft(transcript: Transcript, cues: Sequence[Cue]) -> Craft:
         for k in range(n)
     ]
     units = bound(texts, ends)
-    avoidable = orphans = abbrev = phrase = 0
+    avoidable = orphans = alone = abbrev = phrase = 0
     a = 0
     for counts, is_short in zip(lines, short, strict=True):
         b = a + sum(counts)
         open_before = a > 0 and joined[a - 1]
         open_after = joined[b - 1]
         avoidable += is_short and (open_before or open_after)
-        sentence_goes_on = (open_before and not ends[a - 1]) or (open_after and not ends[b - 1])
-        orphans += b - a <= 2 and sentence_goes_on
+        tail = head = 0  # words here of a sentence that began before / goes on after this cue
+        if open_before and not ends[a - 1]:
+            tail = next((k - a + 1 for k in range(a, b) if ends[k]), b - a)
+        if open_after and not ends[b - 1]:
+            head = next((b - 1 - m for m in range(b - 2, a - 1, -1) if ends[m]), b - a)
+        alone += b - a <= 2 and (tail or head) > 0
+        orphans += 0 < tail <= 2 or (0 < head <= 2 and tail != b - a)
         line_ends = [a - 1 + sum(counts[: x + 1]) for x in range(len(counts))]
         for k in line_ends:
             if k + 1 >= n or not joined[k]:
@@ -347,12 +354,12 @@ def craft(transcript: Transcript, cues: Sequence[Cue]) -> Craft:
             abbrev += abbreviation(texts[k]) in ("title", "inline") and not ends[k]
             phrase += units[k]
         a = b
-    return Craft(len(cues), sum(short), avoidable, orphans, abbrev, phrase, in_norms, True)
+    return Craft(len(cues), sum(short), avoidable, orphans, alone, abbrev, phrase, in_norms, True)
 
 
 def print_craft(rows: Sequence[tuple[str, Craft]]) -> None:
     head = (
-        f"{'rows':<48} {'cues':>5} {'<1.5 s':>7} {'avoidable':>9} {'orphans':>7} "
+        f"{'rows':<48} {'cues':>5} {'<1.5 s':>7} {'avoidable':>9} {'orphans':>7} {'alone':>5} "
         f"{'abbrev splits':>13} {'phrase splits':>13} {'in norms':>8}"
     )
     print(head)
@@ -367,7 +374,8 @@ def print_craft(rows: Sequence[tuple[str, Craft]]) -> None:
 
         print(
             f"{name:<48} {c.cues:5d} {pct(c.short):>7} {pct(c.short_avoidable):>9} "
-            f"{word(c.orphans):>7} {word(c.abbrev_splits):>13} {word(c.phrase_splits):>13} "
+            f"{word(c.orphans):>7} {word(c.alone):>5} {word(c.abbrev_splits):>13} "
+            f"{word(c.phrase_splits):>13} "
             f"{pct(c.in_norms):>8}"
         )
 
