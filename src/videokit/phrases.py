@@ -71,7 +71,9 @@ def bound(words: Sequence[str], ends: Sequence[bool]) -> list[bool]:
                     out[x] = True
                 break
     titles = wordlist("da_titles.txt")
-    conjunctions = wordlist("da_break_before.txt")
+    # "10 | og 20", "kl. 10 | i morgen": a number binds to its unit, not to a conjunction or a
+    # preposition after it.
+    free = wordlist("da_break_before.txt") | wordlist("da_prepositions.txt")
     for k in range(n - 1):
         word, nxt = words[k], words[k + 1]
         if out[k] or ends[k]:
@@ -88,7 +90,7 @@ def bound(words: Sequence[str], ends: Sequence[bool]) -> list[bool]:
         elif (
             _NUMBER.match(cores[k])
             and cores[k + 1][:1].isalpha()
-            and cores[k + 1] not in conjunctions
+            and cores[k + 1] not in free
         ):
             out[k] = True  # "10 procent", "den 3. maj"
     for k in range(n - 1):
