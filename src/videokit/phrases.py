@@ -87,11 +87,7 @@ def bound(words: Sequence[str], ends: Sequence[bool]) -> list[bool]:
             out[k] = True  # "borgmester Anne", "klokken 10"
         elif _capitalised(word) and _capitalised(nxt):
             out[k] = True  # first + last name
-        elif (
-            _NUMBER.match(cores[k])
-            and cores[k + 1][:1].isalpha()
-            and cores[k + 1] not in free
-        ):
+        elif _NUMBER.match(cores[k]) and cores[k + 1][:1].isalpha() and cores[k + 1] not in free:
             out[k] = True  # "10 procent", "den 3. maj"
     for k in range(n - 1):
         # An initial before a name: "A.P. Møller", "H. C. Andersen" (the initial's full stop is
