@@ -7,10 +7,15 @@ names cut in two, the linger counted against the 7 s limit, and dialogue turns a
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from videokit.captions import to_srt, to_vtt
+from videokit.config import load_settings
+from videokit.errors import VideokitError
 from videokit.norms import CaptionNorms, check_cues
 from videokit.segment import build_cues, normalise_typography
 from videokit.transcript import Cue, Word
@@ -273,3 +278,15 @@ def test_comfortable_speech_keeps_to_the_norms(said: tuple[list[Word], list[str 
     cues = build_cues(slow, speakers=speakers)
     for v in check_cues(cues):
         assert v.rule == "min_duration", (v, [c.lines for c in cues])
+
+
+def test_comfortable_duration_from_videokit_toml(tmp_path: Path) -> None:
+    path = tmp_path / "videokit.toml"
+    path.write_text("[captions]\ncomfortable_duration_ms = 0\n", encoding="utf-8")
+    norms = load_settings(path).norms
+    assert norms.comfortable_duration_ms == 0
+    words = speak("Det er godt.", ms_per_char=60) + speak("Tak for i dag.", start=1200)
+    assert texts(build_cues(words, norms)) == ["Det er godt.", "Tak for i dag."]
+    path.write_text("[captions]\ncomfortable_duration_ms = 9000\n", encoding="utf-8")
+    with pytest.raises(VideokitError, match="comfortable_duration_ms"):
+        load_settings(path)
