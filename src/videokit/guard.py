@@ -227,7 +227,7 @@ def _loop_pass(
             and keep is not None
             and keep([origin[x] for x in copies], best_span // best_n)
         ):
-            i += best_span
+            i += 1  # kept whole, but a run that starts inside it ("nej ja nej ja ja ja") counts
         elif best_span:
             drops.extend(copies)
             i += best_span
