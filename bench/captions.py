@@ -52,7 +52,7 @@ from videokit.align import align_text
 from videokit.asr import DecodeOptions, WhisperASR
 from videokit.files import sha256_file
 from videokit.guard import Energy
-from videokit.norms import check_cues
+from videokit.norms import DEFAULT_NORMS, check_cues
 from videokit.phrases import bound
 from videokit.segment import cues_from_transcript
 from videokit.sentences import abbreviation, ends_sentence
@@ -60,7 +60,7 @@ from videokit.transcript import Cue, Segment, Transcript, Word
 from videokit.workspace import VideoJob, find_videos, read_glossary
 
 SYNTHETIC_MS = 10 * 60 * 1000
-COMFORTABLE_MS = 1500
+COMFORTABLE_MS = DEFAULT_NORMS.comfortable_ms  # the target: 1.5 s
 HARD_PAUSE_MS = 1500  # the engine never joins words across a longer pause
 CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
 

@@ -67,6 +67,11 @@ class CaptionNorms:
                 f"{self.comfortable_duration_ms}"
             )
 
+    @property
+    def comfortable_ms(self) -> int:
+        """The comfortable duration as the caption engine uses it: never under the hard minimum."""
+        return max(self.min_duration_ms, self.comfortable_duration_ms)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

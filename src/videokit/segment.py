@@ -12,9 +12,10 @@ How it works, in three passes:
    name, see :mod:`videokit.phrases`), the best way to lay its words on at most ``max_lines``
    lines, sentences that end inside it, long pauses inside it, how far it misses the reading-speed
    and duration norms with the time it could have, how far it stays under the comfortable duration
-   (1.5 s by default), and whether it is an orphan: one or two words that continue a sentence
-   from, or into, a neighbouring cue ("om aftenen." alone). Splitting and merging to meet reading
-   speed is therefore part of the search, not a repair afterwards. Where a sentence ends is
+   (1.5 s by default), orphans (one or two words of a sentence in another cue than the rest of
+   it: "om aftenen." alone, or at the head of the next sentence's cue), and cues that hold the tail
+   of one sentence and the head of the next. Splitting and merging to meet reading speed and
+   comfort is therefore part of the search, not a repair afterwards. Where a sentence ends is
    :func:`videokit.sentences.ends_sentence`, the rule the transcript page and alignment use too.
    Two limits are hard, not costs: a cue never spans a change of speaker (two short turns may still
    share a dialogue cue, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
@@ -291,9 +292,8 @@ class _Layout:
             cost += (cps - norms.max_cps) * chars / 20
         if dur < norms.min_duration_ms:
             cost += (norms.min_duration_ms - dur) / 50
-        comfortable = max(norms.comfortable_duration_ms, norms.min_duration_ms)
-        if dur < comfortable:
-            cost += _SHORT + (comfortable - dur) / _COMFORT_MS
+        if dur < norms.comfortable_ms:
+            cost += _SHORT + (norms.comfortable_ms - dur) / _COMFORT_MS
         if spoken > norms.max_duration_ms:
             cost += 20 + (spoken - norms.max_duration_ms) / 20
         return cost
@@ -478,8 +478,7 @@ def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:
         last = toks[g.end - 1]
         chars = len(" ".join(lines))
         # Long enough to read, and the comfortable duration where the linger reaches it.
-        shortest = max(norms.min_duration_ms, norms.comfortable_duration_ms)
-        wanted = start + max(shortest, math.ceil(chars * 1000 / norms.max_cps))
+        wanted = start + max(norms.comfortable_ms, math.ceil(chars * 1000 / norms.max_cps))
         # The linger is an allowance inside the duration limit, never a reason to pass it.
         linger_to = min(last.end + norms.max_linger_ms, start + norms.max_duration_ms)
         end = max(last.end, min(wanted, linger_to))
