@@ -8,9 +8,28 @@ the video now with the real Whisper base and times that. It then times the capti
 cues to the norms with :func:`videokit.norms.check_cues`. The caption engine must cost next to
 nothing beside transcription; the last column says how much.
 
+Each video with a manuscript (``media/<stem>.manuscript.txt``) gets a row for the manuscript
+aligned to the audio, as the flow publishes it (cached in ``build/bench/aligned``).
+
 Two more rows per run, without audio: each manuscript with its sentences' true times from
 ``media/<stem>.timing.json`` and words spread evenly inside each sentence (a naive alignment), and a
 synthetic 10-minute word stream as a stress number for the engine.
+
+A second table measures the craft a subtitler would check, on the same rows and on a test set built
+from the norms' own examples (:data:`CRAFT_SCRIPT`: the cases of NORMS.md and of the comparison
+with broadcast subtitles):
+
+- ``<1.5 s``: share of cues on screen for less than the comfortable minimum; ``avoidable`` leaves out
+  cues that are a whole stretch of speech on their own (a pause over 1.5 s or a change of speaker
+  on both sides), which no layout can lengthen;
+- ``orphans``: one or two words of a sentence in another cue than the rest of it, where the two
+  cues could have been joined: a cue of its own ("om aftenen.") or the head of the next
+  sentence's cue ("om aftenen. Tænk derfor over, …"); ``alone`` counts the first kind only;
+- ``abbrev splits``: cue or line breaks right after an abbreviation that does not end its sentence
+  ("frk. | Jensen", "kl. | 10");
+- ``phrase splits``: cue or line breaks inside a fixed expression or name pattern
+  (:func:`videokit.phrases.bound`);
+- ``in norms``: share of cues with no violation of :func:`videokit.norms.check_cues`.
 
 Run from the repository root: ``.venv/bin/python bench/captions.py`` (``make bench``).
 Fast when drafts exist; the first run without them transcribes each video (tens of seconds on CPU).
@@ -29,20 +48,78 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videokit import draft, media, models
+from videokit.align import align_text
 from videokit.asr import DecodeOptions, WhisperASR
 from videokit.files import sha256_file
 from videokit.guard import Energy
-from videokit.norms import check_cues
+from videokit.norms import DEFAULT_NORMS, check_cues
+from videokit.phrases import bound
 from videokit.segment import cues_from_transcript
+from videokit.sentences import abbreviation, ends_sentence
 from videokit.transcript import Cue, Segment, Transcript, Word
 from videokit.workspace import VideoJob, find_videos, read_glossary
 
 SYNTHETIC_MS = 10 * 60 * 1000
+COMFORTABLE_MS = DEFAULT_NORMS.comfortable_ms  # the target: 1.5 s
+HARD_PAUSE_MS = 1500  # the engine never joins words across a longer pause
+CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
+
+# (speaker, text, ms per character, pause after in ms): the norms' examples as a scripted video.
+CRAFT_SCRIPT: tuple[tuple[str, str, int, int], ...] = (
+    (
+        "Anne",
+        "Som lokalpolitiker skal du tænke over, hvad du deler på de sociale medier om aftenen.",
+        66,
+        500,
+    ),
+    (
+        "Anne",
+        "De kan slet ikke tænke Dem, hvor glad jeg er for at se Dem igen, Lauritz Jensen.",
+        60,
+        700,
+    ),
+    (
+        "Anne",
+        "Vi mødes hos frk. Jensen kl. 10 i morgen tidlig, og Chr. Hansen kommer også.",
+        66,
+        400,
+    ),
+    ("Anne", "Billetten koster 100 kr. Det er ikke dyrt.", 65, 300),
+    ("Anne", "Toget kører kl. 7.15. Det er tidligt for de fleste.", 65, 300),
+    ("Anne", "Vi skal have papir, blyanter, viskelædere osv. Det ved alle.", 62, 400),
+    (
+        "Anne",
+        "Tag f.eks. Det Kongelige Teater, der spiller for fulde huse hver eneste aften.",
+        60,
+        600,
+    ),
+    (
+        "Anne",
+        "Så vil jeg bare sige held og lykke med eksamen til alle jer, der skal op i morgen.",
+        64,
+        800,
+    ),
+    (
+        "Anne",
+        "Kommunalbestyrelsen har besluttet at bruge flere penge på ældreplejen i år.",
+        98,
+        900,
+    ),
+    ("Boldt", "Dav, Boldt.", 70, 250),
+    ("Larsen", "Dav, Larsen.", 70, 300),
+    ("Boldt", "Hvordan går det?", 65, 250),
+    ("Larsen", "Godt, tak.", 70, 900),
+    ("Anne", "Hurra, hurra, hurra!", 70, 900),
+    ("Anne", "I dag skal vi tale om den nye lov, og borgmester Anne Hansen giver op.", 62, 500),
+    ("Anne", "Udgifterne er steget med 10 procent, så vi må spare 5 mio. kr. om året.", 60, 500),
+    ("Anne", "Det er godt. Tak for i dag.", 70, 900),
+)
 
 
 @dataclass(frozen=True)
 class Row:
     name: str
+    transcript: Transcript  # what the layout saw: the draft after guard and glossary
     audio_s: float
     words: int
     cues: tuple[Cue, ...]
@@ -92,6 +169,19 @@ class Drafts:
         self._cache(job).write_text(t.to_json(), encoding="utf-8")
         return t, took, ""
 
+    def aligned(self, job: VideoJob, machine: Transcript, manuscript: Path) -> Transcript:
+        """The manuscript timed against the audio, as the flow publishes it (cached)."""
+        cache = self.out / "bench" / "aligned" / f"{job.slug}.{self.model}.transcript.json"
+        if cache.is_file() and not self.fresh:
+            t = Transcript.from_json(cache.read_text(encoding="utf-8"))
+            if t.source_sha256 == machine.source_sha256:
+                return t
+        text = manuscript.read_text(encoding="utf-8")
+        t = align_text(machine, text, media.load_audio(job.path), self._load().align)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(t.to_json(), encoding="utf-8")
+        return t
+
     def _cache(self, job: VideoJob) -> Path:
         return self.out / "bench" / "drafts" / f"{job.slug}.{self.model}.transcript.json"
 
@@ -119,6 +209,7 @@ def measure(
     words = sum(len(s.words) or len(s.text.split()) for s in transcript.segments)
     return Row(
         name,
+        result.transcript,
         transcript.duration_ms / 1000,
         words,
         result.cues,
@@ -154,6 +245,139 @@ def synthetic_transcript(sentences: Sequence[str], length_ms: int = SYNTHETIC_MS
         k += 1
         t += 1800 if k % 5 == 0 else 350
     return Transcript("da", t + 1000, tuple(segments))
+
+
+def craft_transcript(script: Sequence[tuple[str, str, int, int]] = CRAFT_SCRIPT) -> Transcript:
+    """The test set as one transcript: words timed at each line's rate, one segment per line."""
+    segments: list[Segment] = []
+    t = 400
+    for speaker, text, ms_per_char, pause in script:
+        words: list[Word] = []
+        for w in text.split():
+            d = max(110, ms_per_char * len(w))
+            words.append(Word(" " + w, t, t + d, 0.9))
+            t += d + 25
+        segments.append(
+            Segment(words[0].start_ms, words[-1].end_ms, " " + text, tuple(words), speaker=speaker)
+        )
+        t += pause
+    return Transcript("da", t + 1000, tuple(segments))
+
+
+@dataclass(frozen=True)
+class Tok:
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+
+
+def read_tokens(transcript: Transcript) -> list[Tok]:
+    """The words a viewer reads, as the engine counts them: punctuation alone joins the word before.
+
+    A segment without word times has its words spread over it by length, as the engine does.
+    """
+    out: list[Tok] = []
+    for seg in transcript.segments:
+        words = seg.words
+        if not words:
+            parts = seg.text.split()
+            total = sum(len(p) + 1 for p in parts) or 1
+            done, spread = 0, []
+            for p in parts:
+                a = seg.start_ms + (seg.end_ms - seg.start_ms) * done // total
+                done += len(p) + 1
+                b = seg.start_ms + (seg.end_ms - seg.start_ms) * done // total
+                spread.append(Word(" " + p, a, b))
+            words = tuple(spread)
+        for w in words:
+            text = w.text.strip()
+            if not text:
+                continue
+            if out and all(c in CLOSING_PUNCT for c in text):
+                last = out[-1]
+                out[-1] = Tok(last.text + text, last.start, max(last.end, w.end_ms), last.speaker)
+                continue
+            out.append(Tok(text, w.start_ms, w.end_ms, seg.speaker))
+    return out
+
+
+@dataclass(frozen=True)
+class Craft:
+    cues: int
+    short: int
+    short_avoidable: int
+    orphans: int
+    alone: int
+    abbrev_splits: int
+    phrase_splits: int
+    in_norms: int
+    mapped: bool  # cue words matched the transcript's, so the word-level columns are exact
+
+
+def craft(transcript: Transcript, cues: Sequence[Cue]) -> Craft:
+    toks = read_tokens(transcript)
+    lines = [[len(line.split()) for line in c.lines] for c in cues]
+    in_norms = len(cues) - len({v.cue_index for v in check_cues(cues)})
+    short = [c.duration_ms < COMFORTABLE_MS for c in cues]
+    if sum(map(sum, lines)) != len(toks):
+        # The guard or the glossary changed the words: only the cue-level columns can be had.
+        return Craft(len(cues), sum(short), sum(short), 0, 0, 0, 0, in_norms, False)
+    n = len(toks)
+    texts = [t.text for t in toks]
+    ends = [ends_sentence(w, texts[k + 1] if k + 1 < n else None) for k, w in enumerate(texts)]
+    joined = [  # joined[k]: tokens k and k + 1 are in one stretch of speech
+        k + 1 < n
+        and toks[k].speaker == toks[k + 1].speaker
+        and toks[k + 1].start - toks[k].end <= HARD_PAUSE_MS
+        for k in range(n)
+    ]
+    units = bound(texts, ends)
+    avoidable = orphans = alone = abbrev = phrase = 0
+    a = 0
+    for counts, is_short in zip(lines, short, strict=True):
+        b = a + sum(counts)
+        open_before = a > 0 and joined[a - 1]
+        open_after = joined[b - 1]
+        avoidable += is_short and (open_before or open_after)
+        tail = head = 0  # words here of a sentence that began before / goes on after this cue
+        if open_before and not ends[a - 1]:
+            tail = next((k - a + 1 for k in range(a, b) if ends[k]), b - a)
+        if open_after and not ends[b - 1]:
+            head = next((b - 1 - m for m in range(b - 2, a - 1, -1) if ends[m]), b - a)
+        alone += b - a <= 2 and (tail or head) > 0
+        orphans += 0 < tail <= 2 or (0 < head <= 2 and tail != b - a)
+        line_ends = [a - 1 + sum(counts[: x + 1]) for x in range(len(counts))]
+        for k in line_ends:
+            if k + 1 >= n or not joined[k]:
+                continue
+            abbrev += abbreviation(texts[k]) in ("title", "inline") and not ends[k]
+            phrase += units[k]
+        a = b
+    return Craft(len(cues), sum(short), avoidable, orphans, alone, abbrev, phrase, in_norms, True)
+
+
+def print_craft(rows: Sequence[tuple[str, Craft]]) -> None:
+    head = (
+        f"{'rows':<48} {'cues':>5} {'<1.5 s':>7} {'avoidable':>9} {'orphans':>7} {'alone':>5} "
+        f"{'abbrev splits':>13} {'phrase splits':>13} {'in norms':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    for name, c in rows:
+
+        def pct(x: int, c: Craft = c) -> str:
+            return f"{x / c.cues:.1%}" if c.cues else "n/a"
+
+        def word(x: int, c: Craft = c) -> str:
+            return str(x) if c.mapped else "n/a"
+
+        print(
+            f"{name:<48} {c.cues:5d} {pct(c.short):>7} {pct(c.short_avoidable):>9} "
+            f"{word(c.orphans):>7} {word(c.alone):>5} {word(c.abbrev_splits):>13} "
+            f"{word(c.phrase_splits):>13} "
+            f"{pct(c.in_norms):>8}"
+        )
 
 
 def violations(cues: Sequence[Cue]) -> str:
@@ -192,8 +416,15 @@ def main() -> int:
     parser.add_argument("--model", default="base")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement (median)")
     parser.add_argument("--fresh", action="store_true", help="transcribe even when a draft exists")
+    parser.add_argument(
+        "--craft-only", action="store_true", help="only the craft table on the norms' examples"
+    )
     args = parser.parse_args()
 
+    examples = measure("norms' examples", craft_transcript(), None, (), args.runs, None, "n/a")
+    if args.craft_only:
+        print_craft([(examples.name, craft(examples.transcript, examples.cues))])
+        return 0
     jobs, errors = find_videos([args.media])
     for e in errors:
         print(e, file=sys.stderr)
@@ -213,6 +444,11 @@ def main() -> int:
         rows.append(
             measure(job.slug, transcript, energy, read_glossary(job), args.runs, took, note)
         )
+        manuscript_text = job.path.with_name(f"{job.path.stem}.manuscript.txt")
+        if manuscript_text.is_file():
+            aligned = drafts.aligned(job, transcript, manuscript_text)
+            name = f"{job.slug} (aligned)"
+            rows.append(measure(name, aligned, energy, (), args.runs, None, "n/a (aligned)"))
         timing = job.path.with_name(f"{job.path.stem}.timing.json")
         if timing.is_file():
             manuscript = manuscript_transcript(timing)
@@ -228,6 +464,17 @@ def main() -> int:
     print(
         "\nengine = videokit.draft.captions (guard + glossary + layout), layout = "
         f"segment.cues_from_transcript; medians of {args.runs} runs (3 for the synthetic stream)."
+    )
+    print()
+    print_craft([(r.name, craft(r.transcript, r.cues)) for r in [*rows, examples]])
+    total = [craft(r.transcript, r.cues) for r in rows if "synthetic" not in r.name]
+    short = sum(c.short_avoidable for c in total)
+    cues = sum(c.cues for c in total) or 1
+    print(
+        f"\nsamples (drafts, aligned and manuscripts): {short / cues:.1%} of cues under 1.5 s "
+        f"where the speech allows, {sum(c.orphans for c in total)} orphans, "
+        f"{sum(c.abbrev_splits for c in total)} abbreviation splits, "
+        f"{sum(c.phrase_splits for c in total)} phrase splits; n/a = the words changed on the way."
     )
     return 0
 

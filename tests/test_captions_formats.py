@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 import srt
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,3 +52,53 @@ def test_srt_keeps_every_cue_and_its_times(spans):
     for cue, sub in zip(cues, parsed):
         assert round(sub.start.total_seconds() * 1000) == cue.start_ms
         assert round(sub.end.total_seconds() * 1000) == cue.end_ms
+
+
+# --- dialogue cues ---------------------------------------------------------------------------------
+
+DIALOGUE = Cue(1000, 2800, ("-Dav, Boldt.", "-Dav, Larsen."), voices=("Larsen", "Boldt"))
+
+
+def test_dialogue_cue_in_vtt_has_a_voice_per_line():
+    vtt = to_vtt([DIALOGUE])
+    assert "\n<v Larsen>-Dav, Boldt.</v>\n<v Boldt>-Dav, Larsen.</v>\n" in vtt
+
+
+def test_dialogue_voice_unknown_on_one_line():
+    vtt = to_vtt([Cue(0, 2000, ("-Hej.", "-Hej <du>."), voices=(None, "B&B"))])
+    assert "\n-Hej.\n<v B&amp;B>-Hej &lt;du&gt;.</v>\n" in vtt
+
+
+def test_dialogue_cue_in_srt_keeps_the_dashes():
+    (sub,) = srt.parse(to_srt([DIALOGUE]))
+    assert sub.content == "-Dav, Boldt.\n-Dav, Larsen."
+
+
+def test_cue_json_without_voices_still_loads_and_is_written_the_same():
+    old = {"start_ms": 0, "end_ms": 900, "lines": ["Hej"], "speaker": "A"}
+    cue = Cue.from_dict(old)
+    assert cue.voices == () and cue.to_dict() == old
+    assert Cue.from_dict(DIALOGUE.to_dict()) == DIALOGUE
+    assert DIALOGUE.to_dict()["voices"] == ["Larsen", "Boldt"]
+
+
+def test_voices_must_match_lines():
+    with pytest.raises(ValueError):
+        Cue(0, 900, ("-a", "-b"), voices=("A",))
+
+
+names = st.one_of(st.none(), st.text(alphabet="abcÆØÅ <>&", min_size=1, max_size=8))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.integers(1, 7000),
+    st.lists(texts.filter(lambda t: t.strip()), min_size=1, max_size=3),
+    st.data(),
+)
+def test_cue_json_round_trip(start, dur, lines, data):
+    voices = data.draw(st.one_of(st.just(()), st.tuples(*[names for _ in lines])))
+    speaker = data.draw(names)
+    cue = Cue(start, start + dur, tuple(lines), speaker, voices)
+    assert Cue.from_dict(json.loads(json.dumps(cue.to_dict()))) == cue

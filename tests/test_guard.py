@@ -130,9 +130,12 @@ def test_word_margin_is_a_setting() -> None:
 
 
 def test_settings_are_honoured() -> None:
-    t = transcript(seg("nej nej nej", 0))
-    assert guard_transcript(t, settings=GuardSettings(loop_min_repeats=4))[1] == []
+    t = transcript(seg("nej nej nej nej", 0))
+    assert guard_transcript(t, settings=GuardSettings(loop_min_repeats=5))[1] == []
     assert len(guard_transcript(t)[1]) == 1
+    three = transcript(seg("nej nej nej", 0))
+    assert guard_transcript(three)[1] == []
+    assert len(guard_transcript(three, settings=GuardSettings(human_max_repeats=2))[1]) == 1
 
 
 def test_find_loops_repeats_until_clean() -> None:
@@ -167,3 +170,80 @@ def test_guard_never_loses_text(tokens: list[str]) -> None:
     kept = [w for w in cleaned.words]
     gone = sum(len(r.text.split()) for r in removals)
     assert len(kept) + gone == len(tokens)
+
+
+# --- short human repetitions ---------------------------------------------------------------------
+
+
+def test_short_human_repetition_is_kept() -> None:
+    cheer = seg("Hurra, hurra, hurra!", 0)
+    loud = Energy(window_ms=100, dbfs=(-12.0,) * 50)
+    assert guard_transcript(transcript(cheer), loud) == (transcript(cheer), [])
+    assert guard_transcript(transcript(cheer)) == (transcript(cheer), [])
+
+
+def test_short_repetition_over_silence_is_a_loop() -> None:
+    cheer = seg("Hurra, hurra, hurra!", 0, ms=400)  # words at 0, 420, 840
+    # Speech under the first word only; the repeats lie over silence (beyond the word margin,
+    # which keeps them from being taken one by one as no_speech).
+    dbfs = (-12.0,) * 4 + (-80.0,) * 46
+    settings = GuardSettings(energy_margin_ms=1000)
+    cleaned, removals = guard_transcript(transcript(cheer), Energy(100, dbfs), settings)
+    assert cleaned.text == "Hurra,"
+    assert [(r.reason, r.text) for r in removals] == [("loop", "hurra, hurra!")]
+
+
+def test_short_repetition_with_low_confidence_is_a_loop() -> None:
+    doubted = seg("ja ja ja det er godt", 0)
+    words = tuple(
+        Word(w.text, w.start_ms, w.end_ms, 0.2 if k in (1, 2) else 0.9)
+        for k, w in enumerate(doubted.words)
+    )
+    t = transcript(Segment(doubted.start_ms, doubted.end_ms, doubted.text, words))
+    cleaned, removals = guard_transcript(t)
+    assert cleaned.text == "ja det er godt"
+    assert [r.reason for r in removals] == ["loop"]
+    low_logprob = seg("ja ja ja det er godt", 0, avg_logprob=-1.5)
+    cleaned, removals = guard_transcript(transcript(low_logprob))
+    assert cleaned.text == "ja det er godt"
+
+
+def test_many_repetitions_are_a_loop_however_confident() -> None:
+    cheer = seg("hurra hurra hurra hurra", 0)
+    loud = Energy(window_ms=100, dbfs=(-12.0,) * 50)
+    cleaned, removals = guard_transcript(transcript(cheer), loud)
+    assert cleaned.text == "hurra"
+    assert [(r.reason, r.text) for r in removals] == [("loop", "hurra hurra hurra")]
+
+
+def test_wordless_short_repetition_kept_unless_doubted() -> None:
+    bare = Segment(0, 3000, " ja ja ja det er rigtigt")
+    assert guard_transcript(transcript(bare))[1] == []
+    doubted = Segment(0, 3000, " ja ja ja det er rigtigt", avg_logprob=-1.3)
+    cleaned, _ = guard_transcript(transcript(doubted))
+    assert cleaned.text == "ja det er rigtigt"
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["ja", "nej", "hurra", "det"]), st.sampled_from([0.2, 0.9])),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_guard_keeps_order_and_only_trusted_short_runs(said: list[tuple[str, float]]) -> None:
+    words = tuple(Word(" " + w, 300 * k, 300 * k + 250, p) for k, (w, p) in enumerate(said))
+    t = transcript(Segment(0, 300 * len(said), "".join(w.text for w in words), words))
+    cleaned, removals = guard_transcript(t)
+    kept = list(cleaned.words)
+    # Nothing reordered or changed: what stays is a subsequence of what was said.
+    it = iter(words)
+    assert all(any(w == x for x in it) for w in kept)
+    assert len(kept) + sum(len(r.text.split()) for r in removals) == len(words)
+    # No run of four or more survives; a surviving run of three is trusted.
+    keys = [w.text.strip() for w in kept]
+    assert find_loops(keys, min_repeats=4) == []
+    for x in range(len(kept) - 2):
+        if keys[x] == keys[x + 1] == keys[x + 2]:
+            assert (kept[x + 1].probability + kept[x + 2].probability) / 2 >= 0.5

@@ -61,10 +61,11 @@ def test_speech_then_long_silence_has_no_captions_in_the_silence(whisper_base, t
 
 def test_greedy_decoding_without_fallback_leaves_no_repeated_runs(whisper_base, tmp_path):
     # Temperature 0 without fallback is the setting that loops; whatever it writes, the captions
-    # must not repeat a phrase three times in a row.
+    # must not repeat a phrase more than three times in a row. Three is what the speaker says
+    # ("Ja, ja, ja."), which the guard keeps where the audio and Whisper's confidence back it.
     clip = clips.speech_video(tmp_path / "gentag.mp4", text="Ja. Ja. Ja. Nej. Ja, ja, ja. Måske.")
     caps = _captions(
         whisper_base, clip, DecodeOptions(temperature=(0.0,), condition_on_previous_text=True)
     )
     words = [w.strip(".,").casefold() for c in caps.cues for line in c.lines for w in line.split()]
-    assert find_loops(words) == []
+    assert find_loops(words, min_repeats=4) == []

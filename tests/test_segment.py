@@ -248,7 +248,8 @@ def test_one_line_when_it_fits() -> None:
 
 
 def test_new_sentence_starts_new_cue() -> None:
-    got = lines_of("Det er en svær opgave. Men vi løser den sammen med borgerne.", ms_per_char=75)
+    # Each sentence is on screen for 1.5 s or more on its own: one sentence per cue.
+    got = lines_of("Det er en svær opgave. Men vi løser den sammen med borgerne.", ms_per_char=85)
     assert got == [("Det er en svær opgave.",), ("Men vi løser den sammen med borgerne.",)]
 
 
@@ -337,6 +338,10 @@ def test_short_word_lingers_to_reach_min_duration() -> None:
 def test_linger_stops_before_next_cue() -> None:
     one_word_cues = CaptionNorms(max_line_chars=5, max_lines=1)
     cues = build_cues([Word(" Ja.", 1000, 1200), Word(" Nej.", 1400, 2400)], one_word_cues)
+    # "Nej." lingers toward the comfortable 1.5 s, as far as the 500 ms linger reaches.
+    assert [(c.start_ms, c.end_ms) for c in cues] == [(1000, 1320), (1400, 2900)]
+    no_comfort = CaptionNorms(max_line_chars=5, max_lines=1, comfortable_duration_ms=0)
+    cues = build_cues([Word(" Ja.", 1000, 1200), Word(" Nej.", 1400, 2400)], no_comfort)
     assert [(c.start_ms, c.end_ms) for c in cues] == [(1000, 1320), (1400, 2400)]
 
 

@@ -28,6 +28,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from .edits import TextParagraph, parse_review_text
+from .sentences import ends_sentence
 from .transcript import Segment, Transcript, Word, spread_spans
 
 Span = tuple[int, int]
@@ -45,8 +46,6 @@ MAX_WINDOW_CHARS = 900
 # Speaking rate used only to place words the draft has nothing near (before its first word or after
 # its last): a calm presenter, about 14 characters a second.
 _MS_PER_CHAR = 70
-
-_CLOSERS = "\"'»”’)]"
 
 
 @dataclass(frozen=True)
@@ -193,14 +192,6 @@ def _monotonic(times: Sequence[Span], hi: int) -> list[Span]:
 
 
 # --- 3. windows -----------------------------------------------------------------------------------
-
-
-def ends_sentence(word: str, following: str | None) -> bool:
-    """Whether ``word`` ends a sentence: final punctuation, and no lower-case word right after."""
-    bare = word.rstrip(_CLOSERS)
-    if not bare or bare[-1] not in ".!?…":
-        return False
-    return following is None or not following[:1].islower()
 
 
 def plan_windows(

@@ -69,14 +69,26 @@ def _voice(name: str) -> str:
     return escape_vtt(name).replace("&gt;", "")
 
 
+def _vtt_lines(cue: Cue) -> list[str]:
+    if cue.voices:
+        # A dialogue cue: each line is its own voice span, closed before the next one opens
+        # (an open <v> runs to the end of the cue, so a second one would nest inside it).
+        return [
+            f"<v {_voice(voice)}>{_vtt_line(line)}</v>" if voice else _vtt_line(line)
+            for line, voice in zip(cue.lines, cue.voices, strict=True)
+            if line.strip()
+        ]
+    lines = [_vtt_line(line) for line in cue.lines if line.strip()]
+    if cue.speaker:
+        lines[0] = f"<v {_voice(cue.speaker)}>{lines[0]}"
+    return lines
+
+
 def to_vtt(cues: Sequence[Cue], *, language: str = "da") -> str:
     _check(cues)
     blocks = [f"WEBVTT\nLanguage: {language}\n"]
     for i, cue in enumerate(cues, 1):
-        lines = [_vtt_line(line) for line in cue.lines if line.strip()]
-        if cue.speaker:
-            lines[0] = f"<v {_voice(cue.speaker)}>{lines[0]}"
-        body = "\n".join(lines)
+        body = "\n".join(_vtt_lines(cue))
         blocks.append(
             f"{i}\n{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}\n{body}\n"
         )

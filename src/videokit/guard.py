@@ -8,7 +8,11 @@ checks:
   fordi du så med") are only taken when the audio energy, if given, does not show speech there.
 - ``no_speech``: a segment Whisper itself doubts twice over (high ``no_speech_prob`` *and* low
   ``avg_logprob``, Whisper's own rule), or words lying over audio quieter than a threshold.
-- ``loop``: the same n-gram (1 to 8 words) three or more times in a row; the first stays.
+- ``loop``: the same n-gram (1 to 8 words) three or more times in a row; the first stays. People
+  repeat themselves too ("Hurra, hurra, hurra!", "nej, nej, nej"), so a run of at most
+  ``human_max_repeats`` copies is kept unless it looks made up: its repeats lie over silence, or
+  Whisper doubts them (word probability under ``loop_min_probability``, or a segment whose
+  ``avg_logprob`` is under Whisper's own limit). Longer runs are always a loop.
 
 Nothing is dropped silently: every removal comes back as a :class:`Removal` for the quality report.
 """
@@ -16,7 +20,7 @@ Nothing is dropped silently: every removal comes back as a :class:`Removal` for 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -87,6 +91,8 @@ class GuardSettings:
     energy_margin_ms: int = 250
     loop_min_repeats: int = 3
     loop_max_ngram: int = 8
+    human_max_repeats: int = 3  # a run this short may be what the person said
+    loop_min_probability: float = 0.5  # mean word probability under which a short run is doubted
 
 
 DEFAULT_SETTINGS = GuardSettings()
@@ -111,7 +117,7 @@ def guard_transcript(
                 kept.append(loud)
             continue
         kept.append(seg)
-    kept = _drop_loops(kept, settings, removals)
+    kept = _drop_loops(kept, settings, removals, energy)
     removals.sort(key=lambda r: (r.start_ms, r.end_ms))
     return transcript.with_segments(tuple(kept)), removals
 
@@ -167,17 +173,24 @@ def _key(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def find_loops(keys: Sequence[str], min_repeats: int = 3, max_ngram: int = 8) -> list[int]:
+Keep = Callable[[Sequence[int], int], bool]
+"""Asked of each run found: (indices of the copies that would go, number of copies) → keep it?"""
+
+
+def find_loops(
+    keys: Sequence[str], min_repeats: int = 3, max_ngram: int = 8, *, keep: Keep | None = None
+) -> list[int]:
     """Sorted indices to drop so each run of a repeated n-gram keeps only its first copy.
 
     Where several n-gram sizes repeat from one place, the one covering the most items wins
     ("det er det er det er" is one 2-gram run). Passes repeat until nothing changes, because
-    cutting one run can leave a new one behind ("a b a b a b b b" → "a b b b" → "a b").
+    cutting one run can leave a new one behind ("a b a b a b b b" → "a b b b" → "a b"). A run
+    that ``keep`` accepts stays whole.
     """
     alive = list(range(len(keys)))
     dropped: list[int] = []
     while True:
-        cut = _loop_pass([keys[x] for x in alive], min_repeats, max_ngram)
+        cut = _loop_pass([keys[x] for x in alive], min_repeats, max_ngram, keep, alive)
         if not cut:
             return sorted(dropped)
         dropped.extend(alive[x] for x in cut)
@@ -185,7 +198,14 @@ def find_loops(keys: Sequence[str], min_repeats: int = 3, max_ngram: int = 8) ->
         alive = [x for n, x in enumerate(alive) if n not in gone]
 
 
-def _loop_pass(keys: Sequence[str], min_repeats: int, max_ngram: int) -> list[int]:
+def _loop_pass(
+    keys: Sequence[str],
+    min_repeats: int,
+    max_ngram: int,
+    keep: Keep | None,
+    origin: Sequence[int],
+) -> list[int]:
+    """One pass over ``keys``; ``origin[x]`` is where ``keys[x]`` stood in the caller's list."""
     drops: list[int] = []
     i, n = 0, len(keys)
     while i < n:
@@ -201,8 +221,15 @@ def _loop_pass(keys: Sequence[str], min_repeats: int, max_ngram: int) -> list[in
                 reps += 1
             if reps >= min_repeats and reps * size > best_span:
                 best_span, best_n = reps * size, size
-        if best_span:
-            drops.extend(range(i + best_n, i + best_span))
+        copies = range(i + best_n, i + best_span)
+        if (
+            best_span
+            and keep is not None
+            and keep([origin[x] for x in copies], best_span // best_n)
+        ):
+            i += 1  # kept whole, but a run that starts inside it ("nej ja nej ja ja ja") counts
+        elif best_span:
+            drops.extend(copies)
             i += best_span
         else:
             i += 1
@@ -220,18 +247,52 @@ def _runs(indices: Sequence[int]) -> list[list[int]]:
     return runs
 
 
-def _drop_loops(segs: list[Segment], s: GuardSettings, removals: list[Removal]) -> list[Segment]:
+def _quiet(start_ms: int, end_ms: int, energy: Energy | None, s: GuardSettings) -> bool:
+    peak = energy.peak(start_ms, max(end_ms, start_ms + 1)) if energy is not None else None
+    return peak is not None and peak < s.silence_dbfs
+
+
+def _human(
+    spans: Sequence[tuple[int, int, float, float]],
+    copies: int,
+    energy: Energy | None,
+    s: GuardSettings,
+) -> bool:
+    """Whether a short run is something a person said: (start, end, probability, segment
+    avg_logprob) of each repeat that would go. Over silence or doubted, it is a loop."""
+    if copies > s.human_max_repeats or not spans:
+        return False
+    if sum(p for _, _, p, _ in spans) / len(spans) < s.loop_min_probability:
+        return False
+    if any(lp < s.avg_logprob for _, _, _, lp in spans):
+        return False
+    return not any(_quiet(a, b, energy, s) for a, b, _, _ in spans)
+
+
+def _drop_loops(
+    segs: list[Segment], s: GuardSettings, removals: list[Removal], energy: Energy | None
+) -> list[Segment]:
     # One word stream across segments: Whisper often repeats a loop as new segments.
     flat = [(k, x) for k, seg in enumerate(segs) for x in range(len(seg.words))]
     keys = [_key(segs[k].words[x].text) for k, x in flat]
+
+    def word_span(p: int) -> tuple[int, int, float, float]:
+        seg = segs[flat[p][0]]
+        w = seg.words[flat[p][1]]
+        return w.start_ms, w.end_ms, w.probability, seg.avg_logprob
+
+    def keep_words(idx: Sequence[int], copies: int) -> bool:
+        return _human([word_span(p) for p in idx], copies, energy, s)
+
     dropped: set[tuple[int, int]] = set()
-    for r in _runs(find_loops(keys, s.loop_min_repeats, s.loop_max_ngram)):
+    loops = find_loops(keys, s.loop_min_repeats, s.loop_max_ngram, keep=keep_words)
+    for r in _runs(loops):
         _flush([segs[flat[p][0]].words[flat[p][1]] for p in r], "loop", removals)
         dropped.update(flat[p] for p in r)
     out: list[Segment] = []
     for k, seg in enumerate(segs):
         if not seg.words:
-            out.append(_collapse_text(seg, s, removals))
+            out.append(_collapse_text(seg, s, removals, energy))
             continue
         kept = [w for x, w in enumerate(seg.words) if (k, x) not in dropped]
         new = _with_words(seg, kept)
@@ -239,16 +300,28 @@ def _drop_loops(segs: list[Segment], s: GuardSettings, removals: list[Removal]) 
             out.append(new)
     # Segments without word times that repeat whole are the loop; the first copy stays.
     seg_keys = ["" if seg.words else _key(seg.text) for seg in out]
-    drop_idx = set(find_loops(seg_keys, s.loop_min_repeats, max_ngram=1))
+
+    def keep_segments(idx: Sequence[int], copies: int) -> bool:
+        spans = [(out[x].start_ms, out[x].end_ms, 1.0, out[x].avg_logprob) for x in idx]
+        return _human(spans, copies, energy, s)
+
+    drop_idx = set(find_loops(seg_keys, s.loop_min_repeats, max_ngram=1, keep=keep_segments))
     for x in sorted(drop_idx):
         removals.append(Removal(out[x].text.strip(), out[x].start_ms, out[x].end_ms, "loop"))
     return [seg for x, seg in enumerate(out) if x not in drop_idx]
 
 
-def _collapse_text(seg: Segment, s: GuardSettings, removals: list[Removal]) -> Segment:
+def _collapse_text(
+    seg: Segment, s: GuardSettings, removals: list[Removal], energy: Energy | None
+) -> Segment:
     """A loop inside a segment without word times: cut the repeats from its text."""
     tokens = seg.text.split()
-    cut = find_loops([_key(t) for t in tokens], s.loop_min_repeats, s.loop_max_ngram)
+    whole = [(seg.start_ms, seg.end_ms, 1.0, seg.avg_logprob)]
+
+    def keep(_idx: Sequence[int], copies: int) -> bool:
+        return _human(whole, copies, energy, s)
+
+    cut = find_loops([_key(t) for t in tokens], s.loop_min_repeats, s.loop_max_ngram, keep=keep)
     if not cut:
         return seg
     gone = set(cut)

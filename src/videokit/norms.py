@@ -27,7 +27,18 @@ RULE_BLANK_EDGE = "blank_edge"
 
 @dataclass(frozen=True)
 class CaptionNorms:
-    """Limits a cue should keep to. All times in milliseconds."""
+    """Limits a cue should keep to. All times in milliseconds.
+
+    ``max_duration_ms`` is time on screen. The caption engine reads it the way the norm means it:
+    the limit is on how long the cue is up, and the ``max_linger_ms`` after the last word is an
+    allowance the cue may use (for minimum duration or reading speed), not a part of its length.
+    So a sentence spoken over 6.6 s fits one cue: it lingers at most to 7 s, never past it.
+
+    ``comfortable_duration_ms`` is not a limit the checker enforces but the shortest a cue should
+    be where the timing allows (professional Danish subtitles rarely stay up under 1.5 s; 5/6 s is
+    the hard floor): the engine prefers joining a shorter cue to its neighbour when the other norms
+    allow it. 0 turns the preference off; a value under ``min_duration_ms`` acts as that.
+    """
 
     max_line_chars: int = 42
     max_lines: int = 2
@@ -36,6 +47,7 @@ class CaptionNorms:
     max_duration_ms: int = 7000
     min_gap_ms: int = 80
     max_linger_ms: int = 500
+    comfortable_duration_ms: int = 1500
 
     def __post_init__(self) -> None:
         if self.max_line_chars < 1 or self.max_lines < 1:
@@ -49,6 +61,16 @@ class CaptionNorms:
             )
         if self.min_gap_ms < 0 or self.max_linger_ms < 0:
             raise ValueError("min_gap_ms and max_linger_ms cannot be negative")
+        if not 0 <= self.comfortable_duration_ms <= self.max_duration_ms:
+            raise ValueError(
+                f"need 0 <= comfortable_duration_ms <= max_duration_ms, got "
+                f"{self.comfortable_duration_ms}"
+            )
+
+    @property
+    def comfortable_ms(self) -> int:
+        """The comfortable duration as the caption engine uses it: never under the hard minimum."""
+        return max(self.min_duration_ms, self.comfortable_duration_ms)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

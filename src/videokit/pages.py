@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
+from .sentences import count_sentences, ends_sentence
 from .transcript import Segment, Transcript, Word
 
 PAUSE_MS = 1500
@@ -22,15 +23,6 @@ SENTENCES_PER_PARAGRAPH = 3
 # otherwise yield one wall of text; past this length a paragraph breaks at the next segment or word group.
 MAX_PARAGRAPH_CHARS = 600
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'»«”“’)\]]*$")
-# Danish abbreviations that end in a full stop but rarely end a sentence ("osv." often does, so it
-# is not here).
-_ABBREVIATIONS = frozenset(
-    {
-        "f.eks.", "bl.a.", "ca.", "evt.", "dvs.", "pga.", "jf.", "nr.", "kl.", "hhv.",
-        "iflg.", "inkl.", "ekskl.", "vedr.", "ang.", "mht.", "sml.", "stk.", "pkt.",
-    }
-)  # fmt: skip
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -128,19 +120,6 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def ends_sentence(text: str) -> bool:
-    """Whether ``text`` ends a sentence (not merely an abbreviation such as "f.eks.")."""
-    text = text.rstrip()
-    if not _SENTENCE_END.search(text):
-        return False
-    last = text.rsplit(None, 1)[-1].lower() if text else ""
-    return last not in _ABBREVIATIONS
-
-
-def count_sentences(text: str) -> int:
-    return sum(1 for token in text.split() if ends_sentence(token))
-
-
 def _pieces(segment: Segment) -> Iterable[_Piece]:
     """Split a segment at sentence ends using word times, so a long segment need not be one block.
 
@@ -155,9 +134,9 @@ def _pieces(segment: Segment) -> Iterable[_Piece]:
         yield _Piece(segment.start_ms, segment.end_ms, text, segment.speaker)
         return
     group: list[Word] = []
-    for word in words:
+    for k, word in enumerate(words):
         group.append(word)
-        if ends_sentence(word.text):
+        if ends_sentence(word.text, words[k + 1].text if k + 1 < len(words) else None):
             yield _group_piece(group, segment.speaker)
             group = []
     if group:
@@ -202,7 +181,10 @@ def paragraphs(
                 if (
                     piece.speaker != previous.speaker
                     or piece.start_ms - previous.end_ms >= pause_ms
-                    or (ends_sentence(previous.text) and count_sentences(so_far) >= sentences)
+                    or (
+                        ends_sentence(previous.text, piece.text)
+                        and count_sentences(so_far) >= sentences
+                    )
                     or len(so_far) >= max_chars
                 ):
                     flush()

@@ -24,6 +24,7 @@ import numpy as np
 from . import media
 from .errors import ToolMissingError, VideokitError
 from .files import write_json, write_text
+from .sentences import split_sentences
 
 LEAD_IN_MS = 600
 SENTENCE_GAP_MS = 350
@@ -37,11 +38,6 @@ class Manuscript:
     slug: str
     title: str
     paragraphs: tuple[tuple[str, ...], ...]  # sentences per paragraph
-
-
-def split_sentences(paragraph: str) -> tuple[str, ...]:
-    text = " ".join(paragraph.split())
-    return tuple(s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ])", text) if s)
 
 
 def parse_manuscript(path: Path) -> Manuscript:

@@ -8,17 +8,26 @@ How it works, in three passes:
    backwards and never have a negative length. Nothing here can raise on odd timings.
 2. **Cue breaks** by dynamic programming over every break point. A cue's cost adds the quality of
    the break after it (sentence end < clause punctuation < before a conjunction < before a
-   preposition < anywhere < inside a phrase the norms say never to split), the best way to lay its
-   words on at most ``max_lines`` lines, sentences that end inside it, long pauses inside it, and
-   how far it misses the reading-speed and duration norms with the time it could have. Splitting
-   and merging to meet reading speed is therefore part of the search, not a repair afterwards.
+   preposition < anywhere < inside a phrase the norms say never to split, a fixed expression or a
+   name, see :mod:`videokit.phrases`), the best way to lay its words on at most ``max_lines``
+   lines, sentences that end inside it, long pauses inside it, how far it misses the reading-speed
+   and duration norms with the time it could have, how far it stays under the comfortable duration
+   (1.5 s by default), orphans (one or two words of a sentence in another cue than the rest of
+   it: "om aftenen." alone, or at the head of the next sentence's cue), and cues that hold the tail
+   of one sentence and the head of the next. Splitting and merging to meet reading speed and
+   comfort is therefore part of the search, not a repair afterwards. Where a sentence ends is
+   :func:`videokit.sentences.ends_sentence`, the rule the transcript page and alignment use too.
    Two limits are hard, not costs: a cue never spans a change of speaker (two short turns may still
    share a dialogue cue, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
    most a couple of lines of text, so the search is linear in the word count.
 3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
-   silence only as far as it needs for minimum duration and reading speed, never more than
-   ``max_linger_ms`` past its last word and never closer than ``min_gap_ms`` to the next cue.
-   What still breaks a norm is left for :func:`videokit.norms.check_cues` to report.
+   silence only as far as it needs for the comfortable duration and reading speed, never more than
+   ``max_linger_ms`` past its last word, never past ``max_duration_ms`` on screen and never closer
+   than ``min_gap_ms`` to the next cue. The 7 s limit is on screen time, and the linger is only an
+   allowance: the search holds the *spoken* span of a cue (first word's start to last word's end)
+   to the limit, and the linger then stops at it. A sentence spoken over 6.6 s is one cue of at
+   most 7 s, not two because 6.6 s + 0.5 s of possible linger would pass 7 s. What still breaks a
+   norm is left for :func:`videokit.norms.check_cues` to report.
 
 Which words may not be split from their neighbours is data, in ``videokit/data/da_*.txt``.
 """
@@ -29,11 +38,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from itertools import pairwise
 
+from .lexicon import wordlist
 from .norms import DEFAULT_NORMS, CaptionNorms
+from .phrases import bound
+from .sentences import ends_sentence
 from .transcript import Cue, Transcript, Word, spread_words
 
 # Break costs: only their order and rough distance matter. A plain break costs more than a new cue
@@ -48,7 +58,15 @@ _AFTER_AUXILIARY = 6.0  # added: "skal | tænke" splits a verb phrase
 _NEVER = 40.0
 _CUE = 8.0
 _SENTENCE_INSIDE = 10.0  # "one sentence per subtitle where possible"
+# More when a sentence ends inside a cue that also starts or ends mid-sentence: the cue then holds
+# the tail of one sentence and the head of the next ("… om aftenen. De kan slet ikke tænke Dem,").
+_STRADDLE = 6.0
 _OVERFLOW = 50.0  # a single word longer than a line
+_ORPHAN = 12.0  # one or two words of a sentence in another cue than the rest of it
+# A cue under the comfortable duration costs _SHORT however little under, so a sentence too brief
+# to read in comfort joins its neighbour (_SENTENCE_INSIDE) rather than flicker past on its own.
+_SHORT = 5.0
+_COMFORT_MS = 40  # and one point more per this many ms it stays under it
 _IMBALANCE = 0.25  # per character of difference between two lines
 _TOP_HEAVY = 0.25  # extra per character when the top line is the longer one
 _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech rhythm
@@ -62,11 +80,6 @@ _DIALOGUE_GAP_MS = 1000
 
 _CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
 _TRAIL = ".,;:!?…\"'»«”“()[]"
-# Words that end in a period without ending a sentence ("ca. 20", "nr. 3").
-_ABBREVIATIONS = frozenset(
-    {"ca", "evt", "nr", "kr", "inkl", "ekskl", "mht", "pga", "dvs", "vedr", "jf", "hr", "fr"}
-    | {"dr", "st", "stk", "tlf", "osv", "mv", "bl", "el", "ift"}
-)
 
 _ELLIPSIS = re.compile(r"\.{3,}")
 _ACRONYM = re.compile(r"(?<![\w.])(?:[A-ZÆØÅ]\.){2,}(?!\w)")
@@ -93,13 +106,6 @@ def _normalise(text: str, *, name_follows: bool) -> str:
         return m.group(0).replace(".", "")
 
     return _ACRONYM.sub(acronym, text)
-
-
-@cache
-def _wordlist(name: str) -> frozenset[str]:
-    text = (files("videokit") / "data" / name).read_text(encoding="utf-8")
-    lines = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
-    return frozenset(line for line in lines if line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,36 +142,19 @@ def _tokens(words: Sequence[Word], speakers: Sequence[str | None] | None) -> lis
     return out
 
 
-def _ends_sentence(tok: str, nxt: str | None) -> bool:
-    bare = tok.rstrip("\"'»”)]")
-    if not bare or bare[-1] not in ".?!…":
-        return False
-    if bare[-1] == "." or bare[-1] == "…":
-        core = bare.rstrip(".…").lower()
-        if "." in core or core in _ABBREVIATIONS:
-            return False
-        # "den 3. maj", "bl.a. kommunerne": a period before a lower-case word continues the sentence
-        if nxt is not None and nxt[:1].islower():
-            return False
-    return True
-
-
-def _is_capitalised(text: str) -> bool:
-    stripped = text.lstrip(_TRAIL)
-    return stripped[:1].isupper()
-
-
 def _break_costs(toks: Sequence[_Tok]) -> tuple[list[float], list[bool]]:
     """Cost of breaking (a line or a cue) after each token, and which tokens end a sentence."""
-    never_after = _wordlist("da_no_break_after.txt")
-    conjunctions = _wordlist("da_break_before.txt")
-    prepositions = _wordlist("da_prepositions.txt")
-    never_before = _wordlist("da_no_break_before.txt")
-    auxiliaries = _wordlist("da_weak_break_after.txt")
+    never_after = wordlist("da_no_break_after.txt")
+    conjunctions = wordlist("da_break_before.txt")
+    prepositions = wordlist("da_prepositions.txt")
+    never_before = wordlist("da_no_break_before.txt")
+    auxiliaries = wordlist("da_weak_break_after.txt")
     n = len(toks)
-    cores = [_core(t.text) for t in toks]
+    texts = [t.text for t in toks]
+    cores = [_core(t) for t in texts]
+    ends = [ends_sentence(t, texts[k + 1] if k + 1 < n else None) for k, t in enumerate(texts)]
+    units = bound(texts, ends)  # fixed expressions and names: "held og lykke", "frk. Jensen"
     costs: list[float] = []
-    ends: list[bool] = []
     adjective = False
     for k in range(n):
         text = toks[k].text
@@ -181,9 +170,7 @@ def _break_costs(toks: Sequence[_Tok]) -> tuple[list[float], list[bool]]:
             and cores[k] not in conjunctions
             and cores[k] not in prepositions
         )
-        end = _ends_sentence(text, nxt)
-        ends.append(end)
-        if nxt is None or end:
+        if nxt is None or ends[k]:
             costs.append(_SENTENCE)
             continue
         if text[-1] in ",;:–—-…" or text.rstrip("\"'»”)")[-1:] in ",;:":
@@ -198,12 +185,11 @@ def _break_costs(toks: Sequence[_Tok]) -> tuple[list[float], list[bool]]:
         if cores[k] in auxiliaries:
             cost += _AFTER_AUXILIARY
         forbidden = (
-            cores[k] in never_after
+            units[k]
+            or cores[k] in never_after
             or cores[k] in prepositions
             or cores[k] in conjunctions
             or nc in never_before
-            or (_is_capitalised(text) and _is_capitalised(nxt))  # first + last name
-            or (cores[k].isdigit() and nxt[:1].isalpha() and nc not in conjunctions)  # "10 procent"
             or (adjective and nxt[:1].islower() and nc not in conjunctions | prepositions)
         )
         costs.append(_NEVER if forbidden else cost)
@@ -285,14 +271,20 @@ class _Layout:
 
         return solve(i, self.norms.max_lines)
 
-    def timing_cost(self, i: int, j: int) -> float:
+    def on_screen(self, i: int, j: int) -> tuple[int, int]:
+        """(spoken, most) for a cue of tokens ``i..j-1``: how long its words take, and the longest
+        it may stay on screen (its words, plus the linger it may use, up to the duration limit)."""
         norms, toks = self.norms, self.toks
-        chars = self.chars(i, j)
         start, last = toks[i].start, toks[j - 1]
-        end = last.end + norms.max_linger_ms
+        end = min(last.end + norms.max_linger_ms, start + norms.max_duration_ms)
         if j < len(toks):
             end = min(end, toks[j].start - norms.min_gap_ms)
-        dur = max(1, max(end, last.end) - start)
+        return last.end - start, max(1, max(end, last.end) - start)
+
+    def timing_cost(self, i: int, j: int) -> float:
+        norms = self.norms
+        chars = self.chars(i, j)
+        spoken, dur = self.on_screen(i, j)
         cost = 0.0
         cps = chars * 1000 / dur
         if cps > norms.max_cps:
@@ -300,8 +292,10 @@ class _Layout:
             cost += (cps - norms.max_cps) * chars / 20
         if dur < norms.min_duration_ms:
             cost += (norms.min_duration_ms - dur) / 50
-        if dur > norms.max_duration_ms:
-            cost += 20 + (dur - norms.max_duration_ms) / 20
+        if dur < norms.comfortable_ms:
+            cost += _SHORT + (norms.comfortable_ms - dur) / _COMFORT_MS
+        if spoken > norms.max_duration_ms:
+            cost += 20 + (spoken - norms.max_duration_ms) / 20
         return cost
 
 
@@ -355,10 +349,12 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
     # than _MAX_PAUSE_MS; no cue crosses a run's edge. A one-token cue always fits, so every run can
     # be laid out and the limit never leaves the search without an answer.
     run_start = [0] * n
+    joined = [False] * n  # joined[k]: token k continues the run of token k - 1
     for k in range(1, n):
         same = toks[k].speaker == toks[k - 1].speaker
-        joined = same and toks[k].start - toks[k - 1].end <= _MAX_PAUSE_MS
-        run_start[k] = run_start[k - 1] if joined else k
+        joined[k] = same and toks[k].start - toks[k - 1].end <= _MAX_PAUSE_MS
+        run_start[k] = run_start[k - 1] if joined[k] else k
+    ends = layout.ends
     dp = [math.inf] * (n + 1)
     back = [0] * (n + 1)
     dp[0] = 0.0
@@ -385,6 +381,11 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
                 + (layout.pause[j - 1] - layout.pause[i])
                 + layout.timing_cost(i, j)
             )
+            joined_before, joined_after = i > run_start[j - 1], j < n and joined[j]
+            cost += _ORPHAN * _fragments(ends, i, j, joined_before, joined_after)
+            if layout.nsent[j - 1] > layout.nsent[i]:
+                open_ends = (joined_before and not ends[i - 1]) + (joined_after and not ends[j - 1])
+                cost += _STRADDLE * open_ends
             if cost < dp[j]:
                 dp[j], back[j] = cost, i
     spans: list[tuple[int, int]] = []
@@ -393,6 +394,23 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
         spans.append((back[j], j))
         j = back[j]
     return spans[::-1]
+
+
+def _fragments(
+    ends: Sequence[bool], i: int, j: int, joined_before: bool, joined_after: bool
+) -> int:
+    """Orphans in a cue of tokens ``i..j-1``: one or two words of a sentence cut off from the rest
+    of it in a neighbouring cue, whether they stand alone ("om aftenen.") or share the cue with
+    the next sentence ("om aftenen. Tænk derfor over, …") or the previous ("… noget. Tænk").
+    Only where the neighbour is in the same run, so that joining them was possible."""
+    count = 0
+    if joined_before and not ends[i - 1]:
+        # The sentence began in the cue before: is its rest here one or two words?
+        count += j - i <= 2 or ends[i] or ends[i + 1]
+    if joined_after and not ends[j - 1] and not (count and j - i <= 2):
+        # The sentence goes on in the next cue: did it start one or two words before the end?
+        count += j - i <= 2 or ends[j - 2] or (j - 3 >= i and ends[j - 3])
+    return count
 
 
 @dataclass(frozen=True)
@@ -404,8 +422,14 @@ class _Group:
 
 
 def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
-    """Join two short turns by different speakers into one dialogue cue when either is too brief."""
+    """Join two short turns by different speakers into one dialogue cue ("-Dav, Boldt." /
+    "-Dav, Larsen.") when either alone would be too brief or too fast to read comfortably.
+
+    Each turn must be one whole line with its dash, end a sentence (the second line may not be the
+    start of a longer turn), and follow the other within ``_DIALOGUE_GAP_MS``.
+    """
     toks, norms = layout.toks, layout.norms
+    n = len(toks)
     out: list[_Group] = []
     k = 0
     while k < len(spans):
@@ -413,10 +437,13 @@ def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
         if k + 1 < len(spans) and norms.max_lines >= 2:
             j2 = spans[k + 1][1]
             short = layout.timing_cost(i, j) > 0 or layout.timing_cost(j, j2) > 0
+            turn_ends = layout.ends[j2 - 1] or j2 == n or toks[j2].speaker != toks[j].speaker
             if (
                 short
                 and toks[i].speaker != toks[j].speaker
+                and toks[j].speaker == toks[j2 - 1].speaker
                 and layout.ends[j - 1]
+                and turn_ends
                 and layout.chars(i, j) + 1 <= norms.max_line_chars
                 and layout.chars(j, j2) + 1 <= norms.max_line_chars
                 and toks[j].start - toks[j - 1].end <= _DIALOGUE_GAP_MS
@@ -441,12 +468,18 @@ def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:
         start = toks[g.start].start
         last = toks[g.end - 1]
         chars = len(" ".join(lines))
-        wanted = start + max(norms.min_duration_ms, math.ceil(chars * 1000 / norms.max_cps))
-        end = max(last.end, min(wanted, last.end + norms.max_linger_ms))
+        # Long enough to read, and the comfortable duration where the linger reaches it.
+        wanted = start + max(norms.comfortable_ms, math.ceil(chars * 1000 / norms.max_cps))
+        # The linger is an allowance inside the duration limit, never a reason to pass it.
+        linger_to = min(last.end + norms.max_linger_ms, start + norms.max_duration_ms)
+        end = max(last.end, min(wanted, linger_to))
         if g_index + 1 < len(groups):
             end = min(end, toks[groups[g_index + 1].start].start - norms.min_gap_ms)
         # Words closer than the gap: keep the cue alive past its last word's onset at least.
         end = max(end, last.start + 1)
-        speaker = None if g.dialogue else toks[g.start].speaker
-        cues.append(Cue(start, end, lines, speaker))
+        if g.dialogue:
+            voices = tuple(toks[a].speaker for a in bounds[:-1])
+            cues.append(Cue(start, end, lines, None, voices if any(voices) else ()))
+        else:
+            cues.append(Cue(start, end, lines, toks[g.start].speaker))
     return cues

@@ -192,12 +192,18 @@ class Transcript:
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption on screen: up to a few lines of text between two times."""
+    """One caption on screen: up to a few lines of text between two times.
+
+    ``voices`` names the speaker of each line of a dialogue cue (two speakers, a dash on each
+    line); it is empty for every other cue, whose one speaker is ``speaker``. In JSON the key is
+    only written when set, so cues written before it existed read back unchanged.
+    """
 
     start_ms: int
     end_ms: int
     lines: tuple[str, ...]
     speaker: str | None = None
+    voices: tuple[str | None, ...] = ()
 
     def __post_init__(self) -> None:
         _check_span("cue", self.start_ms, self.end_ms)
@@ -205,6 +211,10 @@ class Cue:
             raise ValueError(f"cue at {self.start_ms} ms has zero length")
         if not any(line.strip() for line in self.lines):
             raise ValueError(f"cue at {self.start_ms} ms has no text")
+        if self.voices and len(self.voices) != len(self.lines):
+            raise ValueError(
+                f"cue at {self.start_ms} ms has {len(self.voices)} voices for {len(self.lines)} lines"
+            )
 
     @property
     def text(self) -> str:
@@ -224,13 +234,22 @@ class Cue:
         return self.chars * 1000 / self.duration_ms
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "start_ms": self.start_ms,
             "end_ms": self.end_ms,
             "lines": list(self.lines),
             "speaker": self.speaker,
         }
+        if self.voices:
+            d["voices"] = list(self.voices)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Cue:
-        return cls(int(d["start_ms"]), int(d["end_ms"]), tuple(d["lines"]), d.get("speaker"))
+        return cls(
+            int(d["start_ms"]),
+            int(d["end_ms"]),
+            tuple(d["lines"]),
+            d.get("speaker"),
+            tuple(d.get("voices") or ()),
+        )
