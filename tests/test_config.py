@@ -40,6 +40,13 @@ def test_norms_and_decoding_are_read(tmp_path):
         ("[decoding]\nlanguage = 'en'\n", "language"),
         ("[caption]\n", "caption"),
         ("max_cps = ", "TOML"),
+        ("captions = 3\n", "must be a table"),
+        ("[decoding]\nbeam_size = 'fem'\n", "beam_size"),
+        ("[decoding]\nbeam_size = true\n", "beam_size"),
+        ("[decoding]\ntemperature = 'varm'\n", "temperature"),
+        ("[decoding]\ntemperature = [0.0, 7]\n", "temperature"),
+        ("[decoding]\ncondition_on_previous_text = 1\n", "true or false"),
+        ("[decoding]\nno_speech_threshold = 'lav'\n", "a number"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(tmp_path, text, words):

@@ -61,6 +61,53 @@ def _check_keys(path: Path, section: str, data: dict[str, Any], known: tuple[str
         )
 
 
+def _table(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise VideokitError(
+            f"'{name}' must be a table ([{name}] on a line of its own)",
+            path=path,
+            stage="config",
+            hint=f"write [{name}] and its settings below it",
+        )
+    return dict(table)
+
+
+def _decoding(path: Path, table: dict[str, Any]) -> dict[str, Any]:
+    """Decoding options checked here, where the file can be named, not deep inside Whisper."""
+
+    def bad(key: str, wanted: str) -> VideokitError:
+        return VideokitError(
+            f"[decoding] {key} = {table[key]!r} is not {wanted}",
+            path=path,
+            stage="config",
+            hint=f"write {key} as {wanted}",
+        )
+
+    out = dict(table)
+    if "beam_size" in table:
+        value = table["beam_size"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+            raise bad("beam_size", "a whole number from 0 (greedy) to 20")
+        out["beam_size"] = value or None
+    for key in ("condition_on_previous_text",):
+        if key in table and not isinstance(table[key], bool):
+            raise bad(key, "true or false")
+    for key in ("hallucination_silence_threshold", "no_speech_threshold"):
+        value = table.get(key)
+        if key in table and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise bad(key, "a number")
+    if "temperature" in table:
+        temps = table["temperature"]
+        temps = temps if isinstance(temps, list) else [temps]
+        if not temps or any(
+            isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t <= 1 for t in temps
+        ):
+            raise bad("temperature", "a number from 0 to 1, or a list of them")
+        out["temperature"] = tuple(float(t) for t in temps)
+    return out
+
+
 def load_settings(path: Path | None) -> Settings:
     if path is None or not path.is_file():
         return Settings()
@@ -77,8 +124,8 @@ def load_settings(path: Path | None) -> Settings:
             stage="config",
             hint='write e.g. model = "large-v3" or model = "hf:syvai/hviske-v2"',
         )
-    captions = data.get("captions", {})
-    decoding = data.get("decoding", {})
+    captions = _table(path, data, "captions")
+    decoding = _decoding(path, _table(path, data, "decoding"))
     norm_keys = tuple(f.name for f in dataclasses.fields(CaptionNorms))
     _check_keys(path, "captions", captions, norm_keys)
     _check_keys(path, "decoding", decoding, DECODING_KEYS)
@@ -86,7 +133,4 @@ def load_settings(path: Path | None) -> Settings:
         norms = CaptionNorms(**captions)
     except (TypeError, ValueError) as err:
         raise VideokitError(f"[captions]: {err}", path=path, stage="config") from None
-    if "temperature" in decoding:
-        temps = decoding["temperature"]
-        decoding["temperature"] = tuple(temps) if isinstance(temps, list) else (float(temps),)
     return Settings(norms, decoding, model)
