@@ -27,7 +27,7 @@ from prefect.input import RunInput
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from videokit import draft, pipeline, publish, quality
+from videokit import draft, freshness, pipeline, publish, quality
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
@@ -354,7 +354,36 @@ def _produce_all(
     if wait_for_approval:
         _wait_for_approvals(results, layout, approval_timeout_s, base_url)
     write_indexes(layout)
+    remember_outcomes(jobs, results, layout, handle, language, settings, base_url)
     return results
+
+
+@task(name="remember what each video was made from", cache_policy=NONE)
+def remember_outcomes(
+    jobs: list[VideoJob],
+    results: list[VideoResult],
+    layout: Layout,
+    handle: draft.ModelHandle,
+    language: str,
+    settings: Settings,
+    base_url: str | None,
+) -> None:
+    """So that a run with nothing changed can stop before it starts anything heavy."""
+    by_slug = {r.slug: r for r in results}
+    for job in jobs:
+        result = by_slug.get(job.slug)
+        if result is None or not result.ok:
+            freshness.forget(layout, job.slug)
+            continue
+        print_ = freshness.fingerprint(
+            job,
+            layout,
+            model_sha256=handle.spec.sha256,
+            language=language,
+            settings=settings,
+            base_url=base_url,
+        )
+        freshness.remember(layout, job.slug, print_, result)
 
 
 if __name__ == "__main__":

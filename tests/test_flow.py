@@ -434,3 +434,32 @@ def test_a_video_changed_after_approval_is_not_published_with_old_captions(run, 
     assert r.ok and r.status == "in review"
     assert any("changed after its captions were approved" in w for w in r.warnings)
     assert (site_vtt.read_bytes(), site_mp4.read_bytes()) == published
+
+
+def test_an_unchanged_rerun_stops_before_anything_heavy(
+    first, media_dir, drafts, tmp_path, monkeypatch, capsys
+):
+    import flows.server
+
+    from videokit.cli import main
+
+    project = tmp_path / "project"
+    (project / "media").mkdir(parents=True)
+    shutil.copy(media_dir / GOOD, project / "media" / GOOD)
+    runner = _runner(project / "media", project / "build", project / "review", drafts)
+    results, _ = runner()
+    assert results[GOOD].ok
+
+    def no_prefect(*_a, **_k):
+        raise AssertionError("an unchanged rerun started Prefect")
+
+    monkeypatch.setattr(flows.server, "server_for_this_run", no_prefect)
+    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(drafts))
+    assert main(["produce", "--project", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing changed since the last run (1 videos)" in out and SLUG in out
+    # An editor's change means a real run (which would start Prefect).
+    srt_file = project / "review" / f"{SLUG}.da.srt"
+    srt_file.write_text(srt_file.read_text().replace(" ", "  ", 1))
+    with pytest.raises(AssertionError, match="started Prefect"):
+        main(["produce", "--project", str(project)])

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import VideokitError
 from .naming import ZIP_NAME
+from .report import VideoResult, format_table
 from .workspace import Layout, Project, project_lock
 
 DESCRIPTION = """\
@@ -45,11 +46,18 @@ def _project(args: argparse.Namespace) -> Project:
 def _cmd_produce(args: argparse.Namespace) -> int:
     from flows.server import server_for_this_run
 
-    from .report import VideoResult, format_table
-
     started = time.monotonic()
     project = _project(args)
     paths = [str(p) for p in args.paths] or None
+    if paths is None and not args.wait_for_approval and not args.always:
+        kept = _nothing_changed(project, args)
+        if kept is not None:
+            print(format_table(kept))
+            print(
+                f"\nnothing changed since the last run ({len(kept)} videos); checked in "
+                f"{time.monotonic() - started:.1f} s. Use --always to run anyway."
+            )
+            return 0
     with server_for_this_run():
         from flows.produce import produce
 
@@ -78,6 +86,33 @@ def _cmd_produce(args: argparse.Namespace) -> int:
         f"package: {project.out / ZIP_NAME}"
     )
     return 1 if any(not r.ok for r in results) else 0
+
+
+def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoResult] | None:
+    """The last run's results when no input, edit, setting or model changed since; else None."""
+    from . import models
+    from .config import load_settings
+    from .freshness import unchanged
+    from .workspace import find_videos
+
+    try:
+        jobs, problems = find_videos([project.media])
+        if problems or not project.review.is_dir():
+            return None
+        settings = load_settings(project.config if project.config.is_file() else None)
+        spec = models.resolve(settings.model_ref(args.model), fetch=False)
+        layout = Layout(project.out, project.review)
+        with project_lock(layout.out):
+            return unchanged(
+                jobs,
+                layout,
+                model_sha256=spec.sha256,
+                language=args.language,
+                settings=settings,
+                base_url=args.base_url,
+            )
+    except VideokitError:
+        return None  # whatever it is, the full run will say it properly
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
@@ -274,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="caption norms and decoding settings (default: videokit.toml in the project)",
+    )
+    p.add_argument(
+        "--always",
+        action="store_true",
+        help="run even when nothing changed since the last run",
     )
     p.add_argument(
         "--wait-for-approval",

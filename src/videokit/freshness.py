@@ -1,0 +1,139 @@
+"""Has anything changed since the last run? Answered before paying for anything heavy.
+
+A run that finds nothing changed should cost a moment, not a Prefect server, a model load and a
+decode of every video. After a video finishes well, the flow records a fingerprint of everything
+its outputs were made from; the next run compares before it starts. Anything that differs, or
+cannot be read, means "run": a false "unchanged" would hide an editor's correction, so the
+fingerprint errs towards work.
+
+Made from: the video's bytes, its side files (title, glossary, manuscript), the shared glossary,
+the editors' views and the review history, the model's bytes, the run's language, settings and
+base URL, videokit's own version, and the record the last run left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .files import read_json, sha256_file, write_json
+from .report import VideoResult
+from .review import ReviewDesk
+from .workspace import Layout, VideoJob
+
+# Raise when what a run writes changes, so every project runs once more after an upgrade.
+FINGERPRINT_VERSION = 1
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return sha256_file(path) if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _tree(folder: Path) -> dict[str, str | None]:
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): _file_sha(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def fingerprint(
+    job: VideoJob,
+    layout: Layout,
+    *,
+    model_sha256: str,
+    language: str,
+    settings: Settings,
+    base_url: str | None,
+) -> str:
+    """Everything ``job``'s outputs are made from, as one hash."""
+    from . import __version__
+
+    desk = ReviewDesk(layout.review, language)
+    side = {
+        p.name: _file_sha(p)
+        for p in sorted(job.path.parent.glob("*"))
+        if p.name.startswith((job.path.stem + ".", job.slug + ".", "glossary.txt"))
+        and p != job.path
+    }
+    parts: dict[str, Any] = {
+        "version": [FINGERPRINT_VERSION, __version__],
+        "video": _file_sha(job.path),
+        "side": side,
+        "model": model_sha256,
+        "language": language,
+        "settings": dataclasses.asdict(settings),
+        "base_url": base_url,
+        "views": [_file_sha(desk.srt_path(job.slug)), _file_sha(desk.txt_path(job.slug))],
+        "history": _tree(desk.history_dir(job.slug)),
+        "record": _file_sha(layout.state / f"{job.slug}.json"),
+        "page": _file_sha(layout.video_dir(job.slug, layout.preview) / "index.html"),
+    }
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _path(layout: Layout, slug: str) -> Path:
+    return layout.state / f"{slug}.last-run.json"
+
+
+def remember(layout: Layout, slug: str, print_: str, result: VideoResult) -> None:
+    """Record that ``slug`` was made from ``print_`` with this result."""
+    write_json(_path(layout, slug), {"fingerprint": print_, "result": asdict(result)})
+
+
+def forget(layout: Layout, slug: str) -> None:
+    _path(layout, slug).unlink(missing_ok=True)
+
+
+def last_result(layout: Layout, slug: str, print_: str) -> VideoResult | None:
+    """The last run's result for ``slug`` if it was made from exactly ``print_``."""
+    try:
+        data = read_json(_path(layout, slug))
+        if data["fingerprint"] != print_:
+            return None
+        result = dict(data["result"])
+        result["warnings"] = tuple(result.get("warnings", ()))
+        return VideoResult(**result)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def unchanged(
+    jobs: Sequence[VideoJob],
+    layout: Layout,
+    *,
+    model_sha256: str,
+    language: str,
+    settings: Settings,
+    base_url: str | None,
+) -> list[VideoResult] | None:
+    """Every video's last result when none of them changed; ``None`` when a run is needed."""
+    if not jobs or not layout.zip.is_file() or not (layout.site / "index.html").is_file():
+        return None
+    results = []
+    for job in jobs:
+        print_ = fingerprint(
+            job,
+            layout,
+            model_sha256=model_sha256,
+            language=language,
+            settings=settings,
+            base_url=base_url,
+        )
+        found = last_result(layout, job.slug, print_)
+        if found is None or not found.ok:
+            return None
+        results.append(dataclasses.replace(found, transcribed="unchanged", seconds=0.0))
+    return results
