@@ -89,8 +89,10 @@
       time.type = "button";
       time.className = "vk-cue-time";
       time.dataset.index = String(i);
-      time.textContent = `${clock(cue.start_ms)} – ${clock(cue.end_ms)}`;
-      time.setAttribute("aria-label", `Tekst ${i + 1}: gå til ${clock(cue.start_ms)}`);
+      const number = document.createElement("span");
+      number.className = "vk-visually-hidden";
+      number.textContent = `Tekst ${i + 1}, spil fra `;
+      time.append(number, `${clock(cue.start_ms)} – ${clock(cue.end_ms)}`);
       time.addEventListener("click", () => { select(i, true); });
       const speaker = document.createElement("span");
       speaker.className = "vk-cue-speaker";

@@ -1,0 +1,135 @@
+"""The review studio in a real browser (headless Chromium, axe-core), as an editor uses it.
+
+One project (a real, silent video; the draft from the pipeline step with a fake model), one
+studio served on loopback as ``videokit studio`` serves it, and one run of
+``tests/browser/studio.mjs``: overview, editing (text, timing, split, merge, speaker), save and
+reload, a conflicting save from a second tab, a keyboard-only edit, approval, and axe-core on every
+page. Screenshots go to ``build/screenshots/`` (the README shows ``studio-video.png``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from test_browser import BROWSER_DIR, SCREENSHOTS, tools  # noqa: F401  (a fixture)
+from test_studio import SLUG, produce
+from videokit.review import ReviewDesk
+from videokit.studio import running
+from videokit.workspace import Project
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]:  # noqa: F811
+    tmp = tmp_path_factory.mktemp("studio")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        produce(tmp, monkeypatch, media=True)
+    project = Project.locate(tmp)
+    with running(project) as url:
+        config = {
+            "url": url,
+            "slug": SLUG,
+            "chromium": tools,
+            "screenshots": str(SCREENSHOTS),
+            "out": str(tmp / "results.json"),
+        }
+        (tmp / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        run = subprocess.run(
+            ["node", str(BROWSER_DIR / "studio.mjs"), str(tmp / "config.json")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=BROWSER_DIR,
+        )
+    assert run.returncode == 0, f"studio.mjs failed:\n{run.stdout}\n{run.stderr}"
+    results: dict[str, Any] = json.loads((tmp / "results.json").read_text(encoding="utf-8"))
+    results["project"] = project
+    results["steps"] = {s["name"]: s for s in results["steps"]}
+    return results
+
+
+def test_axe_finds_no_violations_on_any_studio_page(seen):
+    assert set(seen["axe"]) == {"overview", "editor", "editor-edited", "overview-approved"}
+    for page, found in seen["axe"].items():
+        assert found["passes"] > 10, f"axe checked almost nothing on {page}"
+        assert not found["violations"], f"{page}: {json.dumps(found['violations'], indent=1)}"
+
+
+def test_the_pages_load_cleanly(seen):
+    assert not seen["pageErrors"] and not seen["consoleErrors"] and not seen["dialogs"], seen
+    # The refused save of the second tab is the one answer >= 400 the walk asks for.
+    expected = [r for r in seen["badResponses"] if r["page"] == "tab C" and r["status"] == 409]
+    assert len(expected) == 1, seen["badResponses"]
+    missing = [
+        r
+        for r in seen["badResponses"]
+        if r not in expected and not r["url"].endswith("/favicon.ico")
+    ]
+    assert not missing, missing
+
+
+def test_the_cue_under_the_playhead_is_highlighted(seen):
+    playing = seen["steps"]["playing"]
+    assert playing["playing"] == [False, True, False]
+    assert playing["current"] == playing["cue1"]
+
+
+def test_an_edit_survives_save_and_reload(seen):
+    steps = seen["steps"]
+    assert len(steps["split"]["texts"]) == 4
+    assert steps["split"]["texts"][:2] == ["Byrådet mødes i aften", "om budgettet."]
+    assert len(steps["merged"]["texts"]) == 3
+    reloaded = steps["reloaded"]
+    assert reloaded["texts"] == [
+        "Byrådet mødes i aften",
+        "om budgettet.",
+        "Alle borgere kan stille spørgsmål\ntil sidst.",
+    ]
+    assert reloaded["speakers"] == ["Mette Hansen", "", ""]
+    assert "spil fra 00:00:01,200 – " in reloaded["times"][0]
+    assert not reloaded["alert"]
+
+
+def test_a_conflicting_save_is_refused_and_nothing_is_lost(seen):
+    conflict = seen["steps"]["conflict"]
+    assert "Ikke gemt" in conflict["refused"]["alert"]
+    assert conflict["after"]["texts"][0] == "Fra fane B."
+    desk = ReviewDesk(seen["project"].review)
+    kept = list((desk.history_dir(SLUG) / "conflicts").iterdir())
+    assert len(kept) == 1 and "Fra fane C." in kept[0].read_text(encoding="utf-8")
+
+
+def test_a_keyboard_alone_edits_and_saves(seen):
+    kb = seen["steps"]["keyboard"]
+    assert kb["stops"][-1]["id"] == "vk-text-0", kb["stops"]
+    assert all(s["visible"] for s in kb["stops"] if s["tag"] in ("a", "button", "textarea"))
+    assert (kb["down"], kb["up"]) == ("vk-text-1", "vk-text-0")
+    assert kb["played"] and kb["paused"]
+    assert kb["replay"]["playing"] and 1.2 <= kb["replay"]["time"] < 1.8
+    assert kb["split"] == kb["before"] + 1 and len(kb["undone"]["texts"]) == kb["before"]
+    assert kb["saved"]["texts"][0] == "Fra fane B. Tak."
+    assert "Gemt" in kb["saved"]["status"]
+
+
+def test_approving_publishes_the_edit_to_the_site_and_zip(seen):
+    assert "Godkendt af Mette Hansen" in seen["steps"]["approved"]["status"]
+    out = seen["project"].out
+    vtt = (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text(encoding="utf-8")
+    assert "Fra fane B. Tak." in vtt and "<v Mette Hansen>" in vtt
+    with zipfile.ZipFile(out / "videokit-site.zip") as z:
+        assert "Fra fane B. Tak." in z.read(f"{SLUG}/{SLUG}.da.vtt").decode()
+    [approval] = ReviewDesk(seen["project"].review).approvals(SLUG)
+    assert (approval.editor, approval.note) == ("Mette Hansen", "Rettet i studiet")
+    assert "Godkendt" in seen["steps"]["overview-after"]["text"]
+
+
+def test_the_screenshots_are_written(seen):
+    for name in ("studio-video.png", "studio-overview.png"):
+        assert Path(SCREENSHOTS / name).stat().st_size > 10_000
