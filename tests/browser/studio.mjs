@@ -235,6 +235,7 @@ try {
     }, null, { timeout: 60000 });
     step("approved", await state(ap));
     await seek(ap, 6.0);
+    await ap.evaluate(() => window.scrollTo(0, 0));
     await ap.waitForTimeout(200);
     await ap.screenshot({ path: path.join(config.screenshots, "studio-video.png"), fullPage: false });
     await ap.close();
