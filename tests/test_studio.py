@@ -353,3 +353,15 @@ def test_the_served_studio_prints_a_tokened_loopback_url(project):
         api = url.replace("/?token=", f"/api/{SLUG}?token=")
         with urllib.request.urlopen(api, timeout=10) as response:
             assert json.loads(response.read())["slug"] == SLUG
+
+
+def test_a_spelling_goes_into_the_projects_glossary_once(client, project):
+    (project.media / "glossary.txt").write_text("# stavemåder\nByrådet", encoding="utf-8")
+    url = f"/api/{SLUG}/glossary"
+    assert client.post(url, json={"term": " Aarhus  Kommune "}, headers=H).status_code == 200
+    again = client.post(url, json={"term": "aarhus kommune"}, headers=H)
+    assert "allerede" in again.json()["message"]
+    for bad in ("", "a # b", "x" * 81):
+        assert client.post(url, json={"term": bad}, headers=H).status_code == 422
+    lines = (project.media / "glossary.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == ["# stavemåder", "Byrådet", "Aarhus Kommune"]

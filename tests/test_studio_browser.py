@@ -89,9 +89,13 @@ def test_an_edit_survives_save_and_reload(seen):
     reloaded = steps["reloaded"]
     assert reloaded["texts"] == [
         "Byrådet mødes i aften",
-        "om budgettet.",
+        "om budgetforslaget.",
         "Alle borgere kan stille spørgsmål\ntil sidst.",
     ]
+    assert reloaded["player"] == reloaded["texts"]  # the player shows the captions as edited
+    assert "budgetforslaget" in steps["replaced"]["status"]
+    glossary = seen["project"].media / "glossary.txt"
+    assert glossary.read_text(encoding="utf-8").splitlines() == ["budgetforslaget"]
     assert reloaded["speakers"] == ["Mette Hansen", "", ""]
     assert "spil fra 00:00:01,200 – " in reloaded["times"][0]
     assert not reloaded["alert"]

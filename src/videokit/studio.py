@@ -34,7 +34,7 @@ from .align import align_text
 from .config import load_settings
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
 from .errors import TranscriptError, VideokitError
-from .files import read_json
+from .files import read_json, write_text
 from .naming import file_names
 from .norms import CaptionNorms, check_cues
 from .quality import quality_report
@@ -195,6 +195,30 @@ def reflow(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> list[Cue
             paragraphs.append(TextParagraph(cue.speaker, words))
     aligned = align_text(machine, write_review_text(paragraphs))
     return cues_from_transcript(aligned, norms=studio.norms)
+
+
+GLOSSARY = (
+    "glossary.txt"  # the project's spellings, beside the videos (see workspace.read_glossary)
+)
+
+
+def add_to_glossary(media: Path, term: str) -> bool:
+    """Add a spelling to the project's glossary; False when it is there already."""
+    term = " ".join(term.split())
+    if not term or len(term) > 80 or "#" in term:
+        raise BadInput(
+            "a glossary entry is one spelling of up to 80 characters, without '#'",
+            hint="write the word or name as it should be spelled",
+        )
+    path = media / GLOSSARY
+    text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
+    known = {line.split("#", 1)[0].strip().casefold() for line in text.splitlines()}
+    if term.casefold() in known:
+        return False
+    if text and not text.endswith("\n"):
+        text += "\n"
+    write_text(path, text + term + "\n")
+    return True
 
 
 def overview(studio: Studio) -> list[dict[str, Any]]:
@@ -390,6 +414,21 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         except VideokitError as err:
             return failed(err)
         return {"sha": sha, "message": f"Gemt i {desk.srt_path(slug).name}."}
+
+    @app.post("/api/{slug}/glossary")
+    async def glossary(slug: str, request: Request) -> Any:
+        video(slug)
+        term = str((await body(request)).get("term", ""))
+        try:
+            added = add_to_glossary(studio.project.media, term)
+        except VideokitError as err:
+            return failed(err)
+        where = f"{studio.project.media.name}/{GLOSSARY}"
+        return {
+            "message": f"„{term.strip()}“ er tilføjet til ordlisten ({where})."
+            if added
+            else f"„{term.strip()}“ står allerede i ordlisten ({where})."
+        }
 
     @app.post("/api/{slug}/approve")
     async def approve(slug: str, request: Request) -> Any:

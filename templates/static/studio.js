@@ -72,6 +72,25 @@
     scheduleCheck();
   }
 
+  // The player shows the captions as they are being edited: a track made here replaces the saved
+  // one. WebVTT cue text is markup to the player, so the text is escaped (it stays text).
+  let liveTrack = null;
+  const cueText = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  function updateTrack() {
+    if (typeof VTTCue === "undefined") return;
+    if (!liveTrack) {
+      const saved = video.querySelector("track");
+      Array.from(video.textTracks).forEach((t) => { t.mode = "disabled"; });
+      liveTrack = video.addTextTrack("captions", "Undertekster (som redigeret)",
+                                     saved ? saved.srclang : "da");
+      liveTrack.mode = "showing";
+    }
+    Array.from(liveTrack.cues || []).forEach((c) => liveTrack.removeCue(c));
+    cues.forEach((c) => {
+      if (c.end_ms > c.start_ms) liveTrack.addCue(new VTTCue(c.start_ms / 1000, c.end_ms / 1000, cueText(c.text)));
+    });
+  }
+
   // -- the list -----------------------------------------------------------------------------------
   function item(i) { return list.children[i]; }
   function textArea(i) { return $(`vk-text-${i}`); }
@@ -177,6 +196,7 @@
 
   // -- checks by the server -----------------------------------------------------------------------
   function scheduleCheck() {
+    updateTrack();
     clearTimeout(checkTimer);
     checkTimer = setTimeout(runCheck, 300);
   }
@@ -260,7 +280,7 @@
     edit(() => { cue.speaker = name || null; });
     say(name ? `Tekst ${selected + 1} siges nu af ${name}.` : `Tekst ${selected + 1} har ingen taler.`);
   }
-  function replaceAll(event) {
+  async function replaceAll(event) {
     event.preventDefault();
     const find = $("vk-find").value;
     const replacement = $("vk-replace-with").value;
@@ -268,7 +288,13 @@
     const count = cues.reduce((n, c) => n + c.text.split(find).length - 1, 0);
     if (count === 0) { say(`„${find}“ findes ikke i teksterne.`); return; }
     edit(() => { cues.forEach((c) => { c.text = c.text.split(find).join(replacement); }); });
-    say(`${count} forekomster af „${find}“ er erstattet.`);
+    let message = `${count} forekomster af „${find}“ er erstattet.`;
+    if ($("vk-glossary").checked && replacement.trim()) {
+      const { ok, data } = await call("/glossary", { term: replacement });
+      if (!ok) { warn(`Ikke tilføjet til ordlisten: ${data.error}`); return; }
+      message += ` ${data.message}`;
+    }
+    say(message);
   }
   async function reflow() {
     const { ok, data } = await call("/reflow", { cues });
@@ -354,6 +380,7 @@
     initialSpeakers = data.speakers;
     if (data.problem) warn(data.problem);
     render();
+    updateTrack();
     await runCheck();
     root.dataset.ready = "true";
   })();

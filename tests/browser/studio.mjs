@@ -82,6 +82,8 @@ const state = (page) => page.evaluate(() => ({
   status: document.getElementById("vk-status").textContent,
   alert: document.getElementById("vk-alert").textContent,
   active: document.activeElement ? document.activeElement.id : null,
+  player: Array.from(Array.from(document.getElementById("vk-video").textTracks)
+    .find((t) => t.mode === "showing")?.cues ?? []).map((c) => c.text),
 }));
 
 async function seek(page, seconds) {
@@ -151,6 +153,12 @@ try {
   await page.focus("#vk-text-0");
   await page.fill("#vk-speaker", "Mette Hansen");
   await page.press("#vk-speaker", "Enter");
+  await page.fill("#vk-find", "budgettet");
+  await page.fill("#vk-replace-with", "budgetforslaget");
+  await page.check("#vk-glossary");
+  await page.click("#vk-replace button[type=submit]");
+  await waitText(page, "vk-status", "ordlisten");
+  step("replaced", await state(page));
   await page.waitForTimeout(500); // the norm check answers
   await axe(page, "editor-edited");
   await page.keyboard.press("Control+s");
