@@ -15,17 +15,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clips import silent_video
 from videokit import pipeline
+from videokit.cli import build_parser
 from videokit.config import Settings
 from videokit.draft import Source
 from videokit.edits import parse_srt
 from videokit.errors import TranscriptError
 from videokit.media import MediaInfo
 from videokit.review import ReviewDesk, SaveConflict
-from videokit.studio import MAX_BODY, Studio, make_app, running
-from videokit.transcript import Segment, Transcript, Word
+from videokit.studio import MAX_BODY, Studio, cue_json, cues_from_json, make_app, running
+from videokit.transcript import Cue, Segment, Transcript, Word
 from videokit.workspace import Layout, Project, VideoJob
 
 DURATION = 12_000
@@ -365,3 +368,50 @@ def test_a_spelling_goes_into_the_projects_glossary_once(client, project):
         assert client.post(url, json={"term": bad}, headers=H).status_code == 422
     lines = (project.media / "glossary.txt").read_text(encoding="utf-8").splitlines()
     assert lines == ["# stavemåder", "Byrådet", "Aarhus Kommune"]
+
+
+# -- what the page and the server exchange ---------------------------------------------------------
+
+_line = (
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1)
+    .map(lambda t: " ".join(t.split()))
+    .filter(bool)
+)
+
+
+@st.composite
+def page_cues(draw) -> list[Cue]:
+    cues, t = [], 0
+    for _ in range(draw(st.integers(0, 5))):
+        start = t + draw(st.integers(0, 2000))
+        end = start + draw(st.integers(1, 5000))
+        lines = tuple(draw(st.lists(_line, min_size=1, max_size=3)))
+        speaker = draw(st.none() | _line)
+        cues.append(Cue(start, end, lines, speaker))
+        t = end
+    return cues
+
+
+@given(page_cues())
+def test_the_pages_cue_format_round_trips(cues):
+    sent = json.loads(json.dumps([cue_json(c) for c in cues]))
+    assert cues_from_json(sent) == cues
+
+
+def test_a_file_that_does_not_parse_is_shown_and_kept_when_replaced(client, project):
+    d = desk(project)
+    good = load(client)
+    path = d.srt_path(SLUG)
+    broken = path.read_text(encoding="utf-8").replace(" --> ", " -> ", 1)
+    path.write_text(broken, encoding="utf-8")
+    data = load(client)
+    assert "kan ikke læses" in data["problem"] and "line 2" in data["problem"]
+    assert data["cues"] == good["cues"]  # the version in force, to correct from
+    assert save(client, data["cues"], data["sha"]).status_code == 200
+    kept = list((d.history_dir(SLUG) / "superseded").iterdir())
+    assert [k.read_text(encoding="utf-8") for k in kept] == [broken]
+
+
+def test_the_studio_command_parses():
+    args = build_parser().parse_args(["studio", "--port", "0", "--project", "x"])
+    assert (args.host, args.port, args.func.__name__) == ("127.0.0.1", 0, "_cmd_studio")
