@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from test_browser import BROWSER_DIR, SCREENSHOTS, tools  # noqa: F401  (a fixture)
+from test_browser import BROWSER_DIR, SCREENSHOTS, VNU_JAR, tools  # noqa: F401  (a fixture)
 from test_studio import SLUG, produce
 from videokit.review import ReviewDesk
 from videokit.studio import running
@@ -33,6 +34,10 @@ def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]
         produce(tmp, monkeypatch, media=True)
     project = Project.locate(tmp)
     with running(project) as url:
+        pages = {"overview": url, "editor": url.replace("/?token=", f"/video/{SLUG}?token=")}
+        for name, address in pages.items():
+            with urllib.request.urlopen(address, timeout=30) as response:
+                (tmp / f"{name}.html").write_bytes(response.read())
         config = {
             "url": url,
             "slug": SLUG,
@@ -52,6 +57,14 @@ def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]
     results: dict[str, Any] = json.loads((tmp / "results.json").read_text(encoding="utf-8"))
     results["project"] = project
     results["steps"] = {s["name"]: s for s in results["steps"]}
+    vnu = subprocess.run(
+        ["java", "-Xss4m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json"]
+        + [str(tmp / f"{name}.html") for name in pages],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    results["vnu"] = json.loads(vnu.stderr or vnu.stdout)["messages"]
     return results
 
 
@@ -60,6 +73,10 @@ def test_axe_finds_no_violations_on_any_studio_page(seen):
     for page, found in seen["axe"].items():
         assert found["passes"] > 10, f"axe checked almost nothing on {page}"
         assert not found["violations"], f"{page}: {json.dumps(found['violations'], indent=1)}"
+
+
+def test_the_studio_pages_are_valid_html(seen):
+    assert not seen["vnu"], seen["vnu"]
 
 
 def test_the_pages_load_cleanly(seen):
