@@ -26,8 +26,9 @@ from videokit.draft import Source
 from videokit.edits import parse_srt
 from videokit.errors import TranscriptError
 from videokit.media import MediaInfo
+from videokit.norms import check_cues
 from videokit.review import ReviewDesk, SaveConflict
-from videokit.studio import MAX_BODY, Studio, cue_json, cues_from_json, make_app, running
+from videokit.studio import MAX_BODY, Studio, cue_json, cues_from_json, make_app, overview, running
 from videokit.transcript import Cue, Segment, Transcript, Word
 from videokit.workspace import Layout, Project, VideoJob
 
@@ -337,11 +338,20 @@ def test_approving_in_the_studio_publishes_the_saved_edit(tmp_path, monkeypatch)
     assert "Godkendt" in overview and "Mette" in overview
 
 
-def test_the_overview_lists_state_and_findings(client):
+def test_the_overview_lists_state_and_findings(client, project):
     page = client.get("/", params={"token": TOKEN})
     assert page.status_code == 200
     assert f"/video/{SLUG}?token={TOKEN}" in page.text
     assert "Kladde" in page.text and "Ikke godkendt" in page.text
+    studio = Studio(project, TOKEN, ORIGIN)
+    [row] = overview(studio)
+    assert (row["status"], row["cues"], row["unsure"], row["approvals"]) == ("Kladde", 3, 1, [])
+    data = load(client)
+    cues = [{**data["cues"][0], "text": "Byrådet holder møde i aften om skatten."}]
+    assert save(client, cues + data["cues"][1:], data["sha"]).status_code == 200
+    [row] = overview(studio)
+    assert (row["status"], row["unsure"]) == ("Under gennemsyn", 0)
+    assert row["violations"] == len(check_cues(desk(project).current(SLUG)[1]))
 
 
 def test_the_served_studio_prints_a_tokened_loopback_url(project):

@@ -34,7 +34,7 @@ from .align import align_text
 from .config import load_settings
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
 from .errors import TranscriptError, VideokitError
-from .files import read_json, write_text
+from .files import write_text
 from .naming import file_names
 from .norms import CaptionNorms, check_cues
 from .quality import quality_report
@@ -152,11 +152,16 @@ def unsure_words(low: Sequence[dict[str, Any]], cues: Sequence[Cue]) -> dict[int
     return out
 
 
+def low_confidence(studio: Studio, record: VideoRecord) -> list[dict[str, Any]]:
+    """The machine draft's unsure words, by the quality report's own threshold."""
+    machine = studio.machine(record)
+    return list(quality_report(machine, [])["low_confidence"]) if machine else []
+
+
 def check(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> dict[str, Any]:
     """The caption engine's findings for the page's cues, and whether the desk would take them."""
     norms = studio.norms
-    machine = studio.machine(record)
-    low = quality_report(machine, [], norms=norms)["low_confidence"] if machine else []
+    low = low_confidence(studio, record)
     error = ""
     try:
         parse_srt(to_review_srt(cues), duration_ms=record.duration_ms)
@@ -222,7 +227,7 @@ def add_to_glossary(media: Path, term: str) -> bool:
 
 
 def overview(studio: Studio) -> list[dict[str, Any]]:
-    """Every produced video: state, cues, findings, approvals, from the desk and build/."""
+    """Every produced video: state, cues, findings, approvals (the desk, build/state, preview)."""
     rows = []
     for path in sorted(studio.layout.state.glob("*.json")):
         record = studio.record(path.stem)
@@ -239,11 +244,8 @@ def overview(studio: Studio) -> list[dict[str, Any]]:
             label = "Ændret siden godkendelse"
         if desk.withdrawn(record.slug):
             label = "Taget af sitet"
-        try:
-            report = read_json(studio.layout.quality / f"{record.slug}.json")
-            unsure = len(report.get("low_confidence", []))
-        except (OSError, ValueError, AttributeError):
-            unsure = 0
+        # As on the video's page: the draft's unsure words that the captions still hold as heard.
+        unsure = sum(map(len, unsure_words(low_confidence(studio, record), cues).values()))
         rows.append(
             {
                 "slug": record.slug,
