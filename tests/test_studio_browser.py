@@ -139,6 +139,17 @@ def test_a_keyboard_alone_edits_and_saves(seen):
     assert "Gemt" in kb["saved"]["status"]
 
 
+def test_reflow_shows_a_new_layout_of_the_same_words_before_saving(seen):
+    reflow = seen["steps"]["reflow"]
+    words = [
+        " ".join(t.split()) for t in (" ".join(reflow[k]["texts"]) for k in ("before", "after"))
+    ]
+    assert words[0] == words[1]
+    assert reflow["after"]["texts"] != reflow["before"]["texts"]
+    assert reflow["after"]["player"] == reflow["after"]["texts"]
+    assert reflow["undone"]["texts"] == reflow["before"]["texts"]
+
+
 def test_approving_publishes_the_edit_to_the_site_and_zip(seen):
     assert "Godkendt af Mette Hansen" in seen["steps"]["approved"]["status"]
     out = seen["project"].out

@@ -230,7 +230,19 @@ try {
     await kb.close();
   }
 
-  // 6. Approve with a name and a note.
+  // 6. Re-flow: the corrected text laid out anew, shown before anything is saved, and undone.
+  {
+    const rf = await openEditor(context, "reflow");
+    const before = await state(rf);
+    await rf.click("[data-action=reflow]");
+    await waitText(rf, "vk-status", "lagt ud i");
+    const after = await state(rf);
+    await rf.keyboard.press("Alt+z");
+    step("reflow", { before, after, undone: await state(rf) });
+    await rf.close();
+  }
+
+  // 7. Approve with a name and a note.
   {
     const ap = await openEditor(context, "approve");
     await ap.fill("#vk-editor", "Mette Hansen");
