@@ -26,6 +26,8 @@ from videokit.workspace import Project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script> & <b>fed</b>"
+
 
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]:  # noqa: F811
@@ -41,6 +43,7 @@ def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]
         config = {
             "url": url,
             "slug": SLUG,
+            "hostile": HOSTILE,
             "chromium": tools,
             "screenshots": str(SCREENSHOTS),
             "out": str(tmp / "results.json"),
@@ -148,6 +151,15 @@ def test_reflow_shows_a_new_layout_of_the_same_words_before_saving(seen):
     assert reflow["after"]["texts"] != reflow["before"]["texts"]
     assert reflow["after"]["player"] == reflow["after"]["texts"]
     assert reflow["undone"]["texts"] == reflow["before"]["texts"]
+
+
+def test_caption_text_that_looks_like_markup_stays_text(seen):
+    hostile = seen["steps"]["hostile"]
+    assert hostile["texts"][1] == HOSTILE
+    assert hostile["player"][1] == HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;"
+    )
+    assert hostile["elements"] == 0 and not seen["dialogs"]
 
 
 def test_approving_publishes_the_edit_to_the_site_and_zip(seen):

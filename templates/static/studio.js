@@ -228,10 +228,10 @@
 
   // -- edits --------------------------------------------------------------------------------------
   const here = () => Math.round(video.currentTime * 1000);
-  function setTime(which, ms) {
+  function setTime(which, time) {
     const cue = cues[selected];
     if (!cue) return;
-    edit(() => { cue[which] = Math.max(0, ms); });
+    edit(() => { cue[which] = Math.max(0, time(cue)); });
     say(`${which === "start_ms" ? "Start" : "Slut"} er nu ${clock(cue[which])}.`);
   }
   function split() {
@@ -341,12 +341,12 @@
   }
 
   const actions = {
-    "start-here": () => setTime("start_ms", here()),
-    "start-minus": () => setTime("start_ms", cues[selected].start_ms - 100),
-    "start-plus": () => setTime("start_ms", cues[selected].start_ms + 100),
-    "end-here": () => setTime("end_ms", here()),
-    "end-minus": () => setTime("end_ms", cues[selected].end_ms - 100),
-    "end-plus": () => setTime("end_ms", cues[selected].end_ms + 100),
+    "start-here": () => setTime("start_ms", here),
+    "start-minus": () => setTime("start_ms", (c) => c.start_ms - 100),
+    "start-plus": () => setTime("start_ms", (c) => c.start_ms + 100),
+    "end-here": () => setTime("end_ms", here),
+    "end-minus": () => setTime("end_ms", (c) => c.end_ms - 100),
+    "end-plus": () => setTime("end_ms", (c) => c.end_ms + 100),
     split, merge, speaker: setSpeaker, undo, reflow, save,
   };
   document.querySelectorAll("[data-action]").forEach((button) => {

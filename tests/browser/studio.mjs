@@ -5,6 +5,7 @@
 // CONFIG: {
 //   "url": "http://127.0.0.1:PORT/?token=…",   the studio's address as `videokit studio` prints it
 //   "slug": "moede",                            the video to edit
+//   "hostile": "<img src=x onerror=alert(1)>",  caption text that must stay text
 //   "chromium": "/usr/bin/chromium",
 //   "screenshots": "/abs/dir", "out": "/abs/results.json"
 // }
@@ -239,6 +240,15 @@ try {
     const after = await state(rf);
     await rf.keyboard.press("Alt+z");
     step("reflow", { before, after, undone: await state(rf) });
+    // Text that looks like markup stays text: in the list, in the player, after a reload.
+    await rf.fill("#vk-text-1", config.hostile);
+    await rf.keyboard.press("Control+s");
+    await waitText(rf, "vk-status", "Gemt");
+    await rf.reload({ waitUntil: "load" });
+    await rf.waitForSelector("[data-vk-studio][data-ready=true]", { timeout: TIMEOUT_MS });
+    await rf.waitForTimeout(300);
+    step("hostile", { ...(await state(rf)), elements: await rf.evaluate(() =>
+      document.querySelectorAll("#vk-cues img, #vk-cues script, #vk-cues b").length) });
     await rf.close();
   }
 
