@@ -177,3 +177,9 @@ def test_approving_publishes_the_edit_to_the_site_and_zip(seen):
 def test_the_screenshots_are_written(seen):
     for name in ("studio-video.png", "studio-overview.png"):
         assert Path(SCREENSHOTS / name).stat().st_size > 10_000
+
+
+def test_the_pages_reflow_at_320_px(seen):
+    for name in ("narrow-overview", "narrow-editor"):
+        size = seen["steps"][name]
+        assert size["scrollWidth"] <= size["clientWidth"], (name, size)

@@ -280,6 +280,24 @@ try {
     await ov.close();
   }
   await context.close();
+
+  // 8. At 320 px (WCAG 1.4.10) nothing makes the page scroll sideways.
+  const narrow = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: "da-DK" });
+  for (const [name, url] of [["overview", config.url], ["editor", videoUrl]]) {
+    const small = await narrow.newPage();
+    watch(small, `${name} at 320 px`);
+    await small.goto(url, { waitUntil: "load" });
+    if (name === "editor") {
+      await small.waitForSelector("[data-vk-studio][data-ready=true]", { timeout: TIMEOUT_MS });
+    }
+    step(`narrow-${name}`, await small.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    })));
+    await small.screenshot({ path: path.join(config.screenshots, `studio-${name}-320.png`), fullPage: true });
+    await small.close();
+  }
+  await narrow.close();
 } finally {
   await browser.close();
 }
