@@ -808,7 +808,7 @@ class ReviewDesk:
         base = content[0]
         cues = tuple(parse_srt(text, path, duration_ms=base.duration_ms))
         current = self._current_sha(path)
-        if current is not None and current not in (state.written.get("srt"), None):
+        if current is not None and current != state.written.get("srt"):
             # The file being replaced is an edit (read or not): the history keeps it.
             backup = self.history_dir(slug) / "superseded" / f"{_stamp()}-{path.name}"
             backup.parent.mkdir(parents=True, exist_ok=True)
