@@ -136,7 +136,8 @@ def test_a_keyboard_alone_edits_and_saves(seen):
     assert all(s["visible"] for s in kb["stops"] if s["tag"] in ("a", "button", "textarea"))
     assert (kb["down"], kb["up"]) == ("vk-text-1", "vk-text-0")
     assert kb["played"] and kb["paused"]
-    assert kb["replay"]["playing"] and 1.2 <= kb["replay"]["time"] < 1.8
+    # Replay starts at the selected cue's start (1.2 s) and stops at its end (before 2.8 s).
+    assert kb["replay"]["playing"] and 1.2 <= kb["replay"]["time"] < 2.8
     assert kb["split"] == kb["before"] + 1 and len(kb["undone"]["texts"]) == kb["before"]
     assert kb["saved"]["texts"][0] == "Fra fane B. Tak."
     assert "Gemt" in kb["saved"]["status"]

@@ -206,13 +206,14 @@ try {
     const down = await kb.evaluate(() => document.activeElement.id);
     await kb.keyboard.press("Alt+ArrowUp");
     const up = await kb.evaluate(() => document.activeElement.id);
+    const playing = () => kb.waitForFunction(() => !document.getElementById("vk-video").paused,
+      null, { timeout: TIMEOUT_MS }).then(() => true, () => false);
     await kb.keyboard.press("Alt+p");
-    await kb.waitForTimeout(300);
-    const played = await kb.evaluate(() => !document.getElementById("vk-video").paused);
+    const played = await playing();
     await kb.keyboard.press("Alt+p");
     const paused = await kb.evaluate(() => document.getElementById("vk-video").paused);
     await kb.keyboard.press("Alt+r");
-    await kb.waitForTimeout(200);
+    await playing();
     const replay = await kb.evaluate(() => {
       const v = document.getElementById("vk-video");
       const r = { time: v.currentTime, playing: !v.paused };
