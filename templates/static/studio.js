@@ -359,14 +359,15 @@
   $("vk-replace").addEventListener("submit", replaceAll);
   $("vk-approve").addEventListener("submit", approve);
 
+  // By key position (e.code), not by character: on a Mac, Option+P types "π".
   const keys = {
-    p: playPause, r: replay, s: actions["start-here"], e: actions["end-here"],
-    d: split, m: merge, z: undo, arrowup: () => move(-1), arrowdown: () => move(1),
+    KeyP: playPause, KeyR: replay, KeyS: actions["start-here"], KeyE: actions["end-here"],
+    KeyD: split, KeyM: merge, KeyZ: undo, ArrowUp: () => move(-1), ArrowDown: () => move(1),
   };
   document.addEventListener("keydown", (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") { e.preventDefault(); save(); return; }
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.code === "KeyS") { e.preventDefault(); save(); return; }
     if (!e.altKey || e.ctrlKey || e.metaKey) return;
-    const run = keys[e.key.toLowerCase()];
+    const run = keys[e.code];
     if (run) { e.preventDefault(); run(); }
   });
   window.addEventListener("beforeunload", (e) => { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
