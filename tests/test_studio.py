@@ -336,6 +336,7 @@ def test_approving_in_the_studio_publishes_the_saved_edit(tmp_path, monkeypatch)
     assert "Byrådet mødes i aften" in vtt
     overview = client.get("/", params={"token": TOKEN}).text
     assert "Godkendt" in overview and "Mette" in overview
+    assert f"kl. {approval.time[11:16]} UTC" in overview
 
 
 def test_the_overview_lists_state_and_findings(client, project):
