@@ -30,6 +30,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from . import captions as fmt
+from .align import _key as word_key
 from .align import align_text
 from .config import load_settings
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
@@ -134,18 +135,17 @@ def cues_from_json(data: Any) -> list[Cue]:
 
 
 def unsure_words(low: Sequence[dict[str, Any]], cues: Sequence[Cue]) -> dict[int, list[str]]:
-    """Per cue, the words the recogniser was unsure of that the cue still holds as heard."""
+    """Per cue, the words the recogniser was unsure of that the cue still holds as heard.
 
-    def key(word: str) -> str:
-        return "".join(c for c in word.casefold() if c.isalnum())
-
+    Words match as the alignment matches them: case and punctuation aside.
+    """
     out: dict[int, list[str]] = {}
     for i, cue in enumerate(cues):
-        words = {key(w) for line in cue.lines for w in line.split()}
+        words = {word_key(w) for line in cue.lines for w in line.split()}
         found = [
             str(w["text"])
             for w in low
-            if cue.start_ms <= int(w["start_ms"]) < cue.end_ms and key(str(w["text"])) in words
+            if cue.start_ms <= int(w["start_ms"]) < cue.end_ms and word_key(str(w["text"])) in words
         ]
         if found:
             out[i] = found
