@@ -101,6 +101,14 @@ def test_the_cue_under_the_playhead_is_highlighted(seen):
     assert playing["current"] == playing["cue1"]
 
 
+def test_unsure_words_are_marked_until_the_editor_replaces_them(seen):
+    loaded = seen["steps"]["loaded"]
+    assert loaded["marked"] == ["budgettet."]
+    assert "1 usikre ord" in loaded["summary"]
+    replaced = seen["steps"]["replaced"]
+    assert replaced["marked"] == [] and "0 usikre ord" in replaced["summary"]
+
+
 def test_an_edit_survives_save_and_reload(seen):
     steps = seen["steps"]
     assert len(steps["split"]["texts"]) == 4

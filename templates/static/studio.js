@@ -214,10 +214,17 @@
       const found = byCue.get(i) || [];
       const unsure = data.unsure[String(i)] || [];
       unsureCount += unsure.length;
-      const parts = [];
-      if (found.length) parts.push("Normbrud: " + found.join("; "));
-      if (unsure.length) parts.push("Usikre ord: " + unsure.join(", "));
-      li.querySelector(".vk-problems").textContent = parts.join(". ");
+      const line = li.querySelector(".vk-problems");
+      line.replaceChildren();
+      if (found.length) line.append(`Normbrud: ${found.join("; ")}. `);
+      if (unsure.length) {
+        line.append("Usikre ord: ");
+        unsure.forEach((word, k) => {
+          const mark = document.createElement("mark");
+          mark.textContent = word;
+          line.append(...(k ? [", ", mark] : [mark]));
+        });
+      }
       li.classList.toggle("vk-flag", found.length > 0);
       li.classList.toggle("vk-unsure", unsure.length > 0);
     });

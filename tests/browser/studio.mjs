@@ -83,6 +83,8 @@ const state = (page) => page.evaluate(() => ({
   status: document.getElementById("vk-status").textContent,
   alert: document.getElementById("vk-alert").textContent,
   active: document.activeElement ? document.activeElement.id : null,
+  marked: Array.from(document.querySelectorAll("#vk-cues mark")).map((m) => m.textContent),
+  summary: document.getElementById("vk-summary").textContent,
   player: Array.from(Array.from(document.getElementById("vk-video").textTracks)
     .find((t) => t.mode === "showing")?.cues ?? []).map((c) => c.text),
 }));
@@ -159,6 +161,8 @@ try {
   await page.check("#vk-glossary");
   await page.click("#vk-replace button[type=submit]");
   await waitText(page, "vk-status", "ordlisten");
+  // The server's check answers after a short pause in typing; its verdict is what is recorded.
+  await waitText(page, "vk-summary", "0 usikre ord").catch(() => {});
   step("replaced", await state(page));
   await page.waitForTimeout(500); // the norm check answers
   await axe(page, "editor-edited");
