@@ -23,6 +23,7 @@ Typical use:
   videokit status                  which videos wait for review
   videokit approve SLUG --editor "Navn"   publish a video once its captions are checked
   videokit serve                   look at the site on http://127.0.0.1:8000
+  videokit studio                  correct and approve captions in the browser
   videokit models pull base        prepare the default speech model (works offline)
   videokit models list             show the models on this machine
 
@@ -174,6 +175,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
     serve(args.directory, host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_studio(args: argparse.Namespace) -> int:
+    from .studio import serve_studio
+
+    serve_studio(_project(args), host=args.host, port=args.port, base_url=args.base_url)
     return 0
 
 
@@ -358,6 +366,19 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
     sv.set_defaults(func=_cmd_serve)
+
+    sd = sub.add_parser(
+        "studio",
+        help="correct and approve captions in the browser",
+        description="Start the review studio on this computer and print its address (with a "
+        "private key); open it in a browser. Saves go to the review folder, approvals publish "
+        "as 'videokit approve' does.",
+    )
+    _project_options(sd)
+    sd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
+    sd.add_argument("--port", type=int, default=8001, help="port (default: 8001; 0 picks one)")
+    sd.add_argument("--base-url", default=None, type=_base_url)
+    sd.set_defaults(func=_cmd_studio)
 
     m = sub.add_parser("models", help="manage speech models").add_subparsers(
         dest="models_command", required=True, metavar="ACTION"

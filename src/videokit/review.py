@@ -79,6 +79,12 @@ def content_sha(transcript: Transcript, cues: Sequence[Cue]) -> str:
     return _sha(blob.encode())
 
 
+class SaveConflict(VideokitError):
+    """A save that would overwrite a version the editor has not seen; both versions are kept."""
+
+    stage = "review"
+
+
 @dataclass(frozen=True)
 class Approval:
     slug: str
@@ -752,6 +758,76 @@ class ReviewDesk:
             folder = self.history_dir(slug) / f"{stamp}-{n}"
         folder.mkdir(parents=True)
         return folder
+
+    def current(self, slug: str) -> tuple[Transcript, tuple[Cue, ...]] | None:
+        """The version in force as last read, unchecked (:meth:`in_force` checks it)."""
+        state = self._load(slug)
+        return state.content() if state else None
+
+    # -- saving from the studio --------------------------------------------------------------------
+    def view_sha(self, slug: str) -> str | None:
+        """The hash of the SRT view as it is on disk now: what a save must find unchanged."""
+        return self._current_sha(self.srt_path(slug))
+
+    def save_srt(self, slug: str, text: str, expected_sha: str | None) -> str:
+        """Write an editor's SRT view and read it at once, as a run reads a file edit.
+
+        Refused with :class:`SaveConflict` when the SRT file is no longer the one the editor
+        loaded (``expected_sha``), or the text view holds an edit not read yet: the editor's
+        version is then kept in ``history/<slug>/conflicts/`` and the file on disk stays as it is.
+        A malformed version is refused with the same line-numbered errors as a file edit, and
+        nothing is written. Returns the hash of the file written.
+        """
+        state = self._load(slug)
+        content = state.content() if state else None
+        if state is None or content is None:
+            raise VideokitError(
+                f"no video '{slug}' has been produced",
+                path=self.root,
+                stage="review",
+                hint="run 'videokit produce' first",
+            )
+        path, txt = self.srt_path(slug), self.txt_path(slug)
+        if self._current_sha(path) != expected_sha:
+            kept = self._keep_conflict(slug, path.name, text)
+            raise SaveConflict(
+                "the captions were changed elsewhere (another window, or the file on disk) "
+                "since they were loaded",
+                path=path,
+                stage="review",
+                hint=f"your version is kept in {kept}; reload to see the newer version",
+            )
+        if self._current_sha(txt) not in (None, state.seen.get("txt")):
+            kept = self._keep_conflict(slug, path.name, text)
+            raise SaveConflict(
+                "the text view has an edit that has not been read yet",
+                path=txt,
+                stage="review",
+                hint=f"your version is kept in {kept}; run 'videokit produce' to read the edit",
+            )
+        base = content[0]
+        cues = tuple(parse_srt(text, path, duration_ms=base.duration_ms))
+        current = self._current_sha(path)
+        if current is not None and current != state.written.get("srt"):
+            # The file being replaced is an edit (read or not): the history keeps it.
+            backup = self.history_dir(slug) / "superseded" / f"{_stamp()}-{path.name}"
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, backup)
+        write_text(path, text)
+        written = self._current_sha(path) or ""
+        transcript = transcript_from_cues(cues, base)
+        state.source, state.edited = "srt", True
+        state.seen["srt"] = written
+        state.refused.pop("srt", None)
+        self._write_views(slug, transcript, cues, state, skip="srt")
+        state.transcript, state.cues = transcript.to_dict(), [c.to_dict() for c in cues]
+        self._save(slug, state)
+        return written
+
+    def _keep_conflict(self, slug: str, name: str, text: str) -> Path:
+        kept = self.history_dir(slug) / "conflicts" / f"{_stamp()}-{name}"
+        write_text(kept, text)
+        return kept
 
     def status(self, slug: str) -> tuple[Status, Source] | None:
         state = self._load(slug)

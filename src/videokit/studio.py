@@ -1,0 +1,507 @@
+"""The review studio: editors correct captions in the browser (``videokit studio``).
+
+A local web app over the same review desk as file edits: a save writes the SRT view through
+:meth:`ReviewDesk.save_srt` (the same parser, the same line-numbered errors, never over a version
+the editor has not seen), and an approval is :func:`pipeline.approve_and_publish`. Norms are checked
+by the caption engine's own rules (``norms.check_cues``) through a JSON endpoint; the page holds no
+copy of them.
+
+Safety: it listens on loopback; every request carries the random token printed at start (query
+``token`` or header ``X-Videokit-Token``); every write must also come from the studio's own origin
+(``Origin`` or ``Referer``); slugs are checked against the produced videos; bodies are limited in
+size; the page has no inline script and sets editor text with ``textContent`` only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from . import captions as fmt
+from .align import _key as word_key
+from .align import align_text
+from .config import load_settings
+from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
+from .errors import TranscriptError, VideokitError
+from .files import write_text
+from .naming import file_names
+from .norms import CaptionNorms, check_cues
+from .quality import quality_report
+from .render import DEFAULT_TEMPLATES_DIR, environment
+from .review import ReviewDesk, SaveConflict
+from .segment import cues_from_transcript
+from .serve import make_server
+from .transcript import Cue, Transcript
+from .workspace import Layout, Project, VideoRecord, project_lock
+
+SLUG = re.compile(r"[a-z0-9-]+")
+MAX_BODY = 1 << 20  # a long video's captions as JSON are a few hundred kB
+TOKEN_HEADER = "X-Videokit-Token"
+STATIC = {"studio.js": "text/javascript", "studio.css": "text/css"}
+RULES_DA = {
+    "line_chars": "for lang linje",
+    "line_count": "for mange linjer",
+    "cps": "for hurtig læsehastighed",
+    "min_duration": "for kort tid på skærmen",
+    "max_duration": "for lang tid på skærmen",
+    "gap": "for lille pause før næste tekst",
+    "overlap": "overlapper næste tekst",
+    "order": "næste tekst starter før denne",
+    "blank_edge": "mellemrum i kanten af en linje",
+}
+STATUS_DA = {"draft": "Kladde", "in review": "Under gennemsyn", "approved": "Godkendt"}
+
+
+class BadInput(VideokitError):
+    """A request the studio cannot act on (a cue without text, a malformed body)."""
+
+    stage = "studio"
+
+
+@dataclass(frozen=True)
+class Studio:
+    """One project's studio: where its files are, and what a request must carry."""
+
+    project: Project
+    token: str
+    origin: str  # scheme://host:port the pages are served from: the only origin allowed to write
+    base_url: str | None = None
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.project.out, self.project.review)
+
+    @property
+    def norms(self) -> CaptionNorms:
+        return load_settings(self.project.config).norms
+
+    def record(self, slug: str) -> VideoRecord | None:
+        """The produced video ``slug``, or ``None``: the only slugs the studio knows."""
+        if not SLUG.fullmatch(slug):
+            return None
+        try:
+            return VideoRecord.load(self.layout.state / f"{slug}.json")
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def desk(self, record: VideoRecord) -> ReviewDesk:
+        return ReviewDesk(self.project.review, record.language)
+
+    def machine(self, record: VideoRecord) -> Transcript | None:
+        path = self.layout.video_dir(record.slug, self.layout.preview) / "transcript.json"
+        try:
+            return Transcript.from_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+
+# -- what the pages show -------------------------------------------------------------------------
+
+
+def cue_json(cue: Cue) -> dict[str, Any]:
+    return {
+        "start_ms": cue.start_ms,
+        "end_ms": cue.end_ms,
+        "text": "\n".join(cue.lines),
+        "speaker": cue.speaker,
+    }
+
+
+def cues_from_json(data: Any) -> list[Cue]:
+    """The page's cues as :class:`Cue` values; a cue the desk could never hold is refused."""
+    if not isinstance(data, list):
+        raise BadInput("expected a list of cues")
+    cues = []
+    for i, item in enumerate(data, 1):
+        try:
+            lines = tuple(line.strip() for line in str(item["text"]).split("\n") if line.strip())
+            speaker = item.get("speaker") or None
+            cues.append(Cue(int(item["start_ms"]), int(item["end_ms"]), lines, speaker))
+        except (TypeError, KeyError, ValueError, AttributeError) as err:
+            raise BadInput(f"tekst {i}: {err}") from None
+    return cues
+
+
+def unsure_words(low: Sequence[dict[str, Any]], cues: Sequence[Cue]) -> dict[int, list[str]]:
+    """Per cue, the words the recogniser was unsure of that the cue still holds as heard.
+
+    Words match as the alignment matches them: case and punctuation aside.
+    """
+    out: dict[int, list[str]] = {}
+    for i, cue in enumerate(cues):
+        words = {word_key(w) for line in cue.lines for w in line.split()}
+        found = [
+            str(w["text"])
+            for w in low
+            if cue.start_ms <= int(w["start_ms"]) < cue.end_ms and word_key(str(w["text"])) in words
+        ]
+        if found:
+            out[i] = found
+    return out
+
+
+def low_confidence(studio: Studio, record: VideoRecord) -> list[dict[str, Any]]:
+    """The machine draft's unsure words, by the quality report's own threshold."""
+    machine = studio.machine(record)
+    return list(quality_report(machine, [])["low_confidence"]) if machine else []
+
+
+def check(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> dict[str, Any]:
+    """The caption engine's findings for the page's cues, and whether the desk would take them."""
+    norms = studio.norms
+    low = low_confidence(studio, record)
+    error = ""
+    try:
+        parse_srt(to_review_srt(cues), duration_ms=record.duration_ms)
+    except TranscriptError as err:
+        error = err.message
+    return {
+        "violations": [
+            {
+                "cue": v.cue_index,
+                "rule": v.rule,
+                "label": RULES_DA.get(v.rule, v.rule),
+                "detail": v.detail,
+            }
+            for v in check_cues(cues, norms)
+        ],
+        "unsure": {str(i): words for i, words in unsure_words(low, cues).items()},
+        "error": error,
+    }
+
+
+def reflow(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> list[Cue]:
+    """A new cue layout for the corrected text, timed by the machine draft's words.
+
+    The studio loads no speech model, so the words take the draft's times (the alignment's own
+    fallback); ``videokit produce`` aligns an edited text view to the audio.
+    """
+    machine = studio.machine(record)
+    if machine is None:
+        raise BadInput("the machine draft is missing", hint="run 'videokit produce' again")
+    paragraphs: list[TextParagraph] = []
+    for cue in cues:
+        words = tuple(w for line in cue.lines for w in line.split())
+        if paragraphs and paragraphs[-1].speaker == cue.speaker:
+            paragraphs[-1] = TextParagraph(cue.speaker, paragraphs[-1].words + words)
+        else:
+            paragraphs.append(TextParagraph(cue.speaker, words))
+    aligned = align_text(machine, write_review_text(paragraphs))
+    return cues_from_transcript(aligned, norms=studio.norms)
+
+
+GLOSSARY = (
+    "glossary.txt"  # the project's spellings, beside the videos (see workspace.read_glossary)
+)
+
+
+def add_to_glossary(media: Path, term: str) -> bool:
+    """Add a spelling to the project's glossary; False when it is there already."""
+    term = " ".join(term.split())
+    if not term or len(term) > 80 or "#" in term:
+        raise BadInput(
+            "a glossary entry is one spelling of up to 80 characters, without '#'",
+            hint="write the word or name as it should be spelled",
+        )
+    path = media / GLOSSARY
+    text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
+    known = {line.split("#", 1)[0].strip().casefold() for line in text.splitlines()}
+    if term.casefold() in known:
+        return False
+    if text and not text.endswith("\n"):
+        text += "\n"
+    write_text(path, text + term + "\n")
+    return True
+
+
+def overview(studio: Studio) -> list[dict[str, Any]]:
+    """Every produced video: state, cues, findings, approvals (the desk, build/state, preview)."""
+    rows = []
+    for path in sorted(studio.layout.state.glob("*.json")):
+        record = studio.record(path.stem)
+        if record is None:
+            continue
+        desk = studio.desk(record)
+        found = desk.status(record.slug)
+        current = desk.current(record.slug)
+        cues = current[1] if current else ()
+        approvals = desk.approvals(record.slug)
+        status = found[0] if found else "draft"
+        label = STATUS_DA[status]
+        if status == "in review" and approvals:
+            label = "Ændret siden godkendelse"
+        if desk.withdrawn(record.slug):
+            label = "Taget af sitet"
+        # As on the video's page: the draft's unsure words that the captions still hold as heard.
+        unsure = sum(map(len, unsure_words(low_confidence(studio, record), cues).values()))
+        rows.append(
+            {
+                "slug": record.slug,
+                "title": record.title,
+                "status": label,
+                "cues": len(cues),
+                "violations": len(check_cues(cues, studio.norms)),
+                "unsure": unsure,
+                "approvals": [(a.editor, a.time, a.note) for a in approvals],
+            }
+        )
+    return rows
+
+
+# -- the app -------------------------------------------------------------------------------------
+
+
+def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> FastAPI:
+    """The studio's ASGI app."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    env = environment(templates_dir)
+
+    def refuse(status: int, message: str) -> Response:
+        return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.query_params.get("token") or request.headers.get(TOKEN_HEADER) or ""
+        if not hmac.compare_digest(given.encode(), studio.token.encode()):
+            return refuse(403, "Adgang nægtet: adressen mangler studiets nøgle (token).")
+        if request.method not in ("GET", "HEAD"):
+            origin = request.headers.get("origin")
+            referer = request.headers.get("referer", "")
+            same = origin == studio.origin if origin else referer.startswith(studio.origin + "/")
+            if not same:
+                return refuse(403, "Afvist: ændringer kan kun komme fra studiets egne sider.")
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return refuse(411, "Afvist: forespørgslen mangler sin længde.")
+            if int(length) > MAX_BODY:
+                return refuse(413, "Afvist: forespørgslen er for stor.")
+        response = await call_next(request)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self'; media-src 'self'; connect-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        )
+        return response
+
+    def video(slug: str) -> VideoRecord:
+        record = studio.record(slug)
+        if record is None or studio.desk(record).current(slug) is None:
+            raise HTTPException(404, "Ukendt video")
+        return record
+
+    async def body(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise HTTPException(413, "Forespørgslen er for stor")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise HTTPException(400, "Ugyldig JSON") from None
+        if not isinstance(data, dict):
+            raise HTTPException(400, "Ugyldig JSON")
+        return data
+
+    def failed(err: VideokitError, status: int = 422) -> JSONResponse:
+        hint = f" ({err.hint})" if err.hint else ""
+        return JSONResponse({"error": err.message + hint}, status_code=status)
+
+    def page(name: str, **context: Any) -> HTMLResponse:
+        html = env.get_template(name).render(token=studio.token, **context)
+        return HTMLResponse(html)
+
+    @app.get("/")
+    def index() -> HTMLResponse:
+        return page("studio.html.j2", rows=overview(studio))
+
+    @app.get("/video/{slug}")
+    def edit_page(slug: str) -> HTMLResponse:
+        record = video(slug)
+        return page("studio-video.html.j2", record=record, names=file_names(slug))
+
+    @app.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in STATIC:
+            raise HTTPException(404)
+        return Response((templates_dir / "static" / name).read_bytes(), media_type=STATIC[name])
+
+    @app.get("/media/{slug}/video.mp4")
+    def media(slug: str) -> FileResponse:
+        record = video(slug)
+        folder = studio.layout.video_dir(slug, studio.layout.preview)
+        path = folder / file_names(slug, record.language)["mp4"]
+        if not path.is_file():
+            raise HTTPException(404, "Videoen mangler i preview")
+        return FileResponse(path, media_type="video/mp4")
+
+    @app.get("/media/{slug}/captions.vtt")
+    def track(slug: str) -> Response:
+        record = video(slug)
+        current = studio.desk(record).current(slug)
+        cues = current[1] if current else ()
+        return Response(fmt.to_vtt(cues, language=record.language), media_type="text/vtt")
+
+    @app.get("/api/{slug}")
+    def load(slug: str) -> dict[str, Any]:
+        record = video(slug)
+        desk = studio.desk(record)
+        current = desk.current(slug)
+        cues = list(current[1]) if current else []
+        problem = ""
+        path = desk.srt_path(slug)
+        if path.is_file():
+            # The file on disk is the newest version, also when a run has not read it yet.
+            try:
+                text = decode_text(path.read_bytes(), path)
+                cues = parse_srt(text, path, duration_ms=record.duration_ms)
+            except TranscriptError as err:
+                problem = f"Filen {path.name} kan ikke læses ({err}); viser den gældende version."
+        speakers = sorted({c.speaker for c in cues if c.speaker})
+        return {
+            "slug": slug,
+            "sha": desk.view_sha(slug),
+            "duration_ms": record.duration_ms,
+            "cues": [cue_json(c) for c in cues],
+            "speakers": speakers,
+            "norms": studio.norms.to_dict(),
+            "problem": problem,
+        }
+
+    @app.post("/api/{slug}/check")
+    async def check_cues_api(slug: str, request: Request) -> Any:
+        record = video(slug)
+        try:
+            cues = cues_from_json((await body(request)).get("cues"))
+        except BadInput as err:
+            return {"violations": [], "unsure": {}, "error": err.message}
+        return check(studio, record, cues)
+
+    @app.post("/api/{slug}/reflow")
+    async def reflow_api(slug: str, request: Request) -> Any:
+        record = video(slug)
+        try:
+            cues = reflow(studio, record, cues_from_json((await body(request)).get("cues")))
+        except VideokitError as err:
+            return failed(err)
+        return {"cues": [cue_json(c) for c in cues]}
+
+    @app.post("/api/{slug}/save")
+    async def save(slug: str, request: Request) -> Any:
+        record = video(slug)
+        data = await body(request)
+        desk = studio.desk(record)
+        try:
+            text = to_review_srt(cues_from_json(data.get("cues")))
+            with project_lock(studio.layout.out):
+                sha = desk.save_srt(slug, text, data.get("sha"))
+        except SaveConflict as err:
+            return failed(err, 409)
+        except VideokitError as err:
+            return failed(err)
+        return {"sha": sha, "message": f"Gemt i {desk.srt_path(slug).name}."}
+
+    @app.post("/api/{slug}/glossary")
+    async def glossary(slug: str, request: Request) -> Any:
+        video(slug)
+        term = str((await body(request)).get("term", ""))
+        try:
+            added = add_to_glossary(studio.project.media, term)
+        except VideokitError as err:
+            return failed(err)
+        where = f"{studio.project.media.name}/{GLOSSARY}"
+        return {
+            "message": f"„{term.strip()}“ er tilføjet til ordlisten ({where})."
+            if added
+            else f"„{term.strip()}“ står allerede i ordlisten ({where})."
+        }
+
+    @app.post("/api/{slug}/approve")
+    async def approve(slug: str, request: Request) -> Any:
+        from .pipeline import approve_and_publish
+
+        video(slug)
+        data = await body(request)
+        editor, note = str(data.get("editor", "")), str(data.get("note", ""))
+        try:
+            with project_lock(studio.layout.out):
+                approval, _record = approve_and_publish(
+                    studio.layout, slug, editor, note, base_url=studio.base_url
+                )
+        except VideokitError as err:
+            return failed(err)
+        return {"message": f"Godkendt af {approval.editor} {approval.time} og udgivet."}
+
+    return app
+
+
+# -- serving -------------------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@contextmanager
+def running(
+    project: Project,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+) -> Iterator[str]:
+    """The studio served in a background thread; yields its URL with the token."""
+    import uvicorn
+
+    if not Layout(project.out, project.review).state.is_dir():
+        raise VideokitError(
+            "no videos have been produced here yet",
+            path=project.out,
+            stage="studio",
+            hint="run 'videokit produce' first, or give --project",
+        )
+    server = make_server(project.out, host, port)
+    origin = server.url.rstrip("/")
+    studio = Studio(project, token or new_token(), origin, base_url)
+    config = uvicorn.Config(make_app(studio), log_level="warning", access_log=False, lifespan="off")
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=runner.run, kwargs={"sockets": [server.sock]}, name="videokit-studio", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not runner.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"{origin}/?token={studio.token}"
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=10)
+        server.sock.close()
+
+
+def serve_studio(
+    project: Project, host: str = "127.0.0.1", port: int = 8001, base_url: str | None = None
+) -> None:
+    """Serve the studio until Ctrl-C; prints the address to open (it opens nothing itself)."""
+    with running(project, host, port, base_url=base_url) as url, suppress(KeyboardInterrupt):
+        print(f"Redigeringsstudiet kører på {url}  (Ctrl-C stopper)", flush=True)
+        while True:
+            time.sleep(3600)
