@@ -17,9 +17,11 @@ from videokit.cache import TranscriptCache
 from videokit.config import load_settings
 from videokit.edits import (
     TextParagraph,
+    clean_line,
     decode_text,
     parse_review_text,
     parse_srt,
+    plain_text,
     to_review_srt,
     write_review_text,
 )
@@ -147,19 +149,22 @@ def test_a_mutated_edit_is_never_lost_and_leaves_no_partial_file(tmp_path_factor
 
 NAMES = st.sampled_from(["Mette", "Anne Marie Jensen", "Ödön", "Hans van der Berg", "Bo", None])
 WORD = st.text(
-    alphabet=string.ascii_letters + "æøåÆØÅé.,:!?-'\"&<>", min_size=1, max_size=10
-).filter(lambda w: w.strip() == w and w)
+    alphabet=string.ascii_letters + "æøåÆØÅé.,:!?-'\"&<>/ {}\\", min_size=1, max_size=10
+).filter(lambda w: w.strip() == w and w and " " not in w)
 
 
 @st.composite
 def cue_lists(draw: st.DrawFn) -> list[Cue]:
+    """Cues as the reader makes them: lines already clean (no colour markup, single spaces)."""
     cues, t = [], draw(st.integers(0, 5000))
+    line = (
+        st.lists(WORD, min_size=1, max_size=5)
+        .map(" ".join)
+        .filter(lambda x: clean_line(x) == x and plain_text(x))
+    )
     for _ in range(draw(st.integers(1, 6))):
         length = draw(st.integers(1, 7000))
-        lines = tuple(
-            " ".join(draw(st.lists(WORD, min_size=1, max_size=5)))
-            for _ in range(draw(st.integers(1, 2)))
-        )
+        lines = tuple(draw(line) for _ in range(draw(st.integers(1, 2))))
         cues.append(Cue(t, t + length, lines, draw(NAMES)))
         t += length + draw(st.integers(0, 3000))
     return cues

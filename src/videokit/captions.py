@@ -55,13 +55,13 @@ def escape_vtt(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_FORMATTING = re.compile(r"&lt;(/?[ibu])&gt;")
+_FORMATTING = re.compile(r"&lt;(/?[ibuIBU])&gt;")
 
 
 def _vtt_line(text: str) -> str:
     """A caption line as WebVTT cue text: escaped, but an editor's italics, bold and underline
     (the same tags in SRT and WebVTT) stay formatting."""
-    return _FORMATTING.sub(r"<\1>", escape_vtt(text))
+    return _FORMATTING.sub(lambda m: f"<{m.group(1).lower()}>", escape_vtt(text))
 
 
 def _voice(name: str) -> str:

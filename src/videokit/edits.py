@@ -31,10 +31,11 @@ NO_SPEAKER = "Ukendt"
 _STAMP = r"(?:\d{1,3}:)?\d{1,2}:\d{1,2}(?:[,.]\d{1,3})?"
 _TIMING = re.compile(rf"^\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})(?:\s+.*)?$")
 _STAMP_PARTS = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?$")
-# Formatting an editor may use and every output keeps: italics, bold, underline.
-_KEPT_TAG = re.compile(r"</?[ibu]>", re.IGNORECASE)
-# Markup players know in SRT; anything else in angle brackets is the editor's text ("<tips>").
-_ANY_TAG = re.compile(r"</?(?:[ibu]|font)(?:\s[^<>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
+# Formatting an editor may use and every output keeps, exactly as written: italics, bold, underline.
+_KEPT_TAG = re.compile(r"</?[ibuIBU]>")
+# Markup players act on in SRT (colours, Subtitle Edit's positions) is dropped; anything else in
+# angle brackets is the editor's text ("<tips>", "<I >").
+_DROPPED = re.compile(r"</?font(?:\s[^<>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+([^>]+)>", re.IGNORECASE)
 # End of a name label: "Mette:", "Anne Marie Jensen:", "Hans van der Berg:", "Ödön:", "de Gaulle:".
 _PARTICLES = frozenset(
@@ -243,16 +244,14 @@ def _blocks(text: str) -> list[_Block]:
 
 
 def clean_line(line: str) -> str:
-    """A caption line as published: italics/bold/underline kept, other markup (colours, positions)
-    dropped, spaces squeezed."""
-    kept = _KEPT_TAG.sub(lambda m: m.group(0).lower(), line)
-    stripped = _ANY_TAG.sub(lambda m: m.group(0) if _KEPT_TAG.fullmatch(m.group(0)) else "", kept)
-    return " ".join(stripped.split())
+    """A caption line as published: italics/bold/underline kept, colours and positions dropped,
+    spaces squeezed. Invariant: ``clean_line(clean_line(x)) == clean_line(x)``."""
+    return " ".join(_DROPPED.sub("", line).split())
 
 
 def plain_text(line: str) -> str:
     """A caption line without any markup: for transcripts, search and character counts."""
-    return " ".join(_ANY_TAG.sub("", line).split())
+    return " ".join(_KEPT_TAG.sub("", _DROPPED.sub("", line)).split())
 
 
 def parse_srt(
