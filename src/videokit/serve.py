@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import PackageError
 
@@ -66,7 +67,7 @@ def make_app(site: Path) -> Callable[..., Awaitable[None]]:
 
 @dataclass
 class Server:
-    """A bound, not yet serving, preview server."""
+    """A bound, not yet serving, web server (the preview here, the review studio too)."""
 
     site: Path
     sock: socket.socket
@@ -76,13 +77,12 @@ class Server:
         host, port = self.sock.getsockname()[:2]
         return f"http://{host}:{port}/"
 
-    def _uvicorn(self) -> object:
-        import uvicorn
 
-        config = uvicorn.Config(
-            make_app(self.site), log_level="warning", access_log=False, lifespan="off"
-        )
-        return uvicorn.Server(config)
+def _uvicorn(app: Callable[..., Awaitable[None]]) -> Any:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return uvicorn.Server(config)
 
 
 def make_server(site: Path, host: str = "127.0.0.1", port: int = 8000) -> Server:
@@ -114,29 +114,31 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     server = make_server(site, host, port)
     print(f"Serving {site} at {server.url}  (Ctrl-C stops)", flush=True)
     with suppress(KeyboardInterrupt):
-        server._uvicorn().run(sockets=[server.sock])  # type: ignore[attr-defined]
+        _uvicorn(make_app(server.site)).run(sockets=[server.sock])
+
+
+@contextmanager
+def in_background(server: Server, app: Callable[..., Awaitable[None]]) -> Iterator[str]:
+    """Run ``app`` on ``server`` in a background thread; yields the base URL (ending in '/')."""
+    runner = _uvicorn(app)
+    thread = threading.Thread(
+        target=runner.run, kwargs={"sockets": [server.sock]}, name="videokit-web", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not runner.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield server.url
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=10)
+        server.sock.close()
 
 
 @contextmanager
 def serving(site: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``site`` in a background thread; yields the base URL (ending in '/')."""
     server = make_server(site, host, port)
-    runner = server._uvicorn()
-    thread = threading.Thread(
-        target=runner.run,  # type: ignore[attr-defined]
-        kwargs={"sockets": [server.sock]},
-        name="videokit-serve",
-        daemon=True,
-    )
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not getattr(runner, "started", False) and thread.is_alive():
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
-    try:
-        yield server.url
-    finally:
-        runner.should_exit = True  # type: ignore[attr-defined]
-        thread.join(timeout=10)
-        server.sock.close()
+    with in_background(server, make_app(server.site)) as url:
+        yield url

@@ -18,7 +18,6 @@ import hmac
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -42,7 +41,7 @@ from .quality import quality_report
 from .render import DEFAULT_TEMPLATES_DIR, environment
 from .review import ReviewDesk, SaveConflict
 from .segment import cues_from_transcript
-from .serve import make_server
+from .serve import in_background, make_server
 from .transcript import Cue, Transcript
 from .workspace import Layout, Project, VideoRecord, project_lock
 
@@ -468,8 +467,6 @@ def running(
     base_url: str | None = None,
 ) -> Iterator[str]:
     """The studio served in a background thread; yields its URL with the token."""
-    import uvicorn
-
     if not Layout(project.out, project.review).state.is_dir():
         raise VideokitError(
             "no videos have been produced here yet",
@@ -480,21 +477,8 @@ def running(
     server = make_server(project.out, host, port)
     origin = server.url.rstrip("/")
     studio = Studio(project, token or new_token(), origin, base_url)
-    config = uvicorn.Config(make_app(studio), log_level="warning", access_log=False, lifespan="off")
-    runner = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=runner.run, kwargs={"sockets": [server.sock]}, name="videokit-studio", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not runner.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
+    with in_background(server, make_app(studio)):
         yield f"{origin}/?token={studio.token}"
-    finally:
-        runner.should_exit = True
-        thread.join(timeout=10)
-        server.sock.close()
 
 
 def serve_studio(
