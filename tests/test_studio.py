@@ -69,8 +69,14 @@ def machine() -> Transcript:
     return Transcript("da", DURATION, tuple(segments), model="fake@1")
 
 
-def produce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, media: bool = False) -> Layout:
-    """One produced video; with ``media``, a real (silent) file and its preview encoding."""
+def produce(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    media: bool = False,
+    cut: list[Cue] | None = None,
+) -> Layout:
+    """One produced video; with ``media``, a real (silent) file and its preview encoding; with
+    ``cut``, an editor's SRT with exactly these cues, read by a second run."""
     path = tmp_path / "media" / "Møde.mp4"
     path.parent.mkdir(exist_ok=True)
     if media:
@@ -85,6 +91,11 @@ def produce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, media: bool = False
     if media:
         pipeline.encode_preview(source, layout)
     pipeline.caption_and_review(layout, source, machine(), FakeModel(), Settings())
+    if cut is not None:
+        from videokit.edits import to_review_srt
+
+        ReviewDesk(layout.review).srt_path(SLUG).write_text(to_review_srt(cut), encoding="utf-8")
+        pipeline.caption_and_review(layout, source, machine(), FakeModel(), Settings())
     return layout
 
 
