@@ -17,23 +17,9 @@
 // assertion with context, not as a crashed script. It exits non-zero only when it could not run.
 
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve("axe-core/axe.min.js");
-const AXE_VERSION = require("axe-core/package.json").version;
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
-
-// Offline-clean headless Chromium: without the background-networking flags it keeps trying to reach
-// Google's hosts, which this network refuses. Playwright adds --headless and a fresh profile dir.
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--mute-audio",
-];
-const TIMEOUT_MS = 15000;
+import { AXE_VERSION, CHROMIUM_ARGS, TIMEOUT_MS, runAxe, watch as watchFor } from "./common.mjs";
 
 const t0 = Date.now();
 const timings = {};
@@ -45,45 +31,7 @@ const results = {
   hostile: null, screenshots: [],
 };
 
-function watch(page, label) {
-  // Any dialog is a finding: videokit's pages never open one, so one means injected script ran.
-  // (The test's canary page opens one on purpose, to show that this watch works.)
-  page.on("dialog", async (dialog) => {
-    results.dialogs.push({ page: label, type: dialog.type(), message: dialog.message() });
-    await dialog.dismiss().catch(() => {});
-  });
-  page.on("pageerror", (err) => results.pageErrors.push({ page: label, message: String(err) }));
-  page.on("console", (msg) => {
-    // HTTP errors are recorded with their URL under badResponses instead.
-    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
-      results.consoleErrors.push({ page: label, message: msg.text() });
-    }
-  });
-  page.on("response", (res) => {
-    if (res.status() >= 400) {
-      results.badResponses.push({ page: label, url: res.url(), status: res.status() });
-    }
-  });
-  page.on("requestfailed", (req) => {
-    results.failedRequests.push({ page: label, url: req.url(), error: req.failure()?.errorText });
-  });
-}
-
-async function runAxe(page) {
-  await page.addScriptTag({ path: AXE_PATH });
-  return page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: "tag", values: tags },
-      resultTypes: ["violations", "incomplete"],
-    });
-    const brief = (list) => list.map((v) => ({
-      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-      nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, summary: n.failureSummary })),
-    }));
-    return { violations: brief(r.violations), incomplete: brief(r.incomplete),
-             passes: r.passes.length };
-  }, AXE_TAGS);
-}
+const watch = (page, label) => watchFor(page, label, results);
 
 async function waitForMetadata(page) {
   // The player must really have the media (not only a remembered start position) before seeking.

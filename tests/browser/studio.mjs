@@ -14,19 +14,9 @@
 // when it could not run at all.
 
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve("axe-core/axe.min.js");
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--mute-audio", "--autoplay-policy=no-user-gesture-required",
-];
-const TIMEOUT_MS = 15000;
+import { CHROMIUM_ARGS, TIMEOUT_MS, runAxe, watch as watchFor } from "./common.mjs";
 
 const config = JSON.parse(await readFile(process.argv[2], "utf-8"));
 const base = new URL(config.url);
@@ -36,33 +26,10 @@ const results = { axe: {}, dialogs: [], pageErrors: [], consoleErrors: [], badRe
                   steps: [] };
 const step = (name, data = {}) => results.steps.push({ name, ...data });
 
-function watch(page, label) {
-  page.on("dialog", async (dialog) => {
-    if (dialog.type() === "beforeunload") { await dialog.accept(); return; }
-    results.dialogs.push({ page: label, type: dialog.type(), message: dialog.message() });
-    await dialog.dismiss().catch(() => {});
-  });
-  page.on("pageerror", (err) => results.pageErrors.push({ page: label, message: String(err) }));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
-      results.consoleErrors.push({ page: label, message: msg.text() });
-    }
-  });
-  page.on("response", (res) => {
-    if (res.status() >= 400) {
-      results.badResponses.push({ page: label, url: res.url(), status: res.status() });
-    }
-  });
-}
+const watch = (page, label) => watchFor(page, label, results);
 
 async function axe(page, name) {
-  await page.addScriptTag({ path: AXE_PATH });
-  results.axe[name] = await page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
-    return { passes: r.passes.length, violations: r.violations.map((v) => ({
-      id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary })) })) };
-  }, AXE_TAGS);
+  results.axe[name] = await runAxe(page);
 }
 
 async function openEditor(context, label) {
