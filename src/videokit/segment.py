@@ -34,6 +34,7 @@ from importlib.resources import files
 from itertools import pairwise
 
 from .norms import DEFAULT_NORMS, CaptionNorms
+from .timing import use_pauses
 from .transcript import Cue, Transcript, Word
 
 # Break costs: only their order and rough distance matter. A plain break costs more than a new cue
@@ -340,7 +341,8 @@ def cues_from_transcript(transcript: Transcript, norms: CaptionNorms = DEFAULT_N
         words.extend(seg_words)
         speakers.extend(seg.speaker for _ in seg_words)
     has_speakers = any(s is not None for s in speakers)
-    return build_cues(words, norms, speakers if has_speakers else None)
+    cues = build_cues(words, norms, speakers if has_speakers else None)
+    return use_pauses(cues, words, norms, until_ms=transcript.duration_ms or None)
 
 
 def _spread_words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...]:
