@@ -514,6 +514,7 @@ def assign_to_runs(
     *,
     ms_per_char: float,
     band: int = 12,
+    rough: Sequence[Span] | None = None,
 ) -> list[int]:
     """Which speech run each word was spoken in, as run indices that never go backwards.
 
@@ -523,11 +524,15 @@ def assign_to_runs(
     run's length fitting its text at ``ms_per_char``, a run of speech with no text costing its
     length, and a line break or a sentence end of the text preferring a pause. A dynamic programme
     over each pause's candidate boundaries (``band`` words either side of the first alignment's).
+    ``rough`` is a second opinion on where the words are (the times before any alignment): a word
+    is close to a run when either opinion puts it there.
     """
     n, r_count = len(words), len(runs)
     if r_count <= 1 or n == 0:
         return [0] * n
     mids = np.maximum.accumulate(np.array([(a + b) / 2 for a, b in times], dtype=np.float64))
+    other = mids if rough is None else np.maximum.accumulate(
+        np.array([(a + b) / 2 for a, b in rough], dtype=np.float64))
     chars = np.concatenate([[0], np.cumsum([len(w) + 1 for w in words])])
     pause_mids = [(runs[p][1] + runs[p + 1][0]) / 2 for p in range(r_count - 1)]
     est = np.searchsorted(mids, pause_mids).tolist()
@@ -547,7 +552,10 @@ def assign_to_runs(
     for r in range(r_count):
         start, end = runs[r]
         lo, hi = min(best), max(cands[r + 1])
-        outside = np.maximum(0.0, np.maximum(start - mids[lo:hi], mids[lo:hi] - end)) / 1000
+        outside = np.minimum(
+            np.maximum(0.0, np.maximum(start - mids[lo:hi], mids[lo:hi] - end)),
+            np.maximum(0.0, np.maximum(start - other[lo:hi], other[lo:hi] - end)),
+        ) / 1000
         dist = np.concatenate([[0.0], np.cumsum(outside)])
         length = end - start
         nxt: dict[int, tuple[float, int]] = {}
@@ -799,6 +807,7 @@ def align_text(
         windows = plan_windows(times, words, max_window_ms=max_window_ms,
                                duration_ms=draft.duration_ms, breaks=breaks)
         total = len(windows)
+        rough = list(times)
         results = aligner(audio, windows)
         for window, result in zip(windows, results, strict=True):
             if result is None or len(result) != len(window.words):
@@ -811,7 +820,7 @@ def align_text(
         trust = [1.0 if done else 0.4] * len(words)
         if done and runs:
             rate = _voiced_rate(runs, words)
-            owner = assign_to_runs(first_pass, words, runs, breaks, ms_per_char=rate)
+            owner = assign_to_runs(first_pass, words, runs, breaks, ms_per_char=rate, rough=rough)
             times, trust = realign_on_runs(audio, aligner, first_pass, words, runs, owner)
         times = snap_to_speech(_monotonic(times, draft.duration_ms), voiced)
         confidence = word_confidence(times, trust, first_pass, voiced)
