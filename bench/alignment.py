@@ -126,7 +126,9 @@ def _measure(t: Transcript, sentences: Sentences, seconds: float) -> Result:
         n = sum(len(line.lstrip("-").split()) for line in cue.lines)
         spans.append((k, k + n))
         k += n
-    cue = [abs(cue_starts[f] - true) for f, true in zip(firsts, truth, strict=True) if f in cue_starts]
+    cue = [
+        abs(cue_starts[f] - true) for f, true in zip(firsts, truth, strict=True) if f in cue_starts
+    ]
     # A long true silence before sentence i: a cue holding its first word and the word before.
     long_before = {
         firsts[i]
@@ -161,16 +163,28 @@ def _without(draft: Transcript, start_ms: int, end_ms: int) -> Transcript:
         kept = tuple(w for w in seg.words if not start_ms <= (w.start_ms + w.end_ms) // 2 < end_ms)
         if kept:
             text = "".join(w.text for w in kept)
-            segments.append(replace(seg, words=kept, text=text, start_ms=kept[0].start_ms,
-                                    end_ms=max(seg.start_ms, max(w.end_ms for w in kept))))
+            segments.append(
+                replace(
+                    seg,
+                    words=kept,
+                    text=text,
+                    start_ms=kept[0].start_ms,
+                    end_ms=max(seg.start_ms, max(w.end_ms for w in kept)),
+                )
+            )
     return draft.with_segments(tuple(segments))
 
 
 def _delayed(draft: Transcript, ms: int) -> Transcript:
     moved = [
-        replace(seg, start_ms=seg.start_ms + ms, end_ms=seg.end_ms + ms,
-                words=tuple(replace(w, start_ms=w.start_ms + ms, end_ms=w.end_ms + ms)
-                            for w in seg.words))
+        replace(
+            seg,
+            start_ms=seg.start_ms + ms,
+            end_ms=seg.end_ms + ms,
+            words=tuple(
+                replace(w, start_ms=w.start_ms + ms, end_ms=w.end_ms + ms) for w in seg.words
+            ),
+        )
         for seg in draft.segments
     ]
     return replace(draft, duration_ms=draft.duration_ms + ms, segments=tuple(moved))
@@ -180,8 +194,9 @@ def _shift(t: int, inserts: list[tuple[int, int]]) -> int:
     return t + sum(length for at, length in inserts if at <= t)
 
 
-def _with_pauses(audio: np.ndarray, draft: Transcript, sentences: Sentences
-                 ) -> tuple[np.ndarray, Transcript, Sentences]:
+def _with_pauses(
+    audio: np.ndarray, draft: Transcript, sentences: Sentences
+) -> tuple[np.ndarray, Transcript, Sentences]:
     """Extra silence in the middle of the gap before every second sentence; times moved to match."""
     inserts = []
     for i in range(1, len(sentences), 2):
@@ -194,15 +209,27 @@ def _with_pauses(audio: np.ndarray, draft: Transcript, sentences: Sentences
         done = cut
     pieces.append(audio[done:])
     moved = [
-        replace(seg, start_ms=_shift(seg.start_ms, inserts), end_ms=_shift(seg.end_ms, inserts),
-                words=tuple(Word(w.text, _shift(w.start_ms, inserts), _shift(w.end_ms, inserts),
-                                 w.probability) for w in seg.words))
+        replace(
+            seg,
+            start_ms=_shift(seg.start_ms, inserts),
+            end_ms=_shift(seg.end_ms, inserts),
+            words=tuple(
+                Word(w.text, _shift(w.start_ms, inserts), _shift(w.end_ms, inserts), w.probability)
+                for w in seg.words
+            ),
+        )
         for seg in draft.segments
     ]
     total = draft.duration_ms + EXTRA_PAUSE_MS * len(inserts)
     shifted = replace(draft, duration_ms=total, segments=tuple(moved))
-    truth = [{**s, "start_ms": _shift(int(str(s["start_ms"])), inserts),
-              "end_ms": _shift(int(str(s["end_ms"])), inserts)} for s in sentences]
+    truth = [
+        {
+            **s,
+            "start_ms": _shift(int(str(s["start_ms"])), inserts),
+            "end_ms": _shift(int(str(s["end_ms"])), inserts),
+        }
+        for s in sentences
+    ]
     return np.concatenate(pieces), shifted, truth
 
 
@@ -217,30 +244,42 @@ def _lines(sentences: Sentences) -> str:
     return "\n".join(out) + "\n"
 
 
-Case = Callable[[np.ndarray, Transcript, Sentences, str],
-                tuple[np.ndarray, Transcript, Sentences, str]]
+Case = Callable[
+    [np.ndarray, Transcript, Sentences, str], tuple[np.ndarray, Transcript, Sentences, str]
+]
 
 
 def _cases() -> dict[str, Case]:
     def bed(kind: str) -> Case:
-        def make(audio: np.ndarray, draft: Transcript, s: Sentences, text: str
-                 ) -> tuple[np.ndarray, Transcript, Sentences, str]:
+        def make(
+            audio: np.ndarray, draft: Transcript, s: Sentences, text: str
+        ) -> tuple[np.ndarray, Transcript, Sentences, str]:
             mixed = samples.mix_bed(audio, kind, lead_ms=BED_LEAD_MS)
-            truth = [{**x, "start_ms": int(str(x["start_ms"])) + BED_LEAD_MS,
-                      "end_ms": int(str(x["end_ms"])) + BED_LEAD_MS} for x in s]
+            truth = [
+                {
+                    **x,
+                    "start_ms": int(str(x["start_ms"])) + BED_LEAD_MS,
+                    "end_ms": int(str(x["end_ms"])) + BED_LEAD_MS,
+                }
+                for x in s
+            ]
             return mixed, _delayed(draft, BED_LEAD_MS), truth, text
+
         return make
 
     def missed(i: Callable[[int], int]) -> Case:
-        def make(audio: np.ndarray, draft: Transcript, s: Sentences, text: str
-                 ) -> tuple[np.ndarray, Transcript, Sentences, str]:
+        def make(
+            audio: np.ndarray, draft: Transcript, s: Sentences, text: str
+        ) -> tuple[np.ndarray, Transcript, Sentences, str]:
             k = i(len(s))
             start = int(str(s[k]["start_ms"])) - (200 if k else 10_000)
             return audio, _without(draft, start, int(str(s[k]["end_ms"]))), s, text
+
         return make
 
-    def long_pauses(audio: np.ndarray, draft: Transcript, s: Sentences, text: str
-                    ) -> tuple[np.ndarray, Transcript, Sentences, str]:
+    def long_pauses(
+        audio: np.ndarray, draft: Transcript, s: Sentences, text: str
+    ) -> tuple[np.ndarray, Transcript, Sentences, str]:
         longer, moved, truth = _with_pauses(audio, draft, s)
         return longer, moved, truth, _unpunctuated(" ".join(text.split()))
 
@@ -263,22 +302,30 @@ def _row(name: str, r: Result) -> str:
         return "-" if d[key] is None else f"{d[key]:.0f}"
 
     ok = (
-        r.cue and d["cue_median_ms"] is not None and float(str(d["cue_median_ms"])) <= MEDIAN_GOAL_MS
-        and float(str(d["cue_p95_ms"])) <= P95_GOAL_MS and not r.over_pause and not r.squeezed
+        r.cue
+        and d["cue_median_ms"] is not None
+        and float(str(d["cue_median_ms"])) <= MEDIAN_GOAL_MS
+        and float(str(d["cue_p95_ms"])) <= P95_GOAL_MS
+        and not r.over_pause
+        and not r.squeezed
     )
-    return (f"{name:14} {r.sentences:4} {ms('sentence_median_ms'):>8} {ms('sentence_p95_ms'):>6} "
-            f"{d['cues_starting_sentences']!s:>6} {ms('cue_median_ms'):>7} {ms('cue_p95_ms'):>6} "
-            f"{r.over_pause:>5} {r.squeezed:>5} {r.seconds:7.1f}  {'meets' if ok else 'misses'}")
+    return (
+        f"{name:14} {r.sentences:4} {ms('sentence_median_ms'):>8} {ms('sentence_p95_ms'):>6} "
+        f"{d['cues_starting_sentences']!s:>6} {ms('cue_median_ms'):>7} {ms('cue_p95_ms'):>6} "
+        f"{r.over_pause:>5} {r.squeezed:>5} {r.seconds:7.1f}  {'meets' if ok else 'misses'}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures per case here")
     parser.add_argument("--case", action="append", help="only these cases")
+    parser.add_argument("--video", action="append", help="only videos whose name holds this")
     args = parser.parse_args()
     if not list(MEDIA.glob("*.mp4")):
         subprocess.run([str(ROOT / ".venv/bin/videokit"), "samples", "--if-empty"], check=True)
     videos = sorted(v for v in MEDIA.glob("*.mp4") if v.with_suffix(".timing.json").exists())
+    videos = [v for v in videos if not args.video or any(s in v.name for s in args.video)]
     t0 = time.perf_counter()
     asr = WhisperASR(models.resolve("base"))
     print(f"model loaded in {time.perf_counter() - t0:.1f} s; {len(videos)} videos\n", flush=True)
@@ -297,14 +344,18 @@ def main() -> int:
             r = _measure(aligned, s, time.perf_counter() - t0)
             print(f"{video.stem[:24]:24} {_row(name, r)}", flush=True)
             totals[name].add(r)
-    header = (f"{'case':14} {'sent':>4} {'sent.med':>8} {'p95':>6} {'cues':>6} {'cue.med':>7} "
-              f"{'p95':>6} {'pause':>5} {'squ.':>5} {'time s':>7}  result")
+    header = (
+        f"{'case':14} {'sent':>4} {'sent.med':>8} {'p95':>6} {'cues':>6} {'cue.med':>7} "
+        f"{'p95':>6} {'pause':>5} {'squ.':>5} {'time s':>7}  result"
+    )
     print(f"\n{header}\n{'-' * len(header)}")
     for name, r in totals.items():
         print(_row(name, r))
-    print(f"\nerrors in ms (|aligned - true| start); targets: cue median <= {MEDIAN_GOAL_MS} ms, "
-          f"p95 <= {P95_GOAL_MS} ms, 0 cues over a pause > {LONG_PAUSE_MS} ms, "
-          f"0 words < {SQUEEZED_MS} ms")
+    print(
+        f"\nerrors in ms (|aligned - true| start); targets: cue median <= {MEDIAN_GOAL_MS} ms, "
+        f"p95 <= {P95_GOAL_MS} ms, 0 cues over a pause > {LONG_PAUSE_MS} ms, "
+        f"0 words < {SQUEEZED_MS} ms"
+    )
     if args.json:
         args.json.write_text(json.dumps({k: v.to_dict() for k, v in totals.items()}, indent=1))
     return 0

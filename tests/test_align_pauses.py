@@ -29,8 +29,9 @@ SENTENCES = [
 ]
 
 
-def _speech(sentences: list[str], *, lead_ms: int = 600, pause_ms: int = 800
-            ) -> tuple[np.ndarray, list[list[tuple[int, int]]]]:
+def _speech(
+    sentences: list[str], *, lead_ms: int = 600, pause_ms: int = 800
+) -> tuple[np.ndarray, list[list[tuple[int, int]]]]:
     """Sine bursts for words (70 ms a letter, 60 ms between words), a pause between sentences.
 
     Returns the audio and each sentence's true word spans.
@@ -74,14 +75,17 @@ def _draft(words: list[tuple[str, int, int]], duration_ms: int) -> Transcript:
     return Transcript("da", duration_ms, (seg,))
 
 
-def _rough_draft(truth: list[list[tuple[int, int]]], skip: set[int] = frozenset(),
-                 late_ms: int = 400) -> list[tuple[str, int, int]]:
+def _rough_draft(
+    truth: list[list[tuple[int, int]]], skip: set[int] = frozenset(), late_ms: int = 400
+) -> list[tuple[str, int, int]]:
     """A recogniser's draft: every word ``late_ms`` late, sentences in ``skip`` missed."""
     out = []
     for s_index, (sentence, spans) in enumerate(zip(SENTENCES, truth, strict=True)):
         if s_index not in skip:
-            out += [(w, a + late_ms, b + late_ms)
-                    for w, (a, b) in zip(sentence.split(), spans, strict=True)]
+            out += [
+                (w, a + late_ms, b + late_ms)
+                for w, (a, b) in zip(sentence.split(), spans, strict=True)
+            ]
     return out
 
 
@@ -120,7 +124,7 @@ def test_mix_bed_is_deterministic_and_under_the_speech():
     audio, _ = _speech(SENTENCES[:1])
     a, b = mix_bed(audio, "noise", seed=3), mix_bed(audio, "noise", seed=3)
     assert np.array_equal(a, b) and len(a) == len(audio)
-    bed = a[:500 * RATE // 1000]  # the lead-in: bed only
+    bed = a[: 500 * RATE // 1000]  # the lead-in: bed only
     assert 0 < np.sqrt(np.mean(bed**2)) < 0.3 * 10 ** (-15 / 20)
     with pytest.raises(ValueError):
         mix_bed(audio, "applause")
@@ -142,8 +146,9 @@ def test_text_the_draft_missed_starts_at_the_speech_onset():
     draft = _rough_draft(truth, skip={0}, late_ms=0)
     voiced = speech_frames(audio)
     duration = len(audio) * 1000 // RATE
-    times = anchor_to_draft(_draft(draft, duration).words, words, duration_ms=duration,
-                            voiced=voiced)
+    times = anchor_to_draft(
+        _draft(draft, duration).words, words, duration_ms=duration, voiced=voiced
+    )
     assert abs(times[0][0] - truth[0][0][0]) <= 20
     # Without the audio the first word is a speaking rate away from the first anchor.
     blind = anchor_to_draft(_draft(draft, duration).words, words, duration_ms=duration)
@@ -155,8 +160,9 @@ def test_text_between_anchors_lands_on_speech_not_in_pauses():
     words = " ".join(SENTENCES).split()
     draft = _rough_draft(truth, skip={1}, late_ms=0)
     duration = len(audio) * 1000 // RATE
-    times = anchor_to_draft(_draft(draft, duration).words, words, duration_ms=duration,
-                            voiced=speech_frames(audio))
+    times = anchor_to_draft(
+        _draft(draft, duration).words, words, duration_ms=duration, voiced=speech_frames(audio)
+    )
     first_missed = len(SENTENCES[0].split())
     assert abs(times[first_missed][0] - truth[1][0][0]) <= 150
 
@@ -265,8 +271,9 @@ def test_a_window_the_aligner_cannot_do_keeps_its_words_in_their_runs():
             return _naive_aligner(audio, windows)
         return [None] * len(windows)
 
-    t = align_text(_draft(_rough_draft(truth), duration), " ".join(SENTENCES), audio,
-                   refuses_second_pass)
+    t = align_text(
+        _draft(_rough_draft(truth), duration), " ".join(SENTENCES), audio, refuses_second_pass
+    )
     assert len(calls) == 3  # first pass, runs grouped, each troubled run alone
     for k, start in zip(_sentence_firsts(), [s[0][0] for s in truth], strict=True):
         assert abs(t.words[k].start_ms - start) <= 30

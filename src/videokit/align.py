@@ -52,9 +52,7 @@ _MAX_VOICED_MS_PER_CHAR = 110
 # "Navn:" / "Anne Marie Jensen:" / "Hans van der Berg:" at the start of a paragraph.
 _NAME_WORD = r"[A-ZÆØÅÉ][\w.'’-]*"
 _PARTICLE = r"(?:van|von|de|der|den|la|le|af|du|di|da)"
-_SPEAKER = re.compile(
-    rf"^\s*({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE})){{0,3}}):(?=\s|$)"
-)
+_SPEAKER = re.compile(rf"^\s*({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE})){{0,3}}):(?=\s|$)")
 _CLOSERS = "\"'»”’)]"
 
 
@@ -170,7 +168,10 @@ def anchor_to_draft(
     hi = duration_ms if duration_ms is not None else max((w.end_ms for w in draft), default=0)
     if not draft:
         if voiced is not None and voiced.any():
-            onset, end = int(np.argmax(voiced)) * 10, (len(voiced) - int(np.argmax(voiced[::-1]))) * 10
+            onset, end = (
+                int(np.argmax(voiced)) * 10,
+                (len(voiced) - int(np.argmax(voiced[::-1]))) * 10,
+            )
             return _monotonic(_spread(new_words, onset, min(hi, end)), hi)
         return _monotonic(_spread(new_words, 0, hi), hi)
     a = [_key(w.text) for w in draft]
@@ -226,8 +227,9 @@ def _letter_anchors(
             anchors.setdefault(offset + j + size, times[i + size - 1])
 
 
-def _interpolate(anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
-                 ) -> list[Span]:
+def _interpolate(
+    anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
+) -> list[Span]:
     xs = sorted(anchors)
     # Anchors from letter matches can disagree with their neighbours; time never runs backwards.
     ys = np.maximum.accumulate(np.array([anchors[x] for x in xs], dtype=np.float64))
@@ -259,10 +261,12 @@ def _interpolate_voiced(
     ys = np.maximum.accumulate(np.array([anchors[x] for x in xs], dtype=np.float64))
     vs = clock[np.clip((ys // 10).astype(int), 0, len(voiced))]
     if xs[-1] - xs[0] >= 40 and vs[-1] > vs[0]:
-        rate = min(_MAX_VOICED_MS_PER_CHAR,
-                   max(_MIN_VOICED_MS_PER_CHAR, (vs[-1] - vs[0]) / (xs[-1] - xs[0])))
+        rate = min(
+            _MAX_VOICED_MS_PER_CHAR,
+            max(_MIN_VOICED_MS_PER_CHAR, float(vs[-1] - vs[0]) / (xs[-1] - xs[0])),
+        )
     else:
-        rate = _VOICED_MS_PER_CHAR
+        rate = float(_VOICED_MS_PER_CHAR)
     lead_chars, tail_chars = xs[0], pos[-1] - 1 - xs[-1]
     # Speech before the first anchor that this text could plausibly fill: all of it is the text's.
     lead_all = vs[0] <= _MAX_VOICED_MS_PER_CHAR * lead_chars
@@ -531,14 +535,15 @@ def assign_to_runs(
     if r_count <= 1 or n == 0:
         return [0] * n
     mids = np.maximum.accumulate(np.array([(a + b) / 2 for a, b in times], dtype=np.float64))
-    other = mids if rough is None else np.maximum.accumulate(
-        np.array([(a + b) / 2 for a, b in rough], dtype=np.float64))
+    other = (
+        mids
+        if rough is None
+        else np.maximum.accumulate(np.array([(a + b) / 2 for a, b in rough], dtype=np.float64))
+    )
     chars = np.concatenate([[0], np.cumsum([len(w) + 1 for w in words])])
     pause_mids = [(runs[p][1] + runs[p + 1][0]) / 2 for p in range(r_count - 1)]
     est = np.searchsorted(mids, pause_mids).tolist()
-    cands = [[0]] + [
-        list(range(max(0, e - band), min(n, e + band) + 1)) for e in est
-    ] + [[n]]
+    cands = [[0]] + [list(range(max(0, e - band), min(n, e + band) + 1)) for e in est] + [[n]]
 
     def break_bonus(b: int, p: int) -> float:
         if not 0 < b < n:
@@ -552,10 +557,13 @@ def assign_to_runs(
     for r in range(r_count):
         start, end = runs[r]
         lo, hi = min(best), max(cands[r + 1])
-        outside = np.minimum(
-            np.maximum(0.0, np.maximum(start - mids[lo:hi], mids[lo:hi] - end)),
-            np.maximum(0.0, np.maximum(start - other[lo:hi], other[lo:hi] - end)),
-        ) / 1000
+        outside = (
+            np.minimum(
+                np.maximum(0.0, np.maximum(start - mids[lo:hi], mids[lo:hi] - end)),
+                np.maximum(0.0, np.maximum(start - other[lo:hi], other[lo:hi] - end)),
+            )
+            / 1000
+        )
         dist = np.concatenate([[0.0], np.cumsum(outside)])
         length = end - start
         nxt: dict[int, tuple[float, int]] = {}
@@ -625,11 +633,13 @@ def realign_on_runs(
         start = max(before + (runs[a_run][0] - before) // 2, runs[a_run][0] - _EDGE_MS)
         end = min(after - (after - runs[b_run][1]) // 2, runs[b_run][1] + _EDGE_MS)
         idx = [k for q in group for k in by_run[q]]
-        return Window(max(0, start), max(0, end), idx[0], tuple(words[idx[0] : idx[-1] + 1]),
-                      0, len(idx))
+        return Window(
+            max(0, start), max(0, end), idx[0], tuple(words[idx[0] : idx[-1] + 1]), 0, len(idx)
+        )
 
-    def place(windows: Sequence[Window], results: Sequence[Sequence[Span] | None],
-              score: float) -> set[int]:
+    def place(
+        windows: Sequence[Window], results: Sequence[Sequence[Span] | None], score: float
+    ) -> set[int]:
         """Take the results that keep their words in their runs; the runs that did not."""
         bad: set[int] = set()
         for w, result in zip(windows, results, strict=True):
@@ -698,9 +708,7 @@ def sentence_starts(
     out: set[int] = set()
     k = 0
     for para in paragraphs:
-        punctuated = any(
-            ends_sentence(w, para.words[i + 1]) for i, w in enumerate(para.words[:-1])
-        )
+        punctuated = any(ends_sentence(w, para.words[i + 1]) for i, w in enumerate(para.words[:-1]))
         for i in range(1, len(para.words)):
             gap = times[k + i][0] - times[k + i - 1][1]
             line = (k + i) in breaks
@@ -756,8 +764,14 @@ def aligned_transcript(
                 segments.append(_segment(sentence, speaker))
                 sentence = []
     options = {**draft.options, "alignment": alignment}
-    return Transcript(draft.language, draft.duration_ms, tuple(segments), draft.model,
-                      draft.source_sha256, options)
+    return Transcript(
+        draft.language,
+        draft.duration_ms,
+        tuple(segments),
+        draft.model,
+        draft.source_sha256,
+        options,
+    )
 
 
 def _segment(words: Sequence[Word], speaker: str | None) -> Segment:
@@ -799,13 +813,15 @@ def align_text(
     breaks = text_breaks(text, words)
     voiced = speech_frames(audio) if audio is not None else None
     use_audio = audio is not None and aligner is not None and bool(words)
-    times = anchor_to_draft(draft.words, words, duration_ms=draft.duration_ms,
-                            voiced=voiced if use_audio else None)
+    times = anchor_to_draft(
+        draft.words, words, duration_ms=draft.duration_ms, voiced=voiced if use_audio else None
+    )
     done, total = 0, 0
     confidence: list[float] | None = None
     if use_audio and audio is not None and aligner is not None and voiced is not None:
-        windows = plan_windows(times, words, max_window_ms=max_window_ms,
-                               duration_ms=draft.duration_ms, breaks=breaks)
+        windows = plan_windows(
+            times, words, max_window_ms=max_window_ms, duration_ms=draft.duration_ms, breaks=breaks
+        )
         total = len(windows)
         rough = list(times)
         results = aligner(audio, windows)
@@ -826,8 +842,9 @@ def align_text(
         confidence = word_confidence(times, trust, first_pass, voiced)
     method = "draft" if done == 0 else "whisper" if done == total else "mixed"
     starts = sentence_starts(paragraphs, times, breaks)
-    result_t = aligned_transcript(draft, paragraphs, times, alignment=method,
-                                  confidence=confidence, sentence_starts=starts)
+    result_t = aligned_transcript(
+        draft, paragraphs, times, alignment=method, confidence=confidence, sentence_starts=starts
+    )
     result_t.options["aligned_windows"] = f"{done}/{total}"
     return result_t
 

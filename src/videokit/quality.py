@@ -2,8 +2,8 @@
 
 Automatic captions only meet user needs once a person has confirmed them (W3C WAI), so the report
 points at the places worth checking: cues that break a norm, words Whisper was unsure of, cues whose
-words (or whose timing, for aligned text) are least certain, and text the guard removed. The dict is JSON-ready; :func:`summary_line` is its one-line form for a run
-table.
+words (or whose timing, for aligned text) are least certain, and text the guard removed. The dict
+is JSON-ready; :func:`summary_line` is its one-line form for a run table.
 """
 
 from __future__ import annotations
