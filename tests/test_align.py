@@ -41,8 +41,9 @@ def test_parse_names_speakers_and_keeps_them_until_the_next_name():
     )
     paras = parse_review_text(text)
     assert paras == [
-        TextParagraph("Mette Frederiksen",
-                      ("Godt,", "så", "går", "vi", "i", "gang.", "Det", "er", "sent.")),
+        TextParagraph(
+            "Mette Frederiksen", ("Godt,", "så", "går", "vi", "i", "gang.", "Det", "er", "sent.")
+        ),
         TextParagraph("Mette Frederiksen", ("Vi", "fortsætter", "i", "morgen.")),
         TextParagraph("Lars", ("Tak!",)),
         TextParagraph("Hans van der Berg", ("Klokken", "10:30", "starter", "mødet.")),
@@ -60,8 +61,13 @@ def test_parse_without_names_and_with_colons_inside_sentences():
 
 
 def test_matched_words_take_the_draft_times_and_the_rest_are_spread():
-    draft = [("Byrådet", 1000, 1500), ("holder", 1500, 1800), ("mude", 1800, 2100),
-             ("i", 2100, 2200), ("aften.", 2200, 2700)]
+    draft = [
+        ("Byrådet", 1000, 1500),
+        ("holder", 1500, 1800),
+        ("mude", 1800, 2100),
+        ("i", 2100, 2200),
+        ("aften.", 2200, 2700),
+    ]
     new = ["Byrådet", "holder", "møde", "i", "aften", "kl.", "19."]
     times = anchor_to_draft([Word(" " + t, s, e) for t, s, e in draft], new, duration_ms=5000)
     assert times[0] == (1000, 1500) and times[1] == (1500, 1800)
@@ -115,8 +121,10 @@ def test_rough_times_are_monotonic_inside_the_video_one_per_word(draft, new, reu
 # --- windows --------------------------------------------------------------------------------------
 
 
-@given(st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 2000), st.booleans()), max_size=200),
-       st.integers(5_000, 30_000))
+@given(
+    st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 2000), st.booleans()), max_size=200),
+    st.integers(5_000, 30_000),
+)
 @settings(max_examples=200, deadline=None)
 def test_windows_fit_whisper_and_cover_every_word_once(steps, max_window_ms):
     t, times, words = 0, [], []
@@ -173,7 +181,11 @@ def test_aligned_transcript_has_a_segment_per_sentence_with_speakers_and_certain
 def test_align_text_without_audio_uses_the_draft():
     draft = _draft([("Hej", 500, 800), ("med", 800, 1000), ("dig", 1000, 1300)])
     t = align_text(draft, "Hej med dig.")
-    assert [(w.text, w.start_ms) for w in t.words] == [(" Hej", 500), (" med", 800), (" dig.", 1000)]
+    assert [(w.text, w.start_ms) for w in t.words] == [
+        (" Hej", 500),
+        (" med", 800),
+        (" dig.", 1000),
+    ]
     assert t.options["alignment"] == "draft"
 
 
@@ -186,9 +198,15 @@ def test_align_text_keeps_rough_times_where_the_aligner_gives_up():
     def aligner(audio: np.ndarray, windows):
         seen.extend(windows)
         # The first window: every word 50 ms after its rough start; the others fail.
-        return [[(w.start_ms + 2000 + 10 * k, w.start_ms + 2000 + 10 * k + 5)
-                 for k in range(len(w.words))] if n == 0 else None
-                for n, w in enumerate(windows)]
+        return [
+            [
+                (w.start_ms + 2000 + 10 * k, w.start_ms + 2000 + 10 * k + 5)
+                for k in range(len(w.words))
+            ]
+            if n == 0
+            else None
+            for n, w in enumerate(windows)
+        ]
 
     audio = np.full(52 * 16_000, 0.1, dtype=np.float32)  # all "speech": nothing to snap
     t = align_text(draft, text, audio, aligner)
@@ -208,17 +226,33 @@ def test_word_edges_in_silence_move_onto_the_speech():
     audio[16_000:32_000] = 0.3 * np.sin(np.arange(16_000) / 5)  # sound from 1.0 s to 2.0 s
     voiced = speech_frames(audio)
     assert snap_to_speech([(400, 1500), (1500, 2600), (2500, 2900), (900, 1200)], voiced) == [
-        (1000, 1500), (1500, 2000), (2500, 2900), (1000, 1200)]
+        (1000, 1500),
+        (1500, 2000),
+        (2500, 2900),
+        (1000, 1200),
+    ]
 
 
 def test_whisper_words_map_onto_ours_whatever_their_boundaries():
     words = ["Hej,", "verden!", "Så", "går", "vi-i-gang."]
     # whisper cut "Hej" from ",", and joined nothing; times in seconds from the window start.
-    timings = [(" Hej", 0.0, 0.2), (",", 0.2, 0.3), (" verden", 0.3, 0.8), ("!", 0.8, 0.8),
-               (" Så", 1.0, 1.2), (" går", 1.2, 1.5), (" vi-i-gang.", 1.5, 2.4)]
+    timings = [
+        (" Hej", 0.0, 0.2),
+        (",", 0.2, 0.3),
+        (" verden", 0.3, 0.8),
+        ("!", 0.8, 0.8),
+        (" Så", 1.0, 1.2),
+        (" går", 1.2, 1.5),
+        (" vi-i-gang.", 1.5, 2.4),
+    ]
     spans = _word_spans(words, timings, 10_000, 12_000)
-    assert spans == [(10_000, 10_300), (10_300, 10_800), (11_000, 11_200), (11_200, 11_500),
-                     (11_500, 12_000)]
+    assert spans == [
+        (10_000, 10_300),
+        (10_300, 10_800),
+        (11_000, 11_200),
+        (11_200, 11_500),
+        (11_500, 12_000),
+    ]
 
 
 # --- the real model -------------------------------------------------------------------------------
@@ -246,3 +280,37 @@ def test_real_whisper_aligns_corrected_text_after_the_lead_in(whisper_base, tmp_
     assert all(a.start_ms <= b.start_ms for a, b in zip(words, words[1:]))
     assert all(0 <= w.start_ms <= w.end_ms <= duration_ms for w in words)
     assert words[-1].end_ms > duration_ms - 1500  # the text runs to the end of the speech
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_real_whisper_times_text_the_same_with_or_without_punctuation(whisper_base, tmp_path):
+    from clips import speech_wav
+    from videokit import media
+    from videokit.segment import cues_from_transcript
+
+    sentences = [
+        "Byrådet holder møde i aften",
+        "Alle borgere er velkomne til at stille spørgsmål",
+        "Mødet begynder klokken syv på rådhuset",
+    ]
+    pause = np.zeros(16 * 900, dtype=np.float32)
+    pieces, starts, cursor = [], [], 0
+    for n, sentence in enumerate(sentences):
+        spoken = media.load_audio(speech_wav(tmp_path / f"{n}.wav", sentence, lead_in_s=0.3))
+        voiced = np.flatnonzero(speech_frames(spoken))
+        starts.append(cursor + int(voiced[0]) * 10)  # where espeak's sound begins
+        pieces += [spoken, pause]
+        cursor += (len(spoken) + len(pause)) // 16
+    audio = np.concatenate(pieces)
+    # No draft at all: the audio's pauses are all the aligner has to go on.
+    empty = Transcript("da", len(audio) // 16, (), model=whisper_base.spec.cache_id)
+    plain = align_text(empty, " ".join(sentences), audio, whisper_base.align)
+    marked = align_text(empty, ". ".join(sentences) + ".", audio, whisper_base.align)
+    for t in (plain, marked):
+        assert [s.text.strip().rstrip(".") for s in t.segments] == sentences
+        firsts = [t.segments[k].words[0].start_ms for k in range(3)]
+        assert all(abs(a - b) <= 100 for a, b in zip(firsts, starts, strict=True)), (firsts, starts)
+    a = [c.start_ms for c in cues_from_transcript(plain)]
+    b = [c.start_ms for c in cues_from_transcript(marked)]
+    assert len(a) == len(b) and all(abs(x - y) <= 100 for x, y in zip(a, b, strict=True))

@@ -640,17 +640,20 @@ def realign_on_runs(
     def place(
         windows: Sequence[Window], results: Sequence[Sequence[Span] | None], score: float
     ) -> set[int]:
-        """Take the results that keep their words in their runs; the runs that did not."""
+        """Take the results that keep their words nearer their run than any other; the runs that
+        did not. (A word that merely reaches into a pause is clamped afterwards.)"""
         bad: set[int] = set()
         for w, result in zip(windows, results, strict=True):
             if result is None or len(result) != len(w.words):
                 bad.update(owner[k] for k in w.core)
                 continue
             for k in w.core:
-                start, end = runs[owner[k]]
+                r = owner[k]
+                lo = (runs[r - 1][1] + runs[r][0]) // 2 if r else 0
+                hi = (runs[r][1] + runs[r + 1][0]) // 2 if r + 1 < len(runs) else runs[r][1] + 1000
                 a, b = result[k - w.first]
-                if not start <= (a + b) // 2 <= end:
-                    bad.add(owner[k])
+                if not lo <= (a + b) // 2 <= hi:
+                    bad.add(r)
             for k in w.core:
                 if owner[k] not in bad:
                     out[k], trust[k] = result[k - w.first], score
@@ -658,21 +661,29 @@ def realign_on_runs(
 
     too_long = {r for r in filled if runs[r][1] - runs[r][0] > MAX_WINDOW_MS - 2 * _EDGE_MS}
     groups = [g for g in groups if not too_long.intersection(g)]  # a run the VAD never parted
+
+    def clamp(r: int) -> bool:
+        """Clamp run ``r``'s words into it; whether that squeezed one where there was room."""
+        start, end = runs[r]
+        roomy = end - start >= SQUEEZED_MS * len(by_run[r])
+        squeezed = False
+        for k in by_run[r]:
+            a = min(max(out[k][0], start), end)
+            out[k] = (a, min(max(out[k][1], a), end))
+            squeezed |= roomy and out[k][1] - a < SQUEEZED_MS
+        return squeezed
+
     windows = [window(g) for g in groups]
     bad = place(windows, aligner(audio, windows), 1.0)
+    bad |= {r for g in groups for r in g if r not in bad and clamp(r)}
     if bad:
         singles = [window([r]) for r in sorted(bad)]
-        for r in place(singles, aligner(audio, singles), 0.75):
+        still = place(singles, aligner(audio, singles), 0.75)
+        still |= {r for r in bad if r not in still and clamp(r)}
+        for r in still:  # the aligner cannot place them: by length over the run's speech
             ks = by_run[r]
-            spread = _spread([words[k] for k in ks], *runs[r])
-            for k, span in zip(ks, spread, strict=True):
+            for k, span in zip(ks, _spread([words[k] for k in ks], *runs[r]), strict=True):
                 out[k], trust[k] = span, 0.4
-    for k, r in enumerate(owner):
-        if r in too_long:
-            continue
-        start, end = runs[r]
-        a = min(max(out[k][0], start), end)
-        out[k] = (a, min(max(out[k][1], a), end))
     return out, trust
 
 
