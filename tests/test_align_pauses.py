@@ -67,6 +67,25 @@ def _naive_aligner(audio: np.ndarray, windows):
     return out
 
 
+def _sloppy_aligner(audio: np.ndarray, windows):
+    """A forced aligner that hears speech but not pauses: words spread over the sound of the
+    window, the first word stretched back to the window's start and the last to its end."""
+    voiced = speech_frames(audio)
+    out = []
+    for w in windows:
+        frames = np.flatnonzero(voiced[w.start_ms // 10 : w.end_ms // 10]) + w.start_ms // 10
+        if len(frames) == 0:
+            out.append(None)
+            continue
+        weights = np.cumsum([0] + [len(x) + 1 for x in w.words])
+        at = frames[np.minimum(len(frames) - 1, (len(frames) * weights) // weights[-1])] * 10
+        spans = [(int(a), int(b)) for a, b in zip(at[:-1], at[1:], strict=True)]
+        spans[0] = (w.start_ms, spans[0][1])
+        spans[-1] = (spans[-1][0], w.end_ms)
+        out.append(spans)
+    return out
+
+
 def _draft(words: list[tuple[str, int, int]], duration_ms: int) -> Transcript:
     ws = tuple(Word(" " + t, s, e, 0.5) for t, s, e in words)
     if not ws:
@@ -219,7 +238,7 @@ def _align(text: str, skip: set[int] = frozenset(), bed: str | None = None):
     duration = len(audio) * 1000 // RATE
     draft = [(w, a + lead, b + lead) for w, a, b in _rough_draft(truth, skip)]
     starts = [spans[0][0] + lead for spans in truth]
-    return align_text(_draft(draft, duration), text, audio, _naive_aligner), starts
+    return align_text(_draft(draft, duration), text, audio, _sloppy_aligner), starts
 
 
 def _sentence_firsts() -> list[int]:
@@ -244,7 +263,9 @@ def test_sentences_start_on_their_speech_without_punctuation(text, skip, bed):
     t, starts = _align(text, skip, bed)
     words = t.words
     for k, start in zip(_sentence_firsts(), starts, strict=True):
-        assert abs(words[k].start_ms - start) <= 30, (k, words[k].start_ms, start)
+        # The fake aligner spreads words by length inside a run, so a run's first word can be a
+        # little late; what matters is that no sentence starts in the wrong run.
+        assert abs(words[k].start_ms - start) <= 80, (k, words[k].start_ms, start)
     assert all(w.end_ms - w.start_ms >= 50 for w in words)  # nothing squeezed
     # Each sentence its own segment: the pauses end the sentences the text does not mark.
     assert [s.text.strip().rstrip(".") for s in t.segments] == SENTENCES

@@ -526,7 +526,7 @@ def assign_to_runs(
     one's first word over the silence. Here every pause between two runs gets a word boundary, the
     one that best explains the audio: each word close to where the first alignment put it, each
     run's length fitting its text at ``ms_per_char``, a run of speech with no text costing its
-    length, and a line break or a sentence end of the text preferring a pause. A dynamic programme
+    length, and a line break or a sentence end of the text (less so a capital) preferring a pause. A dynamic programme
     over each pause's candidate boundaries (``band`` words either side of the first alignment's).
     ``rough`` is a second opinion on where the words are (the times before any alignment): a word
     is close to a run when either opinion puts it there.
@@ -548,9 +548,11 @@ def assign_to_runs(
     def break_bonus(b: int, p: int) -> float:
         if not 0 < b < n:
             return 0.0
-        strong = b in breaks or ends_sentence(words[b - 1], words[b])
-        pause = runs[p + 1][0] - runs[p][1]
-        return -_BREAK_WEIGHT * min(1.0, pause / SENTENCE_PAUSE_MS) if strong else 0.0
+        pause = min(1.0, (runs[p + 1][0] - runs[p][1]) / SENTENCE_PAUSE_MS)
+        if b in breaks or ends_sentence(words[b - 1], words[b]):
+            return -_BREAK_WEIGHT * pause
+        # Danish capitalises only names and sentence starts: a weaker hint of a sentence.
+        return -_BREAK_WEIGHT / 2 * pause if words[b][:1].isupper() else 0.0
 
     best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
     path: list[dict[int, tuple[float, int]]] = [best]
@@ -602,29 +604,21 @@ def realign_on_runs(
     *,
     group_ms: int = GROUP_MS,
 ) -> tuple[list[Span], list[float]]:
-    """Align again with every window's edges in pauses, each word inside its run.
+    """Align again with every window's edges in pauses, each word inside a run of speech.
 
-    Runs are grouped into windows of at most ``group_ms``, each holding exactly its runs' words,
-    so no context is needed at the edges. A run whose words the aligner puts outside it is aligned
-    again on its own; a word still outside is clamped into its run. Returns the times and, per word,
-    how far the aligner's own placement can be trusted (1.0: inside its run at the first try).
+    Runs are grouped into windows of at most ``group_ms``, parted at their longest pauses, each
+    holding exactly its runs' words, so no context is needed at the edges. Inside a window the
+    aligner has the last word on which run a word belongs to (the run nearest the middle of the
+    word); a run whose words it cannot place, or places beyond the window's runs, or that clamping
+    into the run would squeeze, is aligned again on its own, and failing that its words are spread
+    over it by length. Returns the times and, per word, how far the aligner's placement can be
+    trusted (1.0: at the first try).
     """
     out = list(times)
+    owner = list(owner)
     trust = [0.5] * len(words)
-    by_run: dict[int, list[int]] = {}
-    for k, r in enumerate(owner):
-        by_run.setdefault(r, []).append(k)
-    filled = sorted(by_run)
-    groups: list[list[int]] = []
-    for r in filled:
-        if groups:
-            first = groups[-1][0]
-            chars = sum(len(words[k]) + 1 for q in groups[-1] for k in by_run[q])
-            chars += sum(len(words[k]) + 1 for k in by_run[r])
-            if runs[r][1] - runs[first][0] <= group_ms and chars <= MAX_WINDOW_CHARS:
-                groups[-1].append(r)
-                continue
-        groups.append([r])
+    by_run = _by_run(owner)
+    groups = _groups(runs, words, by_run, group_ms)
 
     def window(group: Sequence[int]) -> Window:
         a_run, b_run = group[0], group[-1]
@@ -632,59 +626,113 @@ def realign_on_runs(
         after = runs[b_run + 1][0] if b_run + 1 < len(runs) else runs[b_run][1] + _EDGE_MS
         start = max(before + (runs[a_run][0] - before) // 2, runs[a_run][0] - _EDGE_MS)
         end = min(after - (after - runs[b_run][1]) // 2, runs[b_run][1] + _EDGE_MS)
-        idx = [k for q in group for k in by_run[q]]
+        idx = [k for q in group for k in by_run.get(q, ())]
         return Window(
             max(0, start), max(0, end), idx[0], tuple(words[idx[0] : idx[-1] + 1]), 0, len(idx)
         )
 
-    def place(
-        windows: Sequence[Window], results: Sequence[Sequence[Span] | None], score: float
-    ) -> set[int]:
-        """Take the results that keep their words nearer their run than any other; the runs that
-        did not. (A word that merely reaches into a pause is clamped afterwards.)"""
-        bad: set[int] = set()
-        for w, result in zip(windows, results, strict=True):
-            if result is None or len(result) != len(w.words):
-                bad.update(owner[k] for k in w.core)
-                continue
-            for k in w.core:
-                r = owner[k]
-                lo = (runs[r - 1][1] + runs[r][0]) // 2 if r else 0
-                hi = (runs[r][1] + runs[r + 1][0]) // 2 if r + 1 < len(runs) else runs[r][1] + 1000
-                a, b = result[k - w.first]
-                if not lo <= (a + b) // 2 <= hi:
-                    bad.add(r)
-            for k in w.core:
-                if owner[k] not in bad:
-                    out[k], trust[k] = result[k - w.first], score
-        return bad
+    def nearest(group: Sequence[int], span: Span) -> int | None:
+        """The run of ``group`` nearest the middle of ``span``; None past the group's pauses."""
+        mid = (span[0] + span[1]) // 2
+        lo = (runs[group[0] - 1][1] + runs[group[0]][0]) // 2 if group[0] else 0
+        last = group[-1]
+        hi = (runs[last][1] + runs[last + 1][0]) // 2 if last + 1 < len(runs) else mid
+        if not lo <= mid <= hi:
+            return None
+        return min(group, key=lambda r: max(runs[r][0] - mid, mid - runs[r][1], 0))
 
-    too_long = {r for r in filled if runs[r][1] - runs[r][0] > MAX_WINDOW_MS - 2 * _EDGE_MS}
-    groups = [g for g in groups if not too_long.intersection(g)]  # a run the VAD never parted
+    def place(
+        windows: Sequence[Window],
+        spans: Sequence[Sequence[int]],
+        results: Sequence[Sequence[Span] | None],
+        score: float,
+    ) -> set[int]:
+        """Take each window's result and the runs it gives its words; the runs it failed."""
+        bad: set[int] = set()
+        for w, group, result in zip(windows, spans, results, strict=True):
+            if result is None or len(result) != len(w.words):
+                bad.update(group)
+                continue
+            found = [nearest(group, result[k - w.first]) for k in w.core]
+            if None in found:
+                bad.update(group)
+                continue
+            for k, r in zip(w.core, found, strict=True):
+                out[k], trust[k], owner[k] = result[k - w.first], score, r or 0
+        return bad
 
     def clamp(r: int) -> bool:
         """Clamp run ``r``'s words into it; whether that squeezed one where there was room."""
         start, end = runs[r]
-        roomy = end - start >= SQUEEZED_MS * len(by_run[r])
+        ks = by_run.get(r, [])
+        roomy = end - start >= SQUEEZED_MS * len(ks)
         squeezed = False
-        for k in by_run[r]:
+        for k in ks:
             a = min(max(out[k][0], start), end)
             out[k] = (a, min(max(out[k][1], a), end))
             squeezed |= roomy and out[k][1] - a < SQUEEZED_MS
         return squeezed
 
     windows = [window(g) for g in groups]
-    bad = place(windows, aligner(audio, windows), 1.0)
+    bad = place(windows, groups, aligner(audio, windows), 1.0)
+    by_run = _by_run(owner)
     bad |= {r for g in groups for r in g if r not in bad and clamp(r)}
+    bad &= set(by_run)
     if bad:
-        singles = [window([r]) for r in sorted(bad)]
-        still = place(singles, aligner(audio, singles), 0.75)
+        singles = [[r] for r in sorted(bad)]
+        still = place(
+            [window(g) for g in singles],
+            singles,
+            aligner(audio, [window(g) for g in singles]),
+            0.75,
+        )
+        by_run = _by_run(owner)
         still |= {r for r in bad if r not in still and clamp(r)}
-        for r in still:  # the aligner cannot place them: by length over the run's speech
+        for r in still & set(by_run):  # the aligner cannot place them: by length over the run
             ks = by_run[r]
             for k, span in zip(ks, _spread([words[k] for k in ks], *runs[r]), strict=True):
                 out[k], trust[k] = span, 0.4
     return out, trust
+
+
+def _by_run(owner: Sequence[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for k, r in enumerate(owner):
+        out.setdefault(r, []).append(k)
+    return out
+
+
+def _groups(
+    runs: Sequence[Span], words: Sequence[str], by_run: dict[int, list[int]], group_ms: int
+) -> list[list[int]]:
+    """Consecutive runs with words, at most ``group_ms`` and a window's text each, parted at the
+    longest pause in a full group's second half. A run too long for any window is left out: the
+    voice activity detector never parted it, and the first alignment's times stand."""
+    too_long = MAX_WINDOW_MS - 2 * _EDGE_MS
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for r in sorted(by_run):
+        if runs[r][1] - runs[r][0] > too_long:
+            if current:
+                groups.append(current)
+            current = []
+            continue
+        chars = sum(len(words[k]) + 1 for q in [*current, r] for k in by_run[q])
+        if current and (runs[r][1] - runs[current[0]][0] > group_ms or chars > MAX_WINDOW_CHARS):
+            half = len(current) // 2
+            cut = max(
+                range(max(1, half), len(current) + 1),
+                key=lambda i: (
+                    (runs[current[i]][0] if i < len(current) else runs[r][0])
+                    - runs[current[i - 1]][1]
+                ),
+            )
+            groups.append(current[:cut])
+            current = current[cut:]
+        current.append(r)
+    if current:
+        groups.append(current)
+    return groups
 
 
 def word_confidence(
