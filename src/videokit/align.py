@@ -1,22 +1,30 @@
 """Editor-corrected text, timed against the audio. Pure logic: no whisper, no files.
 
-Editors correct the transcript as plain text (the view :func:`videokit.edits.review_text` writes).
-Their words must get times again, in five steps:
+Editors correct the transcript as plain text (the view :func:`videokit.edits.review_text` writes),
+or a manuscript gives the exact text. Its words must get times again, in six steps:
 
 1. :func:`parse_review_text` reads paragraphs and ``Navn:`` speaker prefixes.
 2. :func:`anchor_to_draft` gives every new word a rough time from the machine draft: words that
-   match a draft word take its time, the rest are spread over the gaps by length. This is also the
-   fallback when there is no audio or no model.
+   match a draft word take its time, the rest are spread over the speech between them by length
+   (text the draft missed is laid on the speech that is there, from its onset). Without audio
+   this is also the fallback.
 3. :func:`plan_windows` cuts the rough timeline into audio windows of at most 30 s (Whisper's
    context), each with a few context words at its edges whose times are thrown away: forced
    alignment gives the first and last words of a window whatever audio lies at its edge.
 4. An :data:`Aligner` forces the text onto each window's audio; ``WhisperASR.align`` is one.
    It is passed in rather than imported, so that this module stays free of torch and
    ``asr`` remains the only module that imports whisper. A window it cannot align keeps the rough
-   times. :func:`snap_to_speech` then moves word edges that fall in silence onto the speech.
-5. :func:`aligned_transcript` builds the new :class:`~videokit.transcript.Transcript`.
+   times.
+5. The audio's pauses, not the text's punctuation, then fix what a window got wrong: a first
+   alignment slides sentences across silences when the text has no full stops to hold on to.
+   :func:`speech_runs` cuts the audio at its pauses, :func:`assign_to_runs` gives every word the
+   run it was spoken in, and :func:`realign_on_runs` aligns again in windows whose edges lie in
+   pauses, so no word spans one. :func:`snap_to_speech` moves word edges in silence onto speech.
+6. :func:`aligned_transcript` builds the new :class:`~videokit.transcript.Transcript`: one
+   segment per sentence, where text without punctuation gets its sentence ends from the pauses
+   (:func:`sentence_starts`), and each word's probability is the alignment's confidence in it.
 
-:func:`align_text` runs all five.
+:func:`align_text` runs them all.
 """
 
 from __future__ import annotations
