@@ -534,8 +534,9 @@ def assign_to_runs(
     one's first word over the silence. Here every pause between two runs gets a word boundary, the
     one that best explains the audio: each word close to where the first alignment put it, each
     run's length fitting its text at ``ms_per_char``, a run of speech with no text costing its
-    length, and a line break or a sentence end of the text (less so a capital) preferring a pause. A dynamic programme
-    over each pause's candidate boundaries (``band`` words either side of the first alignment's).
+    length, and a line break or a sentence end of the text (less so a capital) preferring a pause.
+    A dynamic programme over each pause's candidate boundaries (``band`` words either side of the
+    first alignment's).
     ``rough`` is a second opinion on where the words are (the times before any alignment): a word
     is close to a run when either opinion puts it there.
     """
