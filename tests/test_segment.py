@@ -407,7 +407,7 @@ def test_long_word_after_pause_does_not_pull_sentence_into_previous_cue(
     t = Transcript("da", 6000, (Segment(100, 1473, first, a), Segment(3273, 4646, second, b)))
     cues = cues_from_transcript(t)
     assert [" ".join(c.lines) for c in cues] == [first.strip(), second.strip()]
-    # Both are too fast to read: each may appear up to the norms' lead (3 frames) before its words.
+    # Both are too fast to read: each may appear up to the norms' lead (100 ms) before its words.
     assert 100 - MAX_LEAD_MS <= cues[0].start_ms <= 100
     assert cues[0].end_ms <= 1473 + NORMS.max_linger_ms
     assert 3273 - MAX_LEAD_MS <= cues[1].start_ms <= 3273

@@ -7,8 +7,9 @@ norms (NORMS.md):
 
 - **linger** (after the last word): at most ``norms.max_linger_ms`` (500 ms, about 12 frames at
   25 fps: "may linger up to ~12 frames after");
-- **lead** (before the first word): at most :data:`MAX_LEAD_MS` (120 ms, 3 frames: captions are
-  "in time within ~3 frames of speech", and EN 301 549 asks for 100 ms of the audio);
+- **lead** (before the first word): at most :data:`MAX_LEAD_MS`, 100 ms: captions are "in time
+  within ~3 frames of speech" (120 ms at 25 fps), and EN 301 549 asks for within 100 ms of the
+  audio, the stricter of the two;
 - **gap**: never closer than ``norms.min_gap_ms`` to the cue before or after;
 - never longer than ``norms.max_duration_ms``, never past the end of the video.
 
@@ -26,7 +27,7 @@ from dataclasses import replace
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .transcript import Cue, Word
 
-MAX_LEAD_MS = 120
+MAX_LEAD_MS = 100
 
 
 def words_per_cue(cues: Sequence[Cue], words: Sequence[Word]) -> list[list[Word]]:
