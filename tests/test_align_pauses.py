@@ -198,6 +198,14 @@ def test_a_word_stretched_over_a_pause_goes_back_to_its_run():
     assert assign_to_runs(first_pass, words, runs, ms_per_char=70) == [0, 0, 0, 1, 1, 1]
 
 
+def test_a_word_slid_across_a_long_pause_goes_where_the_text_and_the_runs_say():
+    words = ["aaa", "bbb", "ccc", "Ddd", "eee"]
+    runs = [(0, 1000), (4800, 5600)]
+    # The first alignment squeezed "Ddd" onto the end of the first run, 3.8 s before its own.
+    first_pass = [(0, 300), (300, 600), (600, 950), (950, 1000), (4800, 5600)]
+    assert assign_to_runs(first_pass, words, runs, ms_per_char=70) == [0, 0, 0, 1, 1]
+
+
 def test_a_line_break_at_a_pause_decides_a_close_call():
     words = ["aaa", "bbb", "ccc", "ddd"]
     runs = [(0, 1000), (1500, 2500)]

@@ -413,6 +413,7 @@ _LONGEST_WORD_MS = 2_000
 # Weights of assign_to_runs, in the unit of its distance term: seconds a word lies outside its run.
 _FIT_WEIGHT = 2.0
 _BREAK_WEIGHT = 1.0
+_MAX_DISTANCE_S = 0.6
 
 
 def speech_frames(
@@ -568,12 +569,15 @@ def assign_to_runs(
     for r in range(r_count):
         start, end = runs[r]
         lo, hi = min(best), max(cands[r + 1])
-        outside = (
+        # Capped: an aligner that slid a word across a long pause is wrong by the whole pause,
+        # and the word's run is then for the text and the run lengths to decide.
+        outside = np.minimum(
+            _MAX_DISTANCE_S,
             np.minimum(
                 np.maximum(0.0, np.maximum(start - mids[lo:hi], mids[lo:hi] - end)),
                 np.maximum(0.0, np.maximum(start - other[lo:hi], other[lo:hi] - end)),
             )
-            / 1000
+            / 1000,
         )
         dist = np.concatenate([[0.0], np.cumsum(outside)])
         length = end - start
