@@ -280,3 +280,37 @@ def test_real_whisper_aligns_corrected_text_after_the_lead_in(whisper_base, tmp_
     assert all(a.start_ms <= b.start_ms for a, b in zip(words, words[1:]))
     assert all(0 <= w.start_ms <= w.end_ms <= duration_ms for w in words)
     assert words[-1].end_ms > duration_ms - 1500  # the text runs to the end of the speech
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_real_whisper_times_text_the_same_with_or_without_punctuation(whisper_base, tmp_path):
+    from clips import speech_wav
+    from videokit import media
+    from videokit.segment import cues_from_transcript
+
+    sentences = [
+        "Byrådet holder møde i aften",
+        "Alle borgere er velkomne til at stille spørgsmål",
+        "Mødet begynder klokken syv på rådhuset",
+    ]
+    pause = np.zeros(16 * 900, dtype=np.float32)
+    pieces, starts, cursor = [], [], 0
+    for n, sentence in enumerate(sentences):
+        spoken = media.load_audio(speech_wav(tmp_path / f"{n}.wav", sentence, lead_in_s=0.3))
+        voiced = np.flatnonzero(speech_frames(spoken))
+        starts.append(cursor + int(voiced[0]) * 10)  # where espeak's sound begins
+        pieces += [spoken, pause]
+        cursor += (len(spoken) + len(pause)) // 16
+    audio = np.concatenate(pieces)
+    # No draft at all: the audio's pauses are all the aligner has to go on.
+    empty = Transcript("da", len(audio) // 16, (), model=whisper_base.spec.cache_id)
+    plain = align_text(empty, " ".join(sentences), audio, whisper_base.align)
+    marked = align_text(empty, ". ".join(sentences) + ".", audio, whisper_base.align)
+    for t in (plain, marked):
+        assert [s.text.strip().rstrip(".") for s in t.segments] == sentences
+        firsts = [t.segments[k].words[0].start_ms for k in range(3)]
+        assert all(abs(a - b) <= 100 for a, b in zip(firsts, starts, strict=True)), (firsts, starts)
+    a = [c.start_ms for c in cues_from_transcript(plain)]
+    b = [c.start_ms for c in cues_from_transcript(marked)]
+    assert len(a) == len(b) and all(abs(x - y) <= 100 for x, y in zip(a, b, strict=True))

@@ -1,9 +1,9 @@
 """The quality report: what a person should look at before publishing a caption track. Pure logic.
 
 Automatic captions only meet user needs once a person has confirmed them (W3C WAI), so the report
-points at the places worth checking: cues that break a norm, words Whisper was unsure of, and text
-the guard removed. The dict is JSON-ready; :func:`summary_line` is its one-line form for a run
-table.
+points at the places worth checking: cues that break a norm, words Whisper was unsure of, cues whose
+words (or whose timing, for aligned text) are least certain, and text the guard removed. The dict
+is JSON-ready; :func:`summary_line` is its one-line form for a run table.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from .guard import Removal
 from .norms import DEFAULT_NORMS, CaptionNorms, Violation, check_cues
+from .timing import words_per_cue
 from .transcript import Cue, Transcript
 
 
@@ -40,6 +41,11 @@ def quality_report(
         for w in transcript.words
         if w.text.strip() and w.probability < low_conf_threshold
     ]
+    confidence = cue_confidence(transcript, cues)
+    unsure = sorted(
+        (i for i, c in enumerate(confidence) if c < low_conf_threshold),
+        key=lambda i: (confidence[i], i),
+    )
     return {
         "cues": len(cues),
         "words": sum(1 for w in transcript.words if w.text.strip()),
@@ -56,10 +62,28 @@ def quality_report(
         "violation_counts": dict(sorted(Counter(v.rule for v in violations).items())),
         "low_confidence_threshold": low_conf_threshold,
         "low_confidence": low,
+        "cue_confidence": confidence,
+        "unsure_cues": [
+            {"cue": i, "start_ms": cues[i].start_ms, "confidence": confidence[i]} for i in unsure
+        ],
         "removals": [r.to_dict() for r in removals],
         "removal_counts": dict(sorted(Counter(r.reason for r in removals).items())),
         "norms": norms.to_dict(),
     }
+
+
+def cue_confidence(transcript: Transcript, cues: Sequence[Cue]) -> list[float]:
+    """Per cue, the probability of its least certain word: how sure the machine is of the cue.
+
+    In a draft a word's probability is the recogniser's; in aligned text a person wrote the words
+    and it is the aligner's confidence in the word's time (see :func:`videokit.align.align_text`).
+    One bad word makes the cue worth a look, so the lowest counts, not the mean. A cue with no
+    word behind it (edited captions) counts as certain.
+    """
+    return [
+        round(min((w.probability for w in spoken), default=1.0), 3)
+        for spoken in words_per_cue(cues, transcript.words)
+    ]
 
 
 def summary_line(report: dict[str, Any]) -> str:

@@ -129,3 +129,51 @@ def render_all(media_dir: Path) -> list[Path]:
             hint="restore media/samples/ from the repository",
         )
     return [render(p, media_dir) for p in manuscripts]
+
+
+# --- beds under the speech, for testing alignment on less clean audio ------------------------------
+
+BEDS = ("noise", "music")
+
+
+def mix_bed(
+    speech: np.ndarray, kind: str, *, below_speech_db: float = 20.0, lead_ms: int = 0, seed: int = 0
+) -> np.ndarray:
+    """``speech`` (16 kHz mono) with a bed of ``kind`` under it, ``lead_ms`` of bed first.
+
+    ``"noise"`` is pink-ish noise (room tone, traffic); ``"music"`` a soft chord pad that changes
+    chord every two seconds and swells slowly, as a presenter's intro music ducked under the voice.
+    The bed runs from the first sample to the last at ``below_speech_db`` under the speech's loudness
+    (its RMS over the frames that hold speech), so no silence is left for an aligner to lean on.
+    Deterministic for a given ``seed``.
+    """
+    if kind not in BEDS:
+        raise ValueError(f"unknown bed {kind!r}; choose one of {', '.join(BEDS)}")
+    rate = media.SAMPLE_RATE
+    voice = np.concatenate([np.zeros(lead_ms * rate // 1000, np.float32), speech])
+    n = len(voice)
+    t = np.arange(n) / rate
+    if kind == "noise":
+        white = np.random.default_rng(seed).standard_normal(n)
+        # -3 dB per octave: a white spectrum shaped in the frequency domain.
+        spectrum = np.fft.rfft(white)
+        spectrum[1:] /= np.sqrt(np.arange(1, len(spectrum)))
+        spectrum[0] = 0
+        bed = np.fft.irfft(spectrum, n)
+    else:
+        chords = ((220.0, 277.18, 329.63), (196.0, 246.94, 293.66))
+        which = (t // 2.0).astype(int) % len(chords)
+        bed = np.zeros(n)
+        for voice_index in range(3):
+            freq = np.choose(which, [c[voice_index] for c in chords])
+            # Phase accumulates, so a chord change does not click.
+            bed += np.sin(2 * np.pi * np.cumsum(freq) / rate)
+        bed *= 1.0 + 0.25 * np.sin(2 * np.pi * t / 5.0)
+    frame = rate // 100
+    frames = voice[: n // frame * frame].reshape(-1, frame).astype(np.float64)
+    power = np.mean(frames * frames, axis=1)
+    loud = power[power > np.max(power, initial=0.0) * 10 ** (-35 / 10)]
+    speech_rms = float(np.sqrt(np.mean(loud))) if len(loud) else 0.1
+    bed_rms = float(np.sqrt(np.mean(bed * bed))) or 1.0
+    bed *= speech_rms * 10 ** (-below_speech_db / 20) / bed_rms
+    return np.clip(voice + bed, -1.0, 1.0).astype(np.float32)

@@ -44,6 +44,7 @@ from .lexicon import wordlist
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .phrases import bound
 from .sentences import ends_sentence
+from .timing import use_pauses
 from .transcript import Cue, Transcript, Word, spread_words
 
 # Break costs: only their order and rough distance matter. A plain break costs more than a new cue
@@ -334,7 +335,8 @@ def cues_from_transcript(transcript: Transcript, norms: CaptionNorms = DEFAULT_N
         words.extend(seg_words)
         speakers.extend(seg.speaker for _ in seg_words)
     has_speakers = any(s is not None for s in speakers)
-    return build_cues(words, norms, speakers if has_speakers else None)
+    cues = build_cues(words, norms, speakers if has_speakers else None)
+    return use_pauses(cues, words, norms, until_ms=transcript.duration_ms or None)
 
 
 def _spread_words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...]:
