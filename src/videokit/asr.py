@@ -54,6 +54,9 @@ class DecodeOptions:
         return d
 
 
+DEFAULT_OPTIONS = DecodeOptions()
+
+
 def save_checkpoint(
     dims: dict[str, int], state: dict[str, np.ndarray], path: Path, *, alignment_heads: bytes
 ) -> None:
@@ -232,7 +235,7 @@ class WhisperASR:
         return Transcript(
             language=options.language,
             duration_ms=duration_ms,
-            segments=tuple(_segments(result["segments"], duration_ms)),
+            segments=tuple(segments_from_whisper(result["segments"], duration_ms)),
             model=self.spec.cache_id,
             source_sha256=source_sha256,
             options=options.to_dict(),
@@ -279,7 +282,7 @@ class WhisperASR:
                 Transcript(
                     language=job.options.language,
                     duration_ms=duration_ms,
-                    segments=tuple(_segments(raw, duration_ms)),
+                    segments=tuple(segments_from_whisper(raw, duration_ms)),
                     model=self.spec.cache_id,
                     source_sha256=job.source_sha256,
                     options=job.options.to_dict(),
@@ -540,7 +543,7 @@ def _clean(text: str) -> str:
     return text.replace("\ufffd", "")
 
 
-def _segments(raw: list[dict[str, Any]], duration_ms: int) -> Iterator[Segment]:
+def segments_from_whisper(raw: list[dict[str, Any]], duration_ms: int) -> Iterator[Segment]:
     clock = _Clock(duration_ms)
     for seg in raw:
         words = tuple(
@@ -661,7 +664,7 @@ def _batch_task(model: Any, options: Any) -> Any:
             def update(self, tokens: Any, logits: Any, sum_logprobs: Any) -> tuple[Any, bool]:
                 beams = self.beam_size
                 n_audio = tokens.shape[0] // beams
-                kept: list[dict[tuple[int, ...], float]] | None = self.finished_sequences
+                kept: list[dict[tuple[int, ...], float]] | None = self.finished_sequences  # type: ignore[has-type]
                 if kept is None:
                     kept = [{} for _ in range(n_audio)]
                     self.finished_sequences = kept

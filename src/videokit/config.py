@@ -10,6 +10,10 @@ Every norm and decoding default can be changed per project without touching code
     beam_size = 5
     temperature = [0.0, 0.4, 0.8]
 
+    [asr]               # videokit.engines.AsrSettings: which engine, batched or not
+    engine = "openai-whisper"   # or "faster-whisper"
+    batched = true
+
 A missing file means the defaults. A key videokit does not know is an error that names the file
 and the key: a typo must not silently leave a norm at its default.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engines import AsrSettings
 from .errors import VideokitError
 from .norms import CaptionNorms
 
@@ -38,6 +43,7 @@ DECODING_KEYS = (
 class Settings:
     norms: CaptionNorms = field(default_factory=CaptionNorms)
     decoding: dict[str, Any] = field(default_factory=dict)
+    asr: AsrSettings = field(default_factory=AsrSettings)
 
 
 def _check_keys(path: Path, section: str, data: dict[str, Any], known: tuple[str, ...]) -> None:
@@ -58,7 +64,7 @@ def load_settings(path: Path | None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise VideokitError(f"not valid TOML: {err}", path=path, stage="config") from None
-    _check_keys(path, "videokit.toml", data, ("captions", "decoding"))
+    _check_keys(path, "videokit.toml", data, ("captions", "decoding", "asr"))
     captions = data.get("captions", {})
     decoding = data.get("decoding", {})
     norm_keys = tuple(f.name for f in dataclasses.fields(CaptionNorms))
@@ -71,4 +77,10 @@ def load_settings(path: Path | None) -> Settings:
     if "temperature" in decoding:
         temps = decoding["temperature"]
         decoding["temperature"] = tuple(temps) if isinstance(temps, list) else (float(temps),)
-    return Settings(norms, decoding)
+    asr = data.get("asr", {})
+    _check_keys(path, "asr", asr, tuple(f.name for f in dataclasses.fields(AsrSettings)))
+    try:
+        engine = AsrSettings(**asr)
+    except (TypeError, ValueError) as err:
+        raise VideokitError(f"[asr]: {err}", path=path, stage="config") from None
+    return Settings(norms, decoding, engine)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import media
+from . import engines, media
 from .asr import DecodeOptions, WhisperASR
+from .engines import DEFAULT_ASR, AsrSettings, Engine
 from .errors import MediaError
 from .files import sha256_file
 from .glossary import Fix, apply_glossary
@@ -45,14 +46,23 @@ def probe(job: VideoJob) -> Source:
 class ModelHandle:
     """Resolves and loads a model at most once, and only if some video actually needs transcribing.
 
-    A run whose drafts all come from the cache never pays the model's load time.
+    A run whose drafts all come from the cache never pays the model's load time. ``settings``
+    (the ``[asr]`` table) choose the engine that makes drafts; alignment of corrected text always
+    uses openai-whisper (:attr:`asr`), which for that engine is the same loaded model.
     """
 
-    def __init__(self, ref: str, log: Callable[[str], None] = lambda _m: None) -> None:
+    def __init__(
+        self,
+        ref: str,
+        log: Callable[[str], None] = lambda _m: None,
+        settings: AsrSettings = DEFAULT_ASR,
+    ) -> None:
         self.ref = ref
+        self.settings = settings
         self._log = log
         self._spec: ModelSpec | None = None
         self._asr: WhisperASR | None = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
 
     @property
@@ -68,8 +78,26 @@ class ModelHandle:
         with self._lock:
             if self._asr is None:
                 self._log(f"loading Whisper model {spec.name} ...")
-                self._asr = WhisperASR(spec)
+                s = self.settings
+                self._asr = WhisperASR(
+                    spec,
+                    None if s.device == "auto" else s.device,
+                    batched=s.batched,
+                    batch_size=s.batch_size or None,
+                )
             return self._asr
+
+    @property
+    def engine(self) -> Engine:
+        """The recogniser that makes drafts: :attr:`asr` unless ``[asr] engine`` says otherwise."""
+        if self.settings.engine == "openai-whisper":
+            return self.asr
+        spec = self.spec
+        with self._lock:
+            if self._engine is None:
+                self._log(f"loading {spec.name} into {self.settings.engine} ...")
+                self._engine = engines.load(spec, self.settings, log=self._log)
+            return self._engine
 
 
 def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
@@ -101,14 +129,22 @@ def transcribe(
     )
 
 
-def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> str:
-    """Same video bytes, same model bytes, same options: the same draft.
+def draft_key(
+    source_sha256: str,
+    model: ModelSpec,
+    options: DecodeOptions,
+    settings: AsrSettings = DEFAULT_ASR,
+) -> str:
+    """Same video bytes, same model bytes, same options, same engine: the same draft.
 
     The transcript schema version is part of the key too: cached drafts are stored pickled, and
-    one written by an older videokit must be made again rather than read into newer types.
+    one written by an older videokit must be made again rather than read into newer types. The
+    engine and whether windows are batched change the words, so they are in the key; the device
+    and the batch size do not (see :meth:`videokit.engines.AsrSettings.key`).
     """
     blob = json.dumps(
-        [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict()], sort_keys=True
+        [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict(), settings.key()],
+        sort_keys=True,
     )
     return "draft-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
