@@ -47,7 +47,9 @@ _MS_PER_CHAR = 70
 # "Navn:" / "Anne Marie Jensen:" / "Hans van der Berg:" at the start of a paragraph.
 _NAME_WORD = r"[A-ZÆØÅÉ][\w.'’-]*"
 _PARTICLE = r"(?:van|von|de|der|den|la|le|af|du|di|da)"
-_SPEAKER = re.compile(rf"^\s*({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE})){{0,3}}):(?=\s|$)")
+_SPEAKER = re.compile(
+    rf"^\s*({_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE})){{0,3}}):(?=\s|$)"
+)
 _CLOSERS = "\"'»”’)]"
 
 
@@ -205,9 +207,8 @@ def _letter_anchors(
             anchors.setdefault(offset + j + size, times[i + size - 1])
 
 
-def _interpolate(
-    anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
-) -> list[Span]:
+def _interpolate(anchors: dict[int, int], pos: Sequence[int], keys: Sequence[str], hi: int
+                 ) -> list[Span]:
     xs = sorted(anchors)
     # Anchors from letter matches can disagree with their neighbours; time never runs backwards.
     ys = np.maximum.accumulate(np.array([anchors[x] for x in xs], dtype=np.float64))
@@ -396,14 +397,8 @@ def aligned_transcript(
                 segments.append(_segment(sentence, speaker))
                 sentence = []
     options = {**draft.options, "alignment": alignment}
-    return Transcript(
-        draft.language,
-        draft.duration_ms,
-        tuple(segments),
-        draft.model,
-        draft.source_sha256,
-        options,
-    )
+    return Transcript(draft.language, draft.duration_ms, tuple(segments), draft.model,
+                      draft.source_sha256, options)
 
 
 def _segment(words: Sequence[Word], speaker: str | None) -> Segment:
@@ -440,9 +435,8 @@ def align_text(
     times = anchor_to_draft(draft.words, words, duration_ms=draft.duration_ms)
     done, total = 0, 0
     if audio is not None and aligner is not None and words:
-        windows = plan_windows(
-            times, words, max_window_ms=max_window_ms, duration_ms=draft.duration_ms
-        )
+        windows = plan_windows(times, words, max_window_ms=max_window_ms,
+                               duration_ms=draft.duration_ms)
         total = len(windows)
         results = aligner(audio, windows)
         for window, result in zip(windows, results, strict=True):

@@ -113,9 +113,8 @@ def make_server(
     """A server for ``site`` bound to ``host:port`` (port 0 picks a free one), not yet serving."""
     site = Path(site)
     if not site.is_dir():
-        raise PackageError(
-            "no site to serve", path=site, stage="serve", hint="run `videokit produce` first"
-        )
+        raise PackageError("no site to serve", path=site, stage="serve",
+                           hint="run `videokit produce` first")
     handler = functools.partial(SiteHandler, directory=str(site.resolve()))
     return http.server.ThreadingHTTPServer((host, port), handler)
 
