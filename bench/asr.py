@@ -16,8 +16,8 @@ Rows, each at the same beam size, temperatures and with word timestamps:
 
 Printed per row: seconds, real-time factor (seconds per second of audio), the peak resident memory
 of the process while the row ran (and its growth during the row: memory freed by earlier rows is
-not always returned to the system), word error rate against the ``plain`` transcript and against the manuscripts
-(the samples are espeak-ng narration, which base reads badly, so only the comparison means much),
+not always returned to the system), word error rate against the ``plain`` transcript and
+against the manuscripts (the samples are espeak-ng narration, which base reads badly, so only the comparison means much),
 and how far matched words' start times are from the ``plain`` ones.
 """
 
@@ -197,7 +197,8 @@ def main() -> int:
             gap = f"{statistics.median(gaps):.0f}/{np.percentile(gaps, 90):.0f}" if gaps else "-"
             print(
                 f"{label:<9} {name:<16} {loaded:6.1f} {took:7.1f} {took / seconds:5.2f} "
-                f"{peak[0] / 1e6:6.0f} ({(peak[0] - before) / 1e6:+5.0f}) {vs_plain:12.1%} {vs_text:>11} {gap:>21}",
+                f"{peak[0] / 1e6:6.0f} ({(peak[0] - before) / 1e6:+5.0f}) "
+                f"{vs_plain:12.1%} {vs_text:>11} {gap:>21}",
                 flush=True,
             )
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
