@@ -17,8 +17,8 @@ Rows, each at the same beam size, temperatures and with word timestamps:
 Printed per row: seconds, real-time factor (seconds per second of audio), the peak resident memory
 of the process while the row ran (and its growth during the row: memory freed by earlier rows is
 not always returned to the system), word error rate against the ``plain`` transcript and
-against the manuscripts (the samples are espeak-ng narration, which base reads badly, so only the comparison means much),
-and how far matched words' start times are from the ``plain`` ones.
+against the manuscripts (the samples are espeak-ng narration, which base reads badly, so only
+the comparison means much), and how far matched words' start times are from the ``plain`` ones.
 """
 
 from __future__ import annotations
