@@ -658,7 +658,27 @@ def _batch_task(model: Any, options: Any) -> Any:
     if not _TASK_CLASS:
         import torch
         import torch.nn.functional as F
-        from whisper.decoding import BeamSearchDecoder, DecodingTask
+        from whisper.decoding import BeamSearchDecoder, DecodingTask, PyTorchInference
+
+        class _Inference(PyTorchInference):  # type: ignore[misc]
+            group = 1
+
+            def logits(self, tokens: Any, audio_features: Any) -> Any:
+                if not self.kv_cache and self.group > 1:  # type: ignore[has-type]
+                    # The beams of one window share its cross-attention keys and values: project
+                    # them once per window, not once per beam.
+                    # The decoder reads its position from the first cache entry, so the
+                    # (still empty) self-attention entries go first.
+                    blocks = self.model.decoder.blocks
+                    state = self.model.dims.n_text_state
+                    empty = audio_features.new_zeros((tokens.shape[0], 0, state))
+                    cache = {p: empty for b in blocks for p in (b.attn.key, b.attn.value)}
+                    unique = audio_features[:: self.group]
+                    for b in blocks:
+                        for p in (b.cross_attn.key, b.cross_attn.value):
+                            cache[p] = p(unique).repeat_interleave(self.group, 0)
+                    self.kv_cache, self.hooks = self.model.install_kv_cache_hooks(cache)
+                return super().logits(tokens, audio_features)
 
         class _Beams(BeamSearchDecoder):  # type: ignore[misc]
             def update(self, tokens: Any, logits: Any, sum_logprobs: Any) -> tuple[Any, bool]:
@@ -705,6 +725,8 @@ def _batch_task(model: Any, options: Any) -> Any:
         class _Task(DecodingTask):  # type: ignore[misc]
             def __init__(self, model: Any, options: Any) -> None:
                 super().__init__(model, options)
+                self.inference = _Inference(model, len(self.initial_tokens))
+                self.inference.group = self.n_group
                 if options.beam_size is not None:
                     self.decoder = _Beams(
                         options.beam_size, self.tokenizer.eot, self.inference, options.patience
