@@ -192,7 +192,14 @@ class WhisperASR:
     def transcribe_many(
         self, jobs: Sequence[AudioJob], *, progress: Progress | None = None
     ) -> list[Transcript]:
-        """Transcribe several recordings at once, batching windows across all of them."""
+        """Transcribe several recordings at once, batching windows across all of them.
+
+        Windows are cut at pauses (:func:`audio_windows`) and decoded side by side, so two options
+        of whisper's sequential reading do not apply: ``condition_on_previous_text`` (a window's
+        predecessor is decoded at the same time; the glossary prompt is still given to every
+        window) and ``hallucination_silence_threshold`` (long silences are not decoded at all).
+        A flow can call this with every video that needs a draft, one model per process.
+        """
         try:
             with self._lock:
                 return self._transcribe_batched(jobs, progress)
