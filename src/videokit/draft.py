@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import engines, media
-from .asr import DecodeOptions, WhisperASR
+from .asr import AudioJob, DecodeOptions, WhisperASR
 from .engines import DEFAULT_ASR, AsrSettings, Engine
 from .errors import MediaError
 from .files import sha256_file
@@ -98,6 +98,24 @@ class ModelHandle:
                 self._log(f"loading {spec.name} into {self.settings.engine} ...")
                 self._engine = engines.load(spec, self.settings, log=self._log)
             return self._engine
+
+    def transcribe_many(
+        self,
+        sources: Sequence[Source],
+        options: Sequence[DecodeOptions],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[Transcript]:
+        """Drafts of several videos in one call, their windows batched together.
+
+        What :func:`transcribe` does for one video; a flow that knows which videos miss their
+        cached draft can hand them all over at once (on a GPU, one batch holds many videos).
+        """
+        jobs = []
+        for source, opts in zip(sources, options, strict=True):
+            samples = load_samples(source)
+            silence_check(samples, source.job.path)
+            jobs.append(AudioJob(samples, opts, source.sha256, source.job.path))
+        return self.engine.transcribe_many(jobs, progress=progress)
 
 
 def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
