@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 GIB = 1 << 30
-# On CPU a batch only spreads Python and kernel overheads; past a handful of windows it buys nothing
-# and costs memory (measured on 2 cores with base: 4 windows ~ as fast as 8 or 16).
+# On CPU the arithmetic is the same batched or not; a batch spreads the per-step Python and kernel
+# overheads over more rows. Each window costs memory (for base at beam 5 in float32, ~185 MB of
+# cross-attention keys and values), so a few windows at a time, not dozens.
 CPU_BATCH = 4
 MAX_GPU_BATCH = 64
 # Room left for the CUDA context, the allocator's fragmentation and other processes.
