@@ -94,6 +94,19 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _half_weights(model: Any) -> None:
+    """fp16 weights (half the memory, no cast in every layer call), but float32 layer norms.
+
+    whisper's LayerNorm computes in float32 whatever its input, so its weights must stay float32.
+    """
+    import torch
+
+    for module in model.modules():
+        if not isinstance(module, torch.nn.LayerNorm):
+            for param in module.parameters(recurse=False):
+                param.data = param.data.half()
+
+
 def _plan(device: str, dims: Any, beams: int, batch_size: int | None) -> hardware.DevicePlan:
     import torch
 
@@ -129,7 +142,8 @@ class WhisperASR:
 
     ``batched`` (the default) cuts each recording into windows at pauses and decodes many windows
     at once; otherwise whisper's own ``transcribe()`` reads the audio one window after the other.
-    On a GPU the model runs in fp16 and the batch is sized from free GPU memory.
+    On a GPU the model runs in fp16 (``fp16`` forces it either way) and the batch is sized from
+    free GPU memory.
     """
 
     def __init__(
@@ -139,6 +153,7 @@ class WhisperASR:
         *,
         batched: bool = True,
         batch_size: int | None = None,
+        fp16: bool | None = None,
     ) -> None:
         import whisper
 
@@ -154,8 +169,9 @@ class WhisperASR:
                 path=spec.path,
                 hint="delete the file and pull the model again",
             ) from None
-        if self.device == "cuda":
-            self.model.half()  # fp16 weights: half the memory, no cast on every layer call
+        self.fp16 = self.device == "cuda" if fp16 is None else fp16
+        if self.fp16:
+            _half_weights(self.model)
         if spec.alignment_heads is not None:
             # Loaded by path, whisper would guess the heads and shift word times by ~0.15 s.
             self.model.set_alignment_heads(spec.alignment_heads)
@@ -233,7 +249,7 @@ class WhisperASR:
                     audio.astype(np.float32),
                     task="transcribe",
                     word_timestamps=True,
-                    fp16=self.device == "cuda",
+                    fp16=self.fp16,
                     verbose=None,
                     **kwargs,
                 )
@@ -368,7 +384,7 @@ class WhisperASR:
                 # As in transcribe(): beams at temperature 0, one sample above it.
                 beam_size=options.beam_size if temperature == 0 else None,
                 prompt=prompt,
-                fp16=self.device == "cuda",
+                fp16=self.fp16,
             )
             for i, result in zip(todo, _batch_task(self.model, decoding).run(mels[todo])):
                 results[i] = result
