@@ -340,7 +340,7 @@ def _produce_all(
     # A bad settings file stops the run before any work: every video would be made wrongly.
     settings = load_settings(project.config if project.config.is_file() else None)
     # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
-    handle = draft.ModelHandle(settings.model_ref(model), log=log.info)
+    handle = draft.ModelHandle(settings.model_ref(model), log=log.info, settings=settings.asr)
     if jobs:
         # Provision (not load) the model now: a model that cannot be had fails the run once, in
         # seconds, instead of once per video.

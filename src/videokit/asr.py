@@ -7,6 +7,7 @@ callback, so callers never see Whisper's own types.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import hardware
 from .align import Span, Window
-from .errors import ModelError, TranscriptionError
+from .errors import ModelError, TranscriptionError, VideokitError
 from .models import ModelSpec
 from .transcript import Segment, Transcript, Word
+from .windows import DEFAULT_PAUSES, Pauses, windows
 
 if TYPE_CHECKING:  # pragma: no cover
     import whisper
@@ -51,19 +54,81 @@ class DecodeOptions:
         return d
 
 
+DEFAULT_OPTIONS = DecodeOptions()
+
+
 def _device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class WhisperASR:
-    """A loaded model. Transcriptions on one instance run one at a time (see ``_lock``)."""
+def _half_weights(model: Any) -> None:
+    """fp16 weights (half the memory, no cast in every layer call), but float32 layer norms.
 
-    def __init__(self, spec: ModelSpec, device: str | None = None) -> None:
+    whisper's LayerNorm computes in float32 whatever its input, so its weights must stay float32.
+    """
+    import torch
+
+    for module in model.modules():
+        if not isinstance(module, torch.nn.LayerNorm):
+            for param in module.parameters(recurse=False):
+                param.data = param.data.half()
+
+
+def _plan(device: str, dims: Any, beams: int, batch_size: int | None) -> hardware.DevicePlan:
+    import torch
+
+    return hardware.plan(
+        torch.cuda,
+        hardware.Dims(
+            dims.n_audio_ctx,
+            dims.n_audio_state,
+            dims.n_audio_head,
+            dims.n_text_ctx,
+            dims.n_text_state,
+            dims.n_text_layer,
+            dims.n_vocab,
+        ),
+        beams,
+        device=device,
+        batch_size=batch_size,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class AudioJob:
+    """One recording for :meth:`WhisperASR.transcribe_many`: 16 kHz mono samples and its options."""
+
+    audio: np.ndarray
+    options: DecodeOptions = DecodeOptions()
+    source_sha256: str = ""
+    path: Path | None = None
+
+
+class WhisperASR:
+    """A loaded model. Transcriptions on one instance run one at a time (see ``_lock``).
+
+    ``batched`` (the default) cuts each recording into windows at pauses and decodes many windows
+    at once; otherwise whisper's own ``transcribe()`` reads the audio one window after the other.
+    On a GPU the model runs in fp16 (``fp16`` forces it either way) and the batch is sized from
+    free GPU memory.
+    """
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        device: str | None = None,
+        *,
+        batched: bool = True,
+        batch_size: int | None = None,
+        fp16: bool | None = None,
+    ) -> None:
         import whisper
 
         self.spec = spec
+        self.batched = batched
+        self._batch_size = batch_size
         self.device = device or _device()
         try:
             self.model: whisper.Whisper = whisper.load_model(str(spec.path), device=self.device)
@@ -73,6 +138,9 @@ class WhisperASR:
                 path=spec.path,
                 hint="delete the file and pull the model again",
             ) from None
+        self.fp16 = self.device == "cuda" if fp16 is None else fp16
+        if self.fp16:
+            _half_weights(self.model)
         if spec.alignment_heads is not None:
             # Loaded by path, whisper would guess the heads and shift word times by ~0.15 s.
             self.model.set_alignment_heads(spec.alignment_heads)
@@ -82,7 +150,51 @@ class WhisperASR:
         # would read each other's attention.
         self._lock = threading.Lock()
 
+    @property
+    def engine(self) -> str:
+        return "openai-whisper" + (" batched" if self.batched else "")
+
+    def plan(self, options: DecodeOptions) -> hardware.DevicePlan:
+        """Device, precision and windows per batch for decoding with ``options``."""
+        return _plan(self.device, self.model.dims, options.beam_size or 1, self._batch_size)
+
     def transcribe(
+        self,
+        audio: np.ndarray,
+        options: DecodeOptions = DecodeOptions(),
+        *,
+        source_sha256: str = "",
+        progress: Progress | None = None,
+        path: Path | None = None,
+    ) -> Transcript:
+        if self.batched:
+            job = AudioJob(audio, options, source_sha256, path)
+            return self.transcribe_many([job], progress=progress)[0]
+        return self.transcribe_sequential(
+            audio, options, source_sha256=source_sha256, progress=progress, path=path
+        )
+
+    def transcribe_many(
+        self, jobs: Sequence[AudioJob], *, progress: Progress | None = None
+    ) -> list[Transcript]:
+        """Transcribe several recordings at once, batching windows across all of them.
+
+        Windows are cut at pauses (:func:`audio_windows`) and decoded side by side, so two options
+        of whisper's sequential reading do not apply: ``condition_on_previous_text`` (a window's
+        predecessor is decoded at the same time; the glossary prompt is still given to every
+        window) and ``hallucination_silence_threshold`` (long silences are not decoded at all).
+        A flow can call this with every video that needs a draft, one model per process.
+        """
+        try:
+            with self._lock:
+                return self._transcribe_batched(jobs, progress)
+        except VideokitError:
+            raise
+        except Exception as err:
+            path = jobs[0].path if len(jobs) == 1 else None
+            raise TranscriptionError(f"Whisper failed: {err}", path=path) from err
+
+    def transcribe_sequential(
         self,
         audio: np.ndarray,
         options: DecodeOptions = DecodeOptions(),
@@ -106,7 +218,7 @@ class WhisperASR:
                     audio.astype(np.float32),
                     task="transcribe",
                     word_timestamps=True,
-                    fp16=self.device == "cuda",
+                    fp16=self.fp16,
                     verbose=None,
                     **kwargs,
                 )
@@ -115,11 +227,208 @@ class WhisperASR:
         return Transcript(
             language=options.language,
             duration_ms=duration_ms,
-            segments=tuple(_segments(result["segments"], duration_ms)),
+            segments=tuple(segments_from_whisper(result["segments"], duration_ms)),
             model=self.spec.cache_id,
             source_sha256=source_sha256,
             options=options.to_dict(),
         )
+
+    # --- batched decoding ------------------------------------------------------------------------
+
+    def _transcribe_batched(
+        self, jobs: Sequence[AudioJob], progress: Progress | None
+    ) -> list[Transcript]:
+        import torch
+
+        pieces = [
+            _Piece(j, start, end)
+            for j, job in enumerate(jobs)
+            for start, end in audio_windows(job.audio)
+        ]
+        found: dict[int, list[dict[str, Any]]] = {j: [] for j in range(len(jobs))}
+        # Windows sharing decoding options (the prompt above all) can share a batch; longest first,
+        # so windows that need about as many tokens finish together.
+        groups: dict[DecodeOptions, list[_Piece]] = {}
+        for piece in sorted(pieces, key=lambda p: p.start - p.end):
+            groups.setdefault(jobs[piece.job].options, []).append(piece)
+        done = 0
+        with torch.no_grad():
+            for options, members in groups.items():
+                size = self.plan(options).batch_size
+                for first in range(0, len(members), size):
+                    chunk = members[first : first + size]
+                    audios = [jobs[p.job].audio[p.start : p.end] for p in chunk]
+                    for piece, segments in zip(chunk, self._decode_windows(audios, options)):
+                        offset = piece.start / SAMPLE_RATE
+                        found[piece.job].extend(_shift(seg, offset) for seg in segments)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done / len(pieces))
+        if progress is not None and not pieces:
+            progress(1.0)
+        out = []
+        for j, job in enumerate(jobs):
+            duration_ms = round(len(job.audio) * 1000 / SAMPLE_RATE)
+            raw = sorted(found[j], key=lambda seg: float(seg["start"]))
+            out.append(
+                Transcript(
+                    language=job.options.language,
+                    duration_ms=duration_ms,
+                    segments=tuple(segments_from_whisper(raw, duration_ms)),
+                    model=self.spec.cache_id,
+                    source_sha256=job.source_sha256,
+                    options=job.options.to_dict(),
+                )
+            )
+        return out
+
+    def _decode_windows(
+        self, audios: Sequence[np.ndarray], options: DecodeOptions
+    ) -> list[list[dict[str, Any]]]:
+        """Decode windows (each at most 30 s) together; segments and words in window time."""
+        import torch
+        from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, log_mel_spectrogram, pad_or_trim
+
+        n_mels = self.model.dims.n_mels
+        # As whisper's transcribe() does: the mel of the window with 30 s of silence after it,
+        # cut to the window and padded with zeros in the mel domain.
+        mels = torch.stack(
+            [
+                pad_or_trim(
+                    log_mel_spectrogram(torch.from_numpy(a.astype(np.float32)), n_mels, N_SAMPLES)[
+                        :, : len(a) // HOP_LENGTH
+                    ],
+                    N_FRAMES,
+                )
+                for a in audios
+            ]
+        ).to(self.model.device)
+        tokenizer = self._tokenizer(options.language)
+        results = self._decode_with_fallback(mels, options, tokenizer)
+        thresholds = _thresholds()
+        segments: list[list[dict[str, Any]]] = []
+        for audio, result in zip(audios, results):
+            silent = (
+                result.no_speech_prob > options.no_speech_threshold
+                and result.avg_logprob <= thresholds["logprob_threshold"]
+            )
+            length_s = len(audio) / SAMPLE_RATE
+            segments.append([] if silent else _window_segments(result, tokenizer, length_s))
+        rows = [
+            [t for seg in segs for t in seg["tokens"] if t < tokenizer.eot] for segs in segments
+        ]
+        features = torch.stack([r.audio_features for r in results])
+        frames = [min(len(a), N_SAMPLES) // HOP_LENGTH for a in audios]
+        for segs, timings in zip(segments, self._word_timings(tokenizer, rows, features, frames)):
+            _place_words(segs, timings, tokenizer.eot)
+        return segments
+
+    def _tokenizer(self, language: str) -> Any:
+        from whisper.tokenizer import get_tokenizer
+
+        return get_tokenizer(
+            self.model.is_multilingual,
+            num_languages=self.model.num_languages,
+            language=language,
+            task="transcribe",
+        )
+
+    def _decode_with_fallback(self, mels: Any, options: DecodeOptions, tokenizer: Any) -> list[Any]:
+        """whisper's temperature fallback, window by window: only failed windows are decoded again."""
+        from whisper.decoding import DecodingOptions
+
+        thresholds = _thresholds()
+        prompt = (
+            tokenizer.encode(" " + options.initial_prompt.strip())
+            if options.initial_prompt
+            else None
+        )
+        results: list[Any] = [None] * len(mels)
+        todo = list(range(len(mels)))
+        for temperature in options.temperature:
+            decoding = DecodingOptions(
+                task="transcribe",
+                language=options.language,
+                temperature=temperature,
+                # As in transcribe(): beams at temperature 0, one sample above it.
+                beam_size=options.beam_size if temperature == 0 else None,
+                prompt=prompt,
+                fp16=self.fp16,
+            )
+            for i, result in zip(todo, _batch_task(self.model, decoding).run(mels[todo])):
+                results[i] = result
+            todo = [i for i in todo if _needs_fallback(results[i], options, thresholds)]
+            if not todo:
+                break
+        return results
+
+    def _word_timings(
+        self, tokenizer: Any, rows: Sequence[list[int]], features: Any, frames: Sequence[int]
+    ) -> list[list[Any]]:
+        """whisper's find_alignment for a batch of windows, on the encoder output already computed.
+
+        One decoder pass over every window's text (padded at the end, which a causal decoder
+        cannot see from earlier positions) keeps the cross-attention of the alignment heads; the
+        dynamic time warping then runs per window as in ``whisper.timing``.
+        """
+        import torch
+        from whisper.model import disable_sdpa
+        from whisper.timing import WordTiming, dtw, median_filter
+
+        out: list[list[Any]] = [[] for _ in rows]
+        live = [i for i, row in enumerate(rows) if row]
+        if not live:
+            return out
+        sot = list(tokenizer.sot_sequence)
+        seqs = [[*sot, tokenizer.no_timestamps, *rows[i], tokenizer.eot] for i in live]
+        width = max(map(len, seqs))
+        tokens = torch.tensor([s + [tokenizer.eot] * (width - len(s)) for s in seqs])
+        heads = [(int(layer), int(head)) for layer, head in self.model.alignment_heads.indices().T]
+        wanted: dict[int, list[int]] = {}
+        for layer, head in heads:
+            wanted.setdefault(layer, []).append(head)
+        kept: dict[int, Any] = {}
+        hooks = [
+            block.cross_attn.register_forward_hook(
+                lambda _m, _i, outs, layer=layer: kept.__setitem__(
+                    layer, outs[-1][:, wanted[layer]]
+                )
+            )
+            for layer, block in enumerate(self.model.decoder.blocks)
+            if layer in wanted
+        ]
+        try:
+            with disable_sdpa():
+                logits = self.model.decoder(tokens.to(features.device), features[live])
+        finally:
+            for hook in hooks:
+                hook.remove()
+        weights = torch.stack([kept[layer][:, wanted[layer].index(h)] for layer, h in heads], 1)
+        for k, i in enumerate(live):
+            row, n = rows[i], len(seqs[k])
+            w = weights[k, :, :n, : frames[i] // 2].float().softmax(dim=-1)
+            std, mean = torch.std_mean(w, dim=-2, keepdim=True, unbiased=False)
+            matrix = median_filter((w - mean) / std, 7).mean(axis=0)[len(sot) : -1]
+            text_indices, time_indices = dtw(-matrix)
+            probs = logits[k, len(sot) : len(sot) + len(row), : tokenizer.eot].float().softmax(-1)
+            token_probs = probs[np.arange(len(row)), row].tolist()
+            words, word_tokens = tokenizer.split_to_word_tokens([*row, tokenizer.eot])
+            if len(word_tokens) <= 1:
+                continue
+            bounds = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+            jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
+            jump_times = time_indices[jumps] * HOP_SECONDS * 2
+            out[i] = [
+                WordTiming(word, toks, float(jump_times[a]), float(jump_times[b]), p)
+                for word, toks, a, b, p in zip(
+                    words,
+                    word_tokens,
+                    bounds[:-1],
+                    bounds[1:],
+                    [float(np.mean(token_probs[a:b])) for a, b in itertools.pairwise(bounds)],
+                )
+            ]
+        return out
 
     def align(
         self, audio: np.ndarray, windows: Sequence[Window], *, language: str = "da"
@@ -226,7 +535,7 @@ def _clean(text: str) -> str:
     return text.replace("\ufffd", "")
 
 
-def _segments(raw: list[dict[str, Any]], duration_ms: int) -> Iterator[Segment]:
+def segments_from_whisper(raw: list[dict[str, Any]], duration_ms: int) -> Iterator[Segment]:
     clock = _Clock(duration_ms)
     for seg in raw:
         words = tuple(
@@ -279,3 +588,250 @@ def _word_spans(
         spans.append((start, end))
         floor = start
     return spans
+
+
+# --- batched decoding: helpers ---------------------------------------------------------------------
+
+HOP_SECONDS = 0.01  # whisper's mel hop (160 samples at 16 kHz); one audio token is two hops
+
+
+@dataclass(frozen=True)
+class _Piece:
+    job: int
+    start: int  # samples
+    end: int
+
+
+def audio_windows(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
+    """Where :func:`videokit.windows.windows` cuts ``audio``, in samples."""
+    from .media import window_peaks_dbfs
+
+    levels = window_peaks_dbfs(audio, pauses.frame_ms)
+    per_ms = SAMPLE_RATE // 1000
+    return [
+        (a * per_ms, min(len(audio), b * per_ms))
+        for a, b in windows(levels, pauses)
+        if a * per_ms < len(audio)
+    ]
+
+
+def _thresholds() -> dict[str, float]:
+    """whisper's transcribe() defaults for the fallback, read from whisper rather than copied."""
+    import importlib
+    import inspect
+
+    wt = importlib.import_module("whisper.transcribe")
+    params = inspect.signature(wt.transcribe).parameters
+    return {
+        name: float(params[name].default)
+        for name in ("compression_ratio_threshold", "logprob_threshold")
+    }
+
+
+def _needs_fallback(result: Any, options: DecodeOptions, thresholds: dict[str, float]) -> bool:
+    """The test of whisper's decode_with_fallback: too repetitive or too unsure, but not silence."""
+    low = result.avg_logprob < thresholds["logprob_threshold"]
+    if result.no_speech_prob > options.no_speech_threshold and low:
+        return False
+    return bool(result.compression_ratio > thresholds["compression_ratio_threshold"] or low)
+
+
+_TASK_CLASS: list[Any] = []
+
+
+def _batch_task(model: Any, options: Any) -> Any:
+    """whisper's DecodingTask, fixed for beam search over more than one window.
+
+    whisper 20250625 gives each window's audio features once to its ``beam_size`` token rows,
+    which only broadcasts for a single window; here every row gets its own copy. Beam bookkeeping
+    reads the scores once per step instead of once per candidate (the same choices; on a GPU the
+    per-candidate reads were one device sync each).
+    """
+    if not _TASK_CLASS:
+        import torch
+        import torch.nn.functional as F
+        from whisper.decoding import BeamSearchDecoder, DecodingTask, PyTorchInference
+
+        class _Inference(PyTorchInference):  # type: ignore[misc]
+            group = 1
+
+            def logits(self, tokens: Any, audio_features: Any) -> Any:
+                if not self.kv_cache and self.group > 1:  # type: ignore[has-type]
+                    # The beams of one window share its cross-attention keys and values: project
+                    # them once per window, not once per beam.
+                    # The decoder reads its position from the first cache entry, so the
+                    # (still empty) self-attention entries go first.
+                    blocks = self.model.decoder.blocks
+                    state = self.model.dims.n_text_state
+                    empty = audio_features.new_zeros((tokens.shape[0], 0, state))
+                    cache = {p: empty for b in blocks for p in (b.attn.key, b.attn.value)}
+                    unique = audio_features[:: self.group]
+                    for b in blocks:
+                        for p in (b.cross_attn.key, b.cross_attn.value):
+                            cache[p] = p(unique).repeat_interleave(self.group, 0)
+                    self.kv_cache, self.hooks = self.model.install_kv_cache_hooks(cache)
+                return super().logits(tokens, audio_features)
+
+        class _Beams(BeamSearchDecoder):  # type: ignore[misc]
+            def update(self, tokens: Any, logits: Any, sum_logprobs: Any) -> tuple[Any, bool]:
+                beams = self.beam_size
+                n_audio = tokens.shape[0] // beams
+                kept: list[dict[tuple[int, ...], float]] | None = self.finished_sequences  # type: ignore[has-type]
+                if kept is None:
+                    kept = [{} for _ in range(n_audio)]
+                    self.finished_sequences = kept
+                top_lp, top_ids = F.log_softmax(logits.float(), dim=-1).topk(beams + 1)
+                scores_all = (sum_logprobs.unsqueeze(1) + top_lp).tolist()
+                top_tok, prefixes = top_ids.tolist(), tokens.tolist()
+                next_tokens, sources, new_sums, finished_now = [], [], [], []
+                for i in range(n_audio):
+                    scores: dict[tuple[int, ...], float] = {}
+                    origin: dict[tuple[int, ...], int] = {}
+                    for idx in range(i * beams, (i + 1) * beams):
+                        for lp, tok in zip(scores_all[idx], top_tok[idx]):
+                            seq = (*prefixes[idx], tok)
+                            scores[seq], origin[seq] = lp, idx
+                    finished, saved = {}, 0
+                    for seq in sorted(scores, key=scores.__getitem__, reverse=True):
+                        if seq[-1] == self.eot:
+                            finished[seq] = scores[seq]
+                        else:
+                            new_sums.append(scores[seq])
+                            next_tokens.append(seq)
+                            sources.append(origin[seq])
+                            saved += 1
+                            if saved == beams:
+                                break
+                    finished_now.append(finished)
+                sum_logprobs[: len(new_sums)] = torch.tensor(new_sums, device=sum_logprobs.device)
+                tokens = torch.tensor(next_tokens, device=tokens.device)
+                self.inference.rearrange_kv_cache(sources)
+                for before, new in zip(kept, finished_now):
+                    for seq in sorted(new, key=new.__getitem__, reverse=True):
+                        if len(before) >= self.max_candidates:
+                            break
+                        before[seq] = new[seq]
+                done = all(len(s) >= self.max_candidates for s in kept)
+                return tokens, done
+
+        class _Task(DecodingTask):  # type: ignore[misc]
+            def __init__(self, model: Any, options: Any) -> None:
+                super().__init__(model, options)
+                self.inference = _Inference(model, len(self.initial_tokens))
+                self.inference.group = self.n_group
+                if options.beam_size is not None:
+                    self.decoder = _Beams(
+                        options.beam_size, self.tokenizer.eot, self.inference, options.patience
+                    )
+
+            def _get_audio_features(self, mel: Any) -> Any:
+                return super()._get_audio_features(mel).repeat_interleave(self.n_group, dim=0)
+
+            def _detect_language(self, audio_features: Any, tokens: Any) -> tuple[list[str], None]:
+                return [self.options.language] * tokens.shape[0], None
+
+        _TASK_CLASS.append(_Task)
+    return _TASK_CLASS[0](model, options)
+
+
+def _window_segments(result: Any, tokenizer: Any, length_s: float) -> list[dict[str, Any]]:
+    """Split one window's tokens into segments at whisper's paired timestamps.
+
+    Unlike transcribe(), a window ends at a pause, so text after the last timestamp is kept (up to
+    the window's end) instead of being read again in the next window.
+    """
+    tokens, begin = list(result.tokens), tokenizer.timestamp_begin
+    stamp = [t >= begin for t in tokens]
+    cuts = [i + 1 for i in range(len(tokens) - 1) if stamp[i] and stamp[i + 1]]
+    out: list[dict[str, Any]] = []
+    last = 0
+    for cut in [*cuts, len(tokens)]:
+        piece, last = tokens[last:cut], cut
+        text = [t for t in piece if t < tokenizer.eot]
+        if not text:
+            continue
+        start = (piece[0] - begin) * 2 * HOP_SECONDS if stamp[last - len(piece)] else 0.0
+        end = (piece[-1] - begin) * 2 * HOP_SECONDS if piece[-1] >= begin else length_s
+        start = min(start, length_s)
+        out.append(
+            {
+                "start": start,
+                "end": min(max(end, start), length_s),
+                "text": tokenizer.decode(text),
+                "tokens": piece,
+                "avg_logprob": result.avg_logprob,
+                "no_speech_prob": result.no_speech_prob,
+                "compression_ratio": result.compression_ratio,
+            }
+        )
+    return out
+
+
+def _place_words(segments: list[dict[str, Any]], alignment: list[Any], eot: int) -> None:
+    """Hand aligned words to their segments, as whisper's add_word_timestamps does for a window.
+
+    Including its corrections: a word at a sentence boundary or after a pause is no longer than
+    twice the median word, and segment edges follow the words.
+    """
+    from whisper.timing import merge_punctuations
+
+    if not segments:
+        return
+    durations = np.array([t.end - t.start for t in alignment])
+    durations = durations[durations.nonzero()]
+    median = min(0.7, float(np.median(durations))) if len(durations) else 0.0
+    longest = median * 2
+    if len(durations):
+        marks = ".。!！?？"
+        for prev, t in itertools.pairwise(alignment):
+            if t.end - t.start > longest:
+                if t.word in marks:
+                    t.end = t.start + longest
+                elif prev.word in marks:
+                    t.start = t.end - longest
+    merge_punctuations(alignment, "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
+    index, last_speech = 0, 0.0  # a window starts after a pause
+    for seg in segments:
+        n_text, saved, words = sum(1 for t in seg["tokens"] if t < eot), 0, []
+        while index < len(alignment) and saved < n_text:
+            t = alignment[index]
+            if t.word:
+                words.append(
+                    {"word": t.word, "start": t.start, "end": t.end, "probability": t.probability}
+                )
+            saved += len(t.tokens)
+            index += 1
+        seg["words"] = words
+        if not words:
+            continue
+        first, last = words[0], words[-1]
+        if first["end"] - last_speech > median * 4 and (
+            first["end"] - first["start"] > longest
+            or (len(words) > 1 and words[1]["end"] - first["start"] > longest * 2)
+        ):
+            if len(words) > 1 and words[1]["end"] - words[1]["start"] > longest:
+                boundary = max(words[1]["end"] / 2, words[1]["end"] - longest)
+                first["end"] = words[1]["start"] = boundary
+            first["start"] = max(0, first["end"] - longest)
+        if seg["start"] < first["end"] and seg["start"] - 0.5 > first["start"]:
+            first["start"] = max(0, min(first["end"] - median, seg["start"]))
+        else:
+            seg["start"] = first["start"]
+        if seg["end"] > last["start"] and seg["end"] + 0.5 < last["end"]:
+            last["end"] = max(last["start"] + median, seg["end"])
+        else:
+            seg["end"] = last["end"]
+        last_speech = seg["end"]
+
+
+def _shift(segment: dict[str, Any], offset: float) -> dict[str, Any]:
+    """A window's segment in recording time."""
+    words = [
+        {**w, "start": w["start"] + offset, "end": w["end"] + offset} for w in segment["words"]
+    ]
+    return {
+        **segment,
+        "start": segment["start"] + offset,
+        "end": segment["end"] + offset,
+        "words": words,
+    }

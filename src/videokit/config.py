@@ -12,6 +12,10 @@ Every norm and decoding default can be changed per project without touching code
     beam_size = 5
     temperature = [0.0, 0.4, 0.8]
 
+    [asr]               # videokit.engines.AsrSettings: which engine, batched or not
+    engine = "openai-whisper"   # or "faster-whisper"
+    batched = true
+
 A missing file means the defaults. A key videokit does not know is an error that names the file
 and the key: a typo must not silently leave a norm at its default.
 """
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engines import AsrSettings
 from .errors import VideokitError
 from .norms import CaptionNorms
 
@@ -44,6 +49,7 @@ class Settings:
     norms: CaptionNorms = field(default_factory=CaptionNorms)
     decoding: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
+    asr: AsrSettings = field(default_factory=AsrSettings)
 
     def model_ref(self, chosen: str | None) -> str:
         """The model a run uses: the one chosen for it, else the project's, else the default."""
@@ -115,7 +121,7 @@ def load_settings(path: Path | None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise VideokitError(f"not valid TOML: {err}", path=path, stage="config") from None
-    _check_keys(path, "videokit.toml", data, ("model", "captions", "decoding"))
+    _check_keys(path, "videokit.toml", data, ("model", "captions", "decoding", "asr"))
     model = data.get("model")
     if model is not None and not (isinstance(model, str) and model.strip()):
         raise VideokitError(
@@ -133,4 +139,10 @@ def load_settings(path: Path | None) -> Settings:
         norms = CaptionNorms(**captions)
     except (TypeError, ValueError) as err:
         raise VideokitError(f"[captions]: {err}", path=path, stage="config") from None
-    return Settings(norms, decoding, model)
+    asr = _table(path, data, "asr")
+    _check_keys(path, "asr", asr, tuple(f.name for f in dataclasses.fields(AsrSettings)))
+    try:
+        engine = AsrSettings(**asr)
+    except (TypeError, ValueError) as err:
+        raise VideokitError(f"[asr]: {err}", path=path, stage="config") from None
+    return Settings(norms, decoding, model, engine)

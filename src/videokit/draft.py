@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import media
-from .asr import DecodeOptions, WhisperASR
+from . import engines, media
+from .asr import AudioJob, DecodeOptions, WhisperASR
 from .cache import TranscriptCache
+from .engines import DEFAULT_ASR, AsrSettings, Engine
 from .errors import MediaError
 from .files import sha256_file
 from .glossary import Fix, apply_glossary
@@ -46,14 +47,23 @@ def probe(job: VideoJob) -> Source:
 class ModelHandle:
     """Resolves and loads a model at most once, and only if some video actually needs transcribing.
 
-    A run whose drafts all come from the cache never pays the model's load time.
+    A run whose drafts all come from the cache never pays the model's load time. ``settings``
+    (the ``[asr]`` table) choose the engine that makes drafts; alignment of corrected text always
+    uses openai-whisper (:attr:`asr`), which for that engine is the same loaded model.
     """
 
-    def __init__(self, ref: str, log: Callable[[str], None] = lambda _m: None) -> None:
+    def __init__(
+        self,
+        ref: str,
+        log: Callable[[str], None] = lambda _m: None,
+        settings: AsrSettings = DEFAULT_ASR,
+    ) -> None:
         self.ref = ref
+        self.settings = settings
         self._log = log
         self._spec: ModelSpec | None = None
         self._asr: WhisperASR | None = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
 
     @property
@@ -69,8 +79,44 @@ class ModelHandle:
         with self._lock:
             if self._asr is None:
                 self._log(f"loading Whisper model {spec.name} ...")
-                self._asr = WhisperASR(spec)
+                s = self.settings
+                self._asr = WhisperASR(
+                    spec,
+                    None if s.device == "auto" else s.device,
+                    batched=s.batched,
+                    batch_size=s.batch_size or None,
+                )
             return self._asr
+
+    @property
+    def engine(self) -> Engine:
+        """The recogniser that makes drafts: :attr:`asr` unless ``[asr] engine`` says otherwise."""
+        if self.settings.engine == "openai-whisper":
+            return self.asr
+        spec = self.spec
+        with self._lock:
+            if self._engine is None:
+                self._log(f"loading {spec.name} into {self.settings.engine} ...")
+                self._engine = engines.load(spec, self.settings, log=self._log)
+            return self._engine
+
+    def transcribe_many(
+        self,
+        sources: Sequence[Source],
+        options: Sequence[DecodeOptions],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[Transcript]:
+        """Drafts of several videos in one call, their windows batched together.
+
+        What :func:`transcribe` does for one video; a flow that knows which videos miss their
+        cached draft can hand them all over at once (on a GPU, one batch holds many videos).
+        """
+        jobs = []
+        for source, opts in zip(sources, options, strict=True):
+            samples = load_samples(source)
+            silence_check(samples, source.job.path)
+            jobs.append(AudioJob(samples, opts, source.sha256, source.job.path))
+        return self.engine.transcribe_many(jobs, progress=progress)
 
 
 def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
@@ -112,19 +158,27 @@ def transcribe(
 ) -> Transcript:
     samples = load_samples(source)
     silence_check(samples, source.job.path)
-    return model.asr.transcribe(
+    return model.engine.transcribe(
         samples, options, source_sha256=source.sha256, progress=progress, path=source.job.path
     )
 
 
-def draft_key(source_sha256: str, model: ModelSpec, options: DecodeOptions) -> str:
-    """Same video bytes, same model bytes, same options: the same draft.
+def draft_key(
+    source_sha256: str,
+    model: ModelSpec,
+    options: DecodeOptions,
+    settings: AsrSettings = DEFAULT_ASR,
+) -> str:
+    """Same video bytes, same model bytes, same options, same engine: the same draft.
 
     The transcript schema version is part of the key too, so a draft written by an older
-    videokit is made again rather than read into newer types.
+    videokit is made again rather than read into newer types. The engine and whether windows are
+    batched change the words, so they are in the key; the device and the batch size do not (see
+    :meth:`videokit.engines.AsrSettings.key`).
     """
     blob = json.dumps(
-        [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict()], sort_keys=True
+        [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict(), settings.key()],
+        sort_keys=True,
     )
     return "draft-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
@@ -152,7 +206,7 @@ def cached_draft(
     progress: Callable[[float], None] | None = None,
 ) -> tuple[Transcript, bool]:
     """The draft from the cache (``True``) or transcribed now and cached (``False``)."""
-    key = draft_key(source.sha256, model.spec, options)
+    key = draft_key(source.sha256, model.spec, options, model.settings)
     found = cache.get(key)
     if found is not None:
         return found, True

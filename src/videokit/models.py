@@ -40,9 +40,17 @@ from .modelcache import (
     languages,
     store,
 )
-from .registry import REGISTRY_MODELS
+from .registry import REGISTRY_MODELS, ct2_dir
 
-__all__ = ["OFFICIAL_MODELS", "REGISTRY_MODELS", "ModelSpec", "cache_dir", "pull", "resolve"]
+__all__ = [
+    "OFFICIAL_MODELS",
+    "REGISTRY_MODELS",
+    "ModelSpec",
+    "cache_dir",
+    "ct2_dir",
+    "pull",
+    "resolve",
+]
 
 OFFICIAL_MODELS = (
     "tiny",

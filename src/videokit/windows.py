@@ -1,0 +1,110 @@
+"""Cutting a recording into decoding windows of at most 30 s, at pauses.
+
+Whisper reads 30 s at a time. Decoding windows side by side in a batch needs the cuts decided
+before decoding starts, so they are made where the speaker pauses (a quiet stretch in the audio's
+level), never inside a word. Long silences are left out of every window: nothing is decoded
+there, which is also where Whisper invents text.
+
+Pure logic on a list of frame levels (dBFS), so it is tested without audio or a model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_WINDOW_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """How speech is told from silence and where windows may be cut."""
+
+    frame_ms: int = 20
+    # A frame is speech when it is louder than the recording's quiet floor by ``above_floor_db``
+    # (and louder than ``floor_dbfs`` at least); the floor is the 10th percentile of the levels.
+    above_floor_db: float = 8.0
+    floor_dbfs: float = -55.0
+    # Within ``loudest - max_range_db`` counts as speech whatever the floor: hum cannot hide it.
+    max_range_db: float = 20.0
+    pad_ms: int = 200  # kept around speech, so a soft word edge is not cut off
+    bridge_ms: int = 300  # quiet stretches shorter than this are inside a sentence
+    # A pause at least this long ends a window even when the next speech would fit: Whisper
+    # reading over a long silence is where it hallucinates.
+    split_ms: int = 2_000
+    max_ms: int = MAX_WINDOW_MS
+
+    def __post_init__(self) -> None:
+        if self.frame_ms <= 0 or self.max_ms < 4 * self.frame_ms:
+            raise ValueError("windows need frame_ms > 0 and max_ms of several frames")
+
+
+DEFAULT_PAUSES = Pauses()
+
+
+def threshold_dbfs(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> float:
+    finite = sorted(v for v in levels if math.isfinite(v))
+    if not finite:
+        return math.inf  # digital silence throughout: no speech
+    floor = finite[len(finite) // 10]
+    return max(
+        pauses.floor_dbfs, min(floor + pauses.above_floor_db, finite[-1] - pauses.max_range_db)
+    )
+
+
+def speech_spans(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
+    """Frame ranges ``[a, b)`` holding speech, padded and with short pauses bridged."""
+    limit = threshold_dbfs(levels, pauses)
+    spans: list[tuple[int, int]] = []
+    pad = pauses.pad_ms // pauses.frame_ms
+    bridge = pauses.bridge_ms // pauses.frame_ms
+    start = None
+    for i, level in enumerate([*levels, -math.inf]):
+        loud = level > limit
+        if loud and start is None:
+            start = i
+        elif not loud and start is not None:
+            a, b = max(0, start - pad), min(len(levels), i + pad)
+            if spans and a - spans[-1][1] <= bridge:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+            start = None
+    return spans
+
+
+def _quietest_cut(levels: Sequence[float], a: int, b: int, max_frames: int) -> int:
+    """Where to cut a span longer than a window: the quietest frame of its second half."""
+    lo, hi = a + max_frames // 2, a + max_frames
+    best = min(range(lo, hi), key=lambda k: (levels[k], -k))  # ties: the later, fuller window
+    return max(best, a + 1)
+
+
+def windows(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
+    """Decoding windows as ``(start_ms, end_ms)``: ordered, disjoint, each at most ``max_ms``.
+
+    Every speech frame lies in exactly one window. Speech is packed greedily into a window until
+    the next stretch would overflow it or follows a long pause; a stretch longer than a window
+    (no pause for 30 s) is cut at its quietest moment.
+    """
+    f = pauses.frame_ms
+    max_frames = pauses.max_ms // f
+    split = pauses.split_ms // f
+    out: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for a, b in speech_spans(levels, pauses):
+        while b - a > max_frames:  # speech without a pause: cut it at a quiet moment
+            if current is not None:
+                out.append(current)
+                current = None
+            cut = _quietest_cut(levels, a, b, max_frames)
+            out.append((a, cut))
+            a = cut
+        if current is not None and (b - current[0] > max_frames or a - current[1] >= split):
+            out.append(current)
+            current = None
+        current = (a, b) if current is None else (current[0], b)
+    if current is not None:
+        out.append(current)
+    return [(a * f, b * f) for a, b in out]

@@ -1,0 +1,73 @@
+"""Cutting audio into decoding windows at pauses (pure logic on frame levels)."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from videokit.windows import Pauses, speech_spans, threshold_dbfs, windows
+
+QUIET, LOUD = -70.0, -12.0
+P = Pauses()
+
+
+def levels_of(*parts: tuple[float, float]) -> list[float]:
+    """Frame levels from (seconds, level) stretches, 20 ms frames."""
+    return [level for seconds, level in parts for _ in range(round(seconds * 50))]
+
+
+def test_short_speech_is_one_window_without_the_silence_around_it():
+    levels = levels_of((3, QUIET), (5, LOUD), (4, QUIET))
+    assert windows(levels) == [(3000 - P.pad_ms, 8000 + P.pad_ms)]
+
+
+def test_a_long_pause_starts_a_new_window_and_is_not_decoded():
+    levels = levels_of((1, QUIET), (4, LOUD), (5, QUIET), (4, LOUD), (1, QUIET))
+    assert windows(levels) == [(800, 5200), (9800, 14200)]
+
+
+def test_sentences_are_packed_up_to_30_s_and_cut_at_a_pause():
+    sentence = [(6, LOUD), (0.5, QUIET)]
+    levels = levels_of((0.5, QUIET), *(sentence * 10))  # 65 s of sentences with 0.5 s pauses
+    got = windows(levels)
+    assert all(end - start <= 30_000 for start, end in got)
+    assert len(got) == 3
+    # Every cut lies inside a pause, never in a sentence.
+    for (_, end), (start, _) in zip(got, got[1:]):
+        assert levels[(end + start) // 40] == QUIET
+
+
+def test_speech_without_any_pause_is_cut_at_its_quietest_moment():
+    levels = levels_of((40, LOUD))
+    levels[1300] = -30.0  # a breath 26 s in
+    got = windows(levels)
+    assert got[0] == (0, 26_000) and got[1][0] == 26_000 and got[-1][1] == 40_000
+
+
+def test_digital_silence_has_no_windows():
+    assert windows([-math.inf] * 500) == []
+    assert threshold_dbfs([]) == math.inf
+
+
+def test_hum_below_speech_is_not_speech():
+    levels = levels_of((2, -40.0), (3, -10.0), (2, -40.0))
+    assert speech_spans(levels) == [(100 - 10, 250 + 10)]
+
+
+level = st.one_of(st.just(-math.inf), st.floats(-90, 0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.02, 45), level), min_size=1, max_size=12))
+def test_windows_are_ordered_short_and_cover_every_speech_frame(parts):
+    levels = levels_of(*parts)
+    got = windows(levels)
+    limit = threshold_dbfs(levels)
+    assert all(0 <= a < b <= len(levels) * 20 for a, b in got)
+    assert all(b - a <= P.max_ms for a, b in got)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(got, got[1:]))
+    for k, v in enumerate(levels):
+        if v > limit:
+            assert any(a <= k * 20 < b for a, b in got), k
