@@ -276,8 +276,14 @@ def test_comfortable_speech_keeps_to_the_norms(said: tuple[list[Word], list[str 
     words, speakers = said
     slow = [Word(w.text, w.start_ms * 2, w.end_ms * 2) for w in words]
     cues = build_cues(slow, speakers=speakers)
-    for v in check_cues(cues):
-        assert v.rule == "min_duration", (v, [c.lines for c in cues])
+    found = check_cues(cues)
+    too_short = {v.cue_index for v in found if v.rule == "min_duration"}
+    for v in found:
+        # A cue too short to stay up (the next speaker starts at once) is also read too fast.
+        assert v.rule == "min_duration" or (v.rule == "cps" and v.cue_index in too_short), (
+            v,
+            [c.lines for c in cues],
+        )
 
 
 def test_comfortable_duration_from_videokit_toml(tmp_path: Path) -> None:

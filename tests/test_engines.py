@@ -91,6 +91,6 @@ def test_engine_and_batching_are_in_the_draft_key_device_and_batch_size_are_not(
         return draft_key("f" * 64, spec, options, AsrSettings(**kw))  # type: ignore[arg-type]
 
     assert key() == draft_key("f" * 64, spec, options)
-    assert len({key(), key(engine="faster-whisper"), key(batched=False)}) == 3
+    assert len({key(), key(engine="faster-whisper"), key(batched=True)}) == 3
     assert key(engine="faster-whisper") != key(engine="faster-whisper", compute_type="float32")
     assert key() == key(batch_size=16) == key(device="cpu")

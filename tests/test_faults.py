@@ -281,9 +281,10 @@ def test_9_cached_draft_is_made_once_then_read(tmp_path):
 
     class Handle:
         spec = type("Spec", (), {"sha256": "model"})()
+        settings = draft.DEFAULT_ASR
         calls = 0
 
-        class asr:  # stands in for the loaded model
+        class engine:  # stands in for the loaded model
             @staticmethod
             def transcribe(*_a, **_k):
                 Handle.calls += 1
