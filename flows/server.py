@@ -8,6 +8,7 @@ that is not available, or when ``PREFECT_API_URL`` names a server already, nothi
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -71,6 +72,7 @@ def server_for_this_run(log: Path | None = None) -> Iterator[str | None]:
         finally:
             os.environ.pop("PREFECT_API_URL", None)
     finally:
+        _flush_prefect()
         if process.poll() is None:
             process.terminate()
             try:
@@ -80,6 +82,18 @@ def server_for_this_run(log: Path | None = None) -> Iterator[str | None]:
                 process.wait()
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+def _flush_prefect() -> None:
+    """Send the run's last logs and events before their server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):  # a log line lost is not worth a failed run
+            worker.drain_all(timeout=10)
 
 
 def _healthy(url: str, process: subprocess.Popen[bytes]) -> bool:

@@ -131,5 +131,7 @@ def test_the_approve_command_names_folders_only_when_they_differ(tmp_path):
     assert pipeline.approve_command("v", Layout(Path("build"))) == (
         'videokit approve v --editor "Dit navn"'
     )
+    standard = pipeline.approve_command("v", Layout(tmp_path / "build", tmp_path / "review"))
+    assert standard == 'videokit approve v --editor "Dit navn"', "run from the project folder"
     command = pipeline.approve_command("v", Layout(tmp_path / "out", tmp_path / "r"))
     assert f"--review {tmp_path / 'r'}" in command and f"--out {tmp_path / 'out'}" in command

@@ -210,6 +210,8 @@ def cached_draft(
     found = cache.get(key)
     if found is not None:
         return found, True
+    if progress is not None:
+        progress(0.0)  # transcription starts now: say so before the first window is done
     made = transcribe(source, model, options, progress=progress)
     cache.put(key, made)
     return made, False

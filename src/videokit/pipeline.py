@@ -122,10 +122,14 @@ def caption_and_review(
 
 
 def approve_command(slug: str, layout: Layout) -> str:
+    """The command that approves ``slug``: run from the project folder, it needs no folders."""
+    standard = layout.review == layout.out.parent / "review" and layout.out.name == "build"
     default = Layout(Path("build"))
-    extra = "" if layout.review == default.review else f" --review {layout.review}"
-    extra += "" if layout.out == default.out else f" --out {layout.out}"
-    return f'videokit approve {slug} --editor "Dit navn"{extra}'
+    if standard or (layout.review == default.review and layout.out == default.out):
+        return f'videokit approve {slug} --editor "Dit navn"'
+    return (
+        f'videokit approve {slug} --editor "Dit navn" --review {layout.review} --out {layout.out}'
+    )
 
 
 def _upload_date(layout: Layout, slug: str) -> str:
