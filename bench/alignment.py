@@ -48,6 +48,7 @@ import numpy as np
 from videokit import media, models, samples
 from videokit.align import align_text
 from videokit.asr import DecodeOptions, WhisperASR
+from videokit.audio import SAMPLE_RATE
 from videokit.segment import cues_from_transcript
 from videokit.transcript import Transcript, Word
 
@@ -204,8 +205,8 @@ def _with_pauses(
         inserts.append((gap_mid, EXTRA_PAUSE_MS))
     pieces, done = [], 0
     for at, length in inserts:
-        cut = at * media.SAMPLE_RATE // 1000
-        pieces += [audio[done:cut], np.zeros(length * media.SAMPLE_RATE // 1000, np.float32)]
+        cut = at * SAMPLE_RATE // 1000
+        pieces += [audio[done:cut], np.zeros(length * SAMPLE_RATE // 1000, np.float32)]
         done = cut
     pieces.append(audio[done:])
     moved = [

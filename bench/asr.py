@@ -40,9 +40,10 @@ from decoding import wer, words
 
 from videokit import media, models
 from videokit.asr import AudioJob, DecodeOptions, WhisperASR
+from videokit.audio import SAMPLE_RATE
 from videokit.transcript import Transcript
 
-SR = media.SAMPLE_RATE
+SR = SAMPLE_RATE
 
 
 def rss_bytes() -> int:

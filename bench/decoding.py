@@ -31,6 +31,7 @@ from pathlib import Path
 
 from videokit import media, models
 from videokit.asr import DecodeOptions, WhisperASR
+from videokit.audio import SAMPLE_RATE
 from videokit.guard import guard_transcript
 
 SETTINGS: dict[str, DecodeOptions] = {
@@ -76,7 +77,7 @@ def main() -> int:
         return 1
     asr = WhisperASR(models.resolve("base"))
     audio = {v: media.load_audio(v) for v in videos}
-    seconds = sum(len(a) for a in audio.values()) / media.SAMPLE_RATE
+    seconds = sum(len(a) for a in audio.values()) / SAMPLE_RATE
     asr.transcribe(audio[videos[0]][: 16000 * 5], DecodeOptions(temperature=(0.0,)))  # warm-up
     print(f"{len(videos)} videos, {seconds:.0f} s of audio, model {asr.spec.cache_id}\n")
     print(f"{'setting':<34} {'WER':>6} {'WER guarded':>12} {'time s':>7} {'RTF':>5}")

@@ -36,6 +36,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
 from .edits import TextParagraph, parse_review_text
 from .sentences import ends_sentence
 from .transcript import Segment, Transcript, Word, spread_spans
@@ -45,7 +46,6 @@ Span = tuple[int, int]
 
 # Part of every cached alignment's key: raise it whenever a change here moves any word time.
 ALIGN_VERSION = 3
-SAMPLE_RATE = 16_000
 MAX_WINDOW_MS = 30_000  # Whisper sees 30 s of audio at a time
 # Rough times can be off by a second or two (the draft of a poor recogniser); the margin keeps a
 # window's words inside its audio anyway.

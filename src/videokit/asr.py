@@ -19,6 +19,7 @@ import numpy as np
 
 from . import hardware
 from .align import Span, Window
+from .audio import SAMPLE_RATE
 from .errors import ModelError, TranscriptionError, VideokitError
 from .models import ModelSpec
 from .transcript import Segment, Transcript, Word
@@ -27,7 +28,6 @@ from .windows import DEFAULT_PAUSES, Pauses, windows
 if TYPE_CHECKING:  # pragma: no cover
     import whisper
 
-SAMPLE_RATE = 16_000
 Progress = Callable[[float], None]
 
 
@@ -104,6 +104,19 @@ class AudioJob:
     options: DecodeOptions = DecodeOptions()
     source_sha256: str = ""
     path: Path | None = None
+
+
+def transcript_of(job: AudioJob, raw: list[dict[str, Any]], model_id: str) -> Transcript:
+    """The draft of one recording from a recogniser's segment dicts (either engine)."""
+    duration_ms = round(len(job.audio) * 1000 / SAMPLE_RATE)
+    return Transcript(
+        language=job.options.language,
+        duration_ms=duration_ms,
+        segments=tuple(segments_from_whisper(raw, duration_ms)),
+        model=model_id,
+        source_sha256=job.source_sha256,
+        options=job.options.to_dict(),
+    )
 
 
 class WhisperASR:
@@ -266,21 +279,12 @@ class WhisperASR:
                         progress(done / len(pieces))
         if progress is not None and not pieces:
             progress(1.0)
-        out = []
-        for j, job in enumerate(jobs):
-            duration_ms = round(len(job.audio) * 1000 / SAMPLE_RATE)
-            raw = sorted(found[j], key=lambda seg: float(seg["start"]))
-            out.append(
-                Transcript(
-                    language=job.options.language,
-                    duration_ms=duration_ms,
-                    segments=tuple(segments_from_whisper(raw, duration_ms)),
-                    model=self.spec.cache_id,
-                    source_sha256=job.source_sha256,
-                    options=job.options.to_dict(),
-                )
+        return [
+            transcript_of(
+                job, sorted(found[j], key=lambda seg: float(seg["start"])), self.spec.cache_id
             )
-        return out
+            for j, job in enumerate(jobs)
+        ]
 
     def _decode_windows(
         self, audios: Sequence[np.ndarray], options: DecodeOptions

@@ -17,13 +17,13 @@ import numpy as np
 
 from .asr import (
     DEFAULT_OPTIONS,
-    SAMPLE_RATE,
     AudioJob,
     DecodeOptions,
     Progress,
     audio_windows,
-    segments_from_whisper,
+    transcript_of,
 )
+from .audio import SAMPLE_RATE
 from .errors import ModelError, TranscriptionError
 from .hardware import CPU_BATCH
 from .models import ModelSpec
@@ -109,17 +109,7 @@ class FasterWhisperASR:
                         f"faster-whisper failed: {err}", path=job.path
                     ) from err
                 done += len(job.audio)
-                duration_ms = round(len(job.audio) * 1000 / SAMPLE_RATE)
-                out.append(
-                    Transcript(
-                        language=job.options.language,
-                        duration_ms=duration_ms,
-                        segments=tuple(segments_from_whisper(raw, duration_ms)),
-                        model=self.spec.cache_id,
-                        source_sha256=job.source_sha256,
-                        options=job.options.to_dict(),
-                    )
-                )
+                out.append(transcript_of(job, raw, self.spec.cache_id))
         if progress is not None:
             progress(1.0)
         return out

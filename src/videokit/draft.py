@@ -17,6 +17,7 @@ import numpy as np
 
 from . import engines, media
 from .asr import AudioJob, DecodeOptions, WhisperASR
+from .audio import SAMPLE_RATE
 from .cache import TranscriptCache
 from .engines import DEFAULT_ASR, AsrSettings, Engine
 from .errors import MediaError
@@ -137,7 +138,7 @@ def load_samples(source: Source) -> np.ndarray:
     and captions made from it would end early too.
     """
     samples = media.load_audio(source.job.path)
-    heard_ms = len(samples) * 1000 // media.SAMPLE_RATE
+    heard_ms = len(samples) * 1000 // SAMPLE_RATE
     expected_ms = source.info.duration_ms
     if expected_ms - heard_ms > max(2000, expected_ms // 10):
         raise MediaError(

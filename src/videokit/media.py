@@ -18,10 +18,10 @@ from typing import Any
 import ffmpeg  # type: ignore[import-untyped]
 import numpy as np
 
+from .audio import SAMPLE_RATE
 from .errors import MediaError, ToolMissingError
 from .files import temporary_beside
 
-SAMPLE_RATE = 16_000
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".mxf", ".wmv")
 
 

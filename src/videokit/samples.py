@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import media
+from .audio import SAMPLE_RATE
 from .errors import ToolMissingError, VideokitError
 from .files import write_json, write_text
 from .sentences import split_sentences
@@ -69,7 +70,7 @@ def _speak(sentence: str, into: Path) -> np.ndarray:
 
 
 def _silence(ms: int) -> np.ndarray:
-    return np.zeros(ms * media.SAMPLE_RATE // 1000, dtype=np.float32)
+    return np.zeros(ms * SAMPLE_RATE // 1000, dtype=np.float32)
 
 
 def render(manuscript_path: Path, into: Path) -> Path:
@@ -89,7 +90,7 @@ def render(manuscript_path: Path, into: Path) -> Path:
                     pieces.append(_silence(SENTENCE_GAP_MS))
                     cursor += SENTENCE_GAP_MS
                 audio = _speak(sentence, work)
-                length = len(audio) * 1000 // media.SAMPLE_RATE
+                length = len(audio) * 1000 // SAMPLE_RATE
                 timing.append(
                     {
                         "text": sentence,
@@ -149,7 +150,7 @@ def mix_bed(
     """
     if kind not in BEDS:
         raise ValueError(f"unknown bed {kind!r}; choose one of {', '.join(BEDS)}")
-    rate = media.SAMPLE_RATE
+    rate = SAMPLE_RATE
     voice = np.concatenate([np.zeros(lead_ms * rate // 1000, np.float32), speech])
     n = len(voice)
     t = np.arange(n) / rate
