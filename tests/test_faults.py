@@ -406,13 +406,37 @@ def test_11_zip_holds_exactly_the_published_files(tmp_path):
 
 
 def test_11_one_run_per_project_and_a_dead_run_leaves_no_lock(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
     with (
         project_lock(tmp_path),
         pytest.raises(VideokitError, match="another videokit run"),
         project_lock(tmp_path),
     ):
         pass
-    with project_lock(tmp_path):  # released: the next run goes ahead
+    # A run killed while it holds the lock (kill -9: no cleanup runs) does not leave it stuck.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, pathlib\n"
+            "from videokit.workspace import project_lock\n"
+            "with project_lock(pathlib.Path(sys.argv[1])):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(VideokitError, match="another videokit run"), project_lock(tmp_path):
+        pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    with project_lock(tmp_path):  # released by the kernel: the next run goes ahead
         pass
 
 

@@ -305,10 +305,13 @@ class ReviewDesk:
         return None
 
     def _status(self, slug: str, state: _State, sha: str) -> tuple[Status, Approval | None]:
-        approvals = self.approvals(slug)
-        if approvals and approvals[-1].content_sha == sha and not self.withdrawn(slug):
-            return "approved", approvals[-1]
-        return ("in review" if state.edited or approvals else "draft"), None
+        # One read of the history: approved when its newest event approves exactly this content.
+        events = [e for _, e in self._events(slug) if e is not None]
+        latest = events[-1] if events else None
+        if isinstance(latest, Approval) and latest.content_sha == sha:
+            return "approved", latest
+        approved_before = any(isinstance(e, Approval) for e in events)
+        return ("in review" if state.edited or approved_before else "draft"), None
 
     def approved_content(
         self, slug: str, notes: list[str] | None = None
