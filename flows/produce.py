@@ -1,38 +1,57 @@
-"""The production flow: videos in; captions, transcript pages and a website package out.
+"""The production flows: videos in; captions, transcript pages and a website package out.
 
-For each video: probe it, start the web encode, transcribe it (or take the draft from the cache),
-guard and lay out the captions, let the editors' desk decide which version is in force (the draft,
-the manuscript, or an editor's correction), write the preview and, once approved, the site. Then the
-indexes, manifest and zip. A video that fails is reported and skipped; the others go on, and the run
-fails at the end if any video failed.
+``produce`` runs a batch: it finds the videos, produces each one (``produce-video``), then writes
+the site index, manifest and zip. A video that fails is reported and skipped; the others go on,
+and the run fails at the end if any video failed.
+
+``produce-video`` is the story of one video: probe it, start the web encode, transcribe it (or
+take the draft from the cache), guard and lay out the captions, let the editors' desk decide which
+version is in force, write the preview and, once approved, the site. It holds the video's lock
+while it writes, so two runs never write the same video at once.
+
+Where the videos are produced:
+- by default inside the batch's own process (``videokit produce``, ``make run``: no server needed);
+- with ``fan_out=True`` (the team deployment), each video is its own run of the ``produce-video``
+  deployment, which any worker of the pool can take, so several machines share a batch;
+- with ``asr_deployment`` set, drafts are made by that deployment (a GPU work pool) and read back
+  from the shared cache, while CPU workers encode and render.
+Transcription takes a slot of the named concurrency limit ``asr_limit`` when one is given: one
+model in memory per GPU.
 
 Against a Prefect server, ``wait_for_approval=True`` pauses the run for each video that waits for
 approval; resume it from the Prefect UI with the editor's name to approve and publish it.
 
-Run it with ``videokit produce`` (see ``videokit --help``).
+Run it with ``videokit produce`` (see ``videokit --help``), or from the Prefect UI (``videokit team``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.concurrency.sync import concurrency
+from prefect.deployments import run_deployment
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from videokit import draft, freshness, pipeline, publish, quality
+from videokit import draft, freshness, pipeline, publish, quality, report
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
-from videokit.files import remove_partials
+from videokit.files import read_json, remove_partials, write_json
+from videokit.locks import index_lock, run_lock, video_lock
 from videokit.report import VideoResult, format_table
 from videokit.transcript import Transcript
 from videokit.workspace import (
@@ -41,9 +60,14 @@ from videokit.workspace import (
     VideoJob,
     check_review_folder,
     find_videos,
-    project_lock,
     published_without_source,
 )
+
+# The names the team set-up registers (``videokit team up``) and the flows call each other by.
+VIDEO_DEPLOYMENT = "produce-video/videokit"
+ASR_LIMIT = "videokit-asr"
+# A killed worker's ASR slot comes back after at most this long (the lease is renewed while alive).
+ASR_LEASE_S = 60.0
 
 
 class Approval(RunInput):
@@ -76,6 +100,34 @@ def _unexpected_only(_task: Any, _run: Any, state: Any) -> bool:
 
 _retry: dict[str, Any] = dict(retries=1, retry_delay_seconds=2, retry_condition_fn=_unexpected_only)
 
+# One model per process, loaded at first need and kept for every video this process produces.
+_models: dict[tuple[str, Any], draft.ModelHandle] = {}
+_models_lock = threading.Lock()
+
+
+def _model(ref: str, settings: Settings) -> draft.ModelHandle:
+    with _models_lock:
+        key = (ref, settings.asr)
+        if key not in _models:
+            _models[key] = draft.ModelHandle(ref, log=_log_info, settings=settings.asr)
+        return _models[key]
+
+
+def _log_info(message: str) -> None:
+    try:
+        get_run_logger().info("%s", message)
+    except Exception:  # outside a run (no logger to reach): the message is only informative
+        logging.getLogger("videokit").info("%s", message)
+
+
+@contextlib.contextmanager
+def _asr_slot(limit: str | None) -> Iterator[None]:
+    if not limit:
+        yield
+        return
+    with concurrency(limit, occupy=1, lease_duration=ASR_LEASE_S, strict=False):
+        yield
+
 
 @task(name="probe", cache_policy=NONE, **_retry)
 def probe(job: VideoJob) -> draft.Source:
@@ -87,14 +139,67 @@ def encode_web(source: draft.Source, layout: Layout) -> str:
     return pipeline.encode_preview(source, layout)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How every video of a run is made: the project's folders and the run's choices.
+
+    Plain strings, so that it travels as a deployment run's parameters."""
+
+    project_dir: str
+    media_dir: str
+    out_dir: str
+    review_dir: str
+    config_file: str
+    model: str | None = None
+    language: str = "da"
+    base_url: str | None = None
+    asr_limit: str | None = None
+    asr_deployment: str | None = None
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(Path(self.out_dir), Path(self.review_dir))
+
+    def settings(self) -> Settings:
+        config = Path(self.config_file)
+        return load_settings(config if config.is_file() else None)
+
+
 # Drafts and alignments are kept as validated JSON in videokit's own cache (not pickles in
 # Prefect's result storage), keyed on content, so they outlive the build folder and are shared
-# between output folders: the same video is never transcribed twice.
+# between output folders and machines (``VIDEOKIT_CACHE_DIR`` on a share): the same video is
+# never transcribed twice.
 @task(name="transcribe", cache_policy=NONE, **_retry)
 def transcribe(
-    source: draft.Source, model: draft.ModelHandle, options: DecodeOptions, label: str
+    source: draft.Source,
+    model: draft.ModelHandle,
+    options: DecodeOptions,
+    label: str,
+    plan: Plan,
 ) -> tuple[Transcript, bool]:
     log = get_run_logger()
+    cache = TranscriptCache()
+    if plan.asr_deployment:
+        found = draft.cached_draft_or_none(cache, source, model, options)
+        if found is not None:
+            return found, True
+        log.info("%s: the draft is made by %s", label, plan.asr_deployment)
+        run: Any = run_deployment(
+            plan.asr_deployment,
+            parameters={"video": str(source.job.path), "plan": asdict(plan), "label": label},
+            timeout=None,
+        )
+        found = draft.cached_draft_or_none(cache, source, model, options)
+        if found is None:
+            raise VideokitError(
+                f"the draft made by {plan.asr_deployment} (run {run.name}, "
+                f"{run.state_name}) is not in this machine's cache",
+                path=cache.root,
+                stage="transcribe",
+                hint="give every worker the same shared VIDEOKIT_CACHE_DIR (videokit team up "
+                "--cache DIR), and see that run's log",
+            )
+        return found, False
     progress = _progress_logger(log.info, label)
 
     def announce(fraction: float) -> None:
@@ -107,7 +212,9 @@ def transcribe(
             )
         progress(fraction)
 
-    return draft.cached_draft(TranscriptCache(), source, model, options, progress=announce)
+    return draft.cached_draft(
+        cache, source, model, options, progress=announce, slot=lambda: _asr_slot(plan.asr_limit)
+    )
 
 
 def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float], None]:
@@ -136,32 +243,18 @@ def review_and_publish(
     )
 
 
-@task(name="site index, manifest and zip", cache_policy=NONE)
-def write_indexes(layout: Layout) -> int:
-    published, files = publish.write_indexes(layout)
-    get_run_logger().info(
-        "site: %d approved videos, %d files in %s", len(published), files, layout.zip
-    )
-    return len(published)
-
-
 def _produce_one(
-    job: VideoJob,
-    label: str,
-    model: draft.ModelHandle,
-    language: str,
-    layout: Layout,
-    base_url: str | None,
-    settings: Settings,
+    job: VideoJob, label: str, model: draft.ModelHandle, plan: Plan, settings: Settings
 ) -> VideoResult:
     log = get_run_logger()
+    layout, base_url = plan.layout, plan.base_url
     started = time.monotonic()
     try:
         log.info("%s: probing %s", label, job.name)
         source = probe(job)
         encoding = encode_web.submit(source, layout)  # ffmpeg runs while Whisper does
-        options = pipeline.decode_options(job, language, settings)
-        transcript, cached = transcribe(source, model, options, label)
+        options = pipeline.decode_options(job, plan.language, settings)
+        transcript, cached = transcribe(source, model, options, label, plan)
         if cached:
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
         encoding.result()  # the pages link the web video, so it must exist first
@@ -218,6 +311,154 @@ def _produce_one(
     )
 
 
+def _failed(name: str, slug: str, err: VideokitError, started: float) -> VideoResult:
+    return VideoResult(
+        name,
+        slug,
+        False,
+        stage=err.stage,
+        reason=err.message,
+        hint=err.hint,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _clean_up(layout: Layout) -> Callable[[], None]:
+    def clean() -> None:
+        left = remove_partials(layout.out) + remove_partials(layout.review)
+        if left:
+            get_run_logger().info("removed %d unfinished files an interrupted run left", left)
+
+    return clean
+
+
+@flow(name="produce-video", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+def produce_video(
+    video: str, plan: Plan, label: str = "", keep_result: bool = False
+) -> VideoResult:
+    """Produce one video: draft, captions, review pages, and the site once it is approved.
+
+    Waits while another run writes the same video (and then finds its draft in the cache). With
+    ``keep_result`` the result is also kept in the output folder, where the batch that asked for
+    it (maybe on another machine) reads it.
+    """
+    log = get_run_logger()
+    started = time.monotonic()
+    path = Path(video)
+    layout = plan.layout
+    jobs, problems = find_videos([path])
+    if problems or not jobs:
+        err = problems[0] if problems else VideokitError("not a video", path=path, stage="find")
+        log.error("%s", err)
+        return _keep(layout, keep_result, _failed(path.name, "", err, started))
+    job = jobs[0]
+    label = label or job.slug
+    try:
+        check_review_folder(layout)
+        settings = plan.settings()
+        with (
+            run_lock(layout.out, when_alone=_clean_up(layout)),
+            video_lock(layout.out, job.slug, on_wait=_waiting(label)),
+        ):
+            handle = _model(settings.model_ref(plan.model), settings)
+            result = _produce_one(job, label, handle, plan, settings)
+            _remember(job, result, handle, plan, settings)
+    except VideokitError as err:
+        log.error("%s: %s", label, err)
+        result = _failed(job.name, job.slug, err, started)
+    return _keep(layout, keep_result, result)
+
+
+def _waiting(label: str) -> Callable[[str], None]:
+    def say(holder: str) -> None:
+        get_run_logger().warning(
+            "%s: another run is producing this video (%s); waiting for it to finish", label, holder
+        )
+
+    return say
+
+
+def _remember(
+    job: VideoJob, result: VideoResult, handle: draft.ModelHandle, plan: Plan, settings: Settings
+) -> None:
+    """So that a run with nothing changed can stop before it starts anything heavy."""
+    layout = plan.layout
+    if not result.ok:
+        freshness.forget(layout, job.slug)
+        return
+    print_ = freshness.fingerprint(
+        job,
+        layout,
+        model_sha256=handle.spec.sha256,
+        language=plan.language,
+        settings=settings,
+        base_url=plan.base_url,
+    )
+    freshness.remember(layout, job.slug, print_, result)
+
+
+def _result_path(layout: Layout, run_id: str) -> Path:
+    return layout.state / "runs" / f"{run_id}.json"
+
+
+def _keep(layout: Layout, keep: bool, result: VideoResult) -> VideoResult:
+    run_id = runtime.flow_run.id
+    if keep and run_id:
+        write_json(_result_path(layout, str(run_id)), report.to_dict(result))
+    return result
+
+
+def _collect(layout: Layout, run: Any, job: VideoJob) -> VideoResult:
+    """The result a ``produce-video`` deployment run kept, or a failure saying how it ended."""
+    path = _result_path(layout, str(run.id))
+    try:
+        result = report.from_dict(read_json(path))
+        path.unlink(missing_ok=True)
+        return result
+    except (OSError, ValueError, TypeError, KeyError):
+        return VideoResult(
+            job.name,
+            job.slug,
+            False,
+            stage="worker",
+            reason=f"its run {run.name} ended {run.state_name} without a result",
+            hint="see that run's log in the Prefect UI; run again: what was done is reused",
+        )
+
+
+@task(name="produce on a worker", cache_policy=NONE)
+def produce_elsewhere(job: VideoJob, plan: Plan, label: str) -> VideoResult:
+    run = run_deployment(
+        VIDEO_DEPLOYMENT,
+        parameters={
+            "video": str(job.path),
+            "plan": asdict(plan),
+            "label": label,
+            "keep_result": True,
+        },
+        timeout=None,
+        flow_run_name=f"{job.slug}",
+    )
+    return _collect(plan.layout, run, job)
+
+
+@flow(name="transcribe-video")
+def transcribe_video(video: str, plan: Plan, label: str = "") -> bool:
+    """Make one video's draft into the shared cache (run on a GPU work pool); True if new."""
+    jobs, problems = find_videos([Path(video)])
+    if problems:
+        raise problems[0]
+    job = jobs[0]
+    settings = plan.settings()
+    handle = _model(settings.model_ref(plan.model), settings)
+    source = probe(job)
+    options = pipeline.decode_options(job, plan.language, settings)
+    _, cached = transcribe(
+        source, handle, options, label or job.name, replace(plan, asr_deployment=None)
+    )
+    return not cached
+
+
 def _wait_for_approvals(
     results: list[VideoResult], layout: Layout, timeout_s: int, base_url: str | None
 ) -> None:
@@ -239,12 +480,12 @@ def _wait_for_approvals(
         )
         if answer.approve:
             approval, _ = pipeline.approve_and_publish(
-                layout, r.slug, answer.editor, answer.note, base_url
+                layout, r.slug, answer.editor, answer.note, base_url, _waiting(r.slug)
             )
             log.info("%s approved by %s and published", r.slug, approval.editor)
 
 
-@flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=16))  # type: ignore[arg-type]
 def produce(
     media_dir: str | None = None,
     out_dir: str | None = None,
@@ -257,75 +498,95 @@ def produce(
     approval_timeout_s: int = 24 * 3600,
     config_file: str | None = None,
     project_dir: str | None = None,
+    fan_out: bool = False,
+    asr_limit: str | None = None,
+    asr_deployment: str | None = None,
 ) -> Any:
-    """Caption, review-gate and package every video in the project (or just ``paths``).
+    """Lav danske undertekster, transskriptioner og hjemmesidepakke for videoerne i projektet.
 
-    Folders not given come from the project (``project_dir``, else the one around ``media_dir`` or
-    the working folder). Returns every video's result; a run in which a video failed ends in a
-    Failed state that carries the same results.
+    Caption, review-gate and package every video in the project (or just ``paths``). Folders not
+    given come from the project (``project_dir``, else the one around ``media_dir`` or the working
+    folder). Returns every video's result; a run in which a video failed ends in a Failed state
+    that carries the same results.
+
+    Args:
+        media_dir: Mappen med videoer (tom: projektets media/).
+        out_dir: Mappen resultaterne skrives til (tom: projektets build/).
+        model: Whisper-model, fx base, large-v3-turbo eller hf:organisation/navn (tom: modellen i
+            videokit.toml, ellers base).
+        language: Det talte sprog (da = dansk).
+        paths: Kun disse videoer (filer eller mapper); tom: alle videoer i media-mappen.
+        review_dir: Redaktørernes mappe med rettede undertekster (tom: projektets review/).
+        base_url: Adressen hjemmesiden udgives på (https://…), til indlejring og søgemaskiner.
+        wait_for_approval: Vent på godkendelse: kørslen holder pause for hver video, indtil en
+            redaktør genoptager den her med sit navn.
+        approval_timeout_s: Hvor længe der højst ventes på en godkendelse (sekunder).
+        config_file: Indstillingsfilen (tom: projektets videokit.toml).
+        project_dir: Projektmappen (den med videokit.toml eller media/).
+        fan_out: Fordel videoerne på holdets maskiner: hver video bliver sin egen kørsel, som
+            enhver worker i puljen kan tage.
+        asr_limit: Navnet på den Prefect-grænse, der styrer hvor mange der transskriberer ad
+            gangen (én model i hukommelsen pr. GPU).
+        asr_deployment: Lad dette deployment (fx på en GPU-pulje) lave udkastene.
     """
     log = get_run_logger()
-    project = Project.locate(
-        Path(project_dir) if project_dir else None,
-        media=Path(media_dir) if media_dir else None,
-        review=Path(review_dir) if review_dir else None,
-        out=Path(out_dir) if out_dir else None,
-        config=Path(config_file) if config_file else None,
-    )
-    layout = Layout(project.out, project.review)
+    started = time.monotonic()
     try:
+        project = Project.locate(
+            Path(project_dir) if project_dir else None,
+            media=Path(media_dir) if media_dir else None,
+            review=Path(review_dir) if review_dir else None,
+            out=Path(out_dir) if out_dir else None,
+            config=Path(config_file) if config_file else None,
+        )
+        plan = Plan(
+            project_dir=str(project.root),
+            media_dir=str(project.media),
+            out_dir=str(project.out),
+            review_dir=str(project.review),
+            config_file=str(project.config),
+            model=model,
+            language=language,
+            base_url=base_url,
+            asr_limit=asr_limit,
+            asr_deployment=asr_deployment,
+        )
+        layout = plan.layout
         check_review_folder(layout)
-        with project_lock(layout.out):
-            results = _produce_all(
-                project,
-                layout,
-                paths,
-                model,
-                language,
-                base_url,
-                wait_for_approval,
-                approval_timeout_s,
-            )
+        with run_lock(layout.out, when_alone=_clean_up(layout)):
+            results = _produce_all(project, plan, paths, fan_out)
+            if wait_for_approval:
+                _wait_for_approvals(results, layout, approval_timeout_s, base_url)
+            write_indexes(layout)
     except VideokitError as err:
         # An expected failure of the whole run: one line, no traceback.
         log.error("%s", err)
-        results = [
-            VideoResult(
-                str(err.path or ""), "", False, stage=err.stage, reason=err.message, hint=err.hint
-            )
-        ]
-    log.info("summary\n%s", format_table(results))
+        results = [_failed(str(err.path or ""), "", err, started)]
+    _summarise(results)
     failed = sum(not r.ok for r in results)
     if failed:
         return Failed(message=f"{failed} of {len(results)} videos failed", data=results)
     return results
 
 
+def _summarise(results: list[VideoResult]) -> None:
+    get_run_logger().info("summary\n%s", format_table(results))
+    with contextlib.suppress(Exception):  # the UI's table is a convenience; the log has it all
+        create_table_artifact(
+            key="videokit-summary",
+            table=[dict(zip(report.COLUMNS, row)) for row in report.table_rows(results)],
+            description=format_table(results).splitlines()[-1],
+        )
+
+
 def _produce_all(
-    project: Project,
-    layout: Layout,
-    paths: list[str] | None,
-    model: str | None,
-    language: str,
-    base_url: str | None,
-    wait_for_approval: bool,
-    approval_timeout_s: int,
+    project: Project, plan: Plan, paths: list[str] | None, fan_out: bool
 ) -> list[VideoResult]:
     log = get_run_logger()
-    left = remove_partials(layout.out) + remove_partials(layout.review)
-    if left:
-        log.info("removed %d unfinished files an interrupted run left behind", left)
+    layout = plan.layout
     jobs, problems = find_videos([Path(p) for p in paths] if paths else [project.media])
     results = [
-        VideoResult(
-            str(e.path.name if e.path else "?"),
-            "",
-            False,
-            stage=e.stage,
-            reason=e.message,
-            hint=e.hint,
-        )
-        for e in problems
+        _failed(str(e.path.name if e.path else "?"), "", e, time.monotonic()) for e in problems
     ]
     log.info("%d videos to produce into %s", len(jobs), layout.out)
     if not paths:
@@ -338,52 +599,27 @@ def _produce_all(
                 ", ".join(gone),
             )
     # A bad settings file stops the run before any work: every video would be made wrongly.
-    settings = load_settings(project.config if project.config.is_file() else None)
-    # One model for the whole run, loaded on first need: a run of cached drafts never loads it.
-    handle = draft.ModelHandle(settings.model_ref(model), log=log.info, settings=settings.asr)
+    settings = plan.settings()
     if jobs:
         # Provision (not load) the model now: a model that cannot be had fails the run once, in
         # seconds, instead of once per video.
-        log.info("model: %s", handle.spec.cache_id)
-    for i, job in enumerate(jobs, 1):
-        results.append(
-            _produce_one(
-                job, f"[{i}/{len(jobs)}] {job.slug}", handle, language, layout, base_url, settings
-            )
-        )
-    if wait_for_approval:
-        _wait_for_approvals(results, layout, approval_timeout_s, base_url)
-    write_indexes(layout)
-    remember_outcomes(jobs, results, layout, handle, language, settings, base_url)
-    return results
+        log.info("model: %s", _model(settings.model_ref(plan.model), settings).spec.cache_id)
+    labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
+    if fan_out and jobs:
+        log.info("each video is its own run of %s: the pool's workers share them", VIDEO_DEPLOYMENT)
+        futures = [produce_elsewhere.submit(j, plan, label) for j, label in zip(jobs, labels)]
+        return results + [f.result() for f in futures]
+    return results + [produce_video(str(j.path), plan, label) for j, label in zip(jobs, labels)]
 
 
-@task(name="remember what each video was made from", cache_policy=NONE)
-def remember_outcomes(
-    jobs: list[VideoJob],
-    results: list[VideoResult],
-    layout: Layout,
-    handle: draft.ModelHandle,
-    language: str,
-    settings: Settings,
-    base_url: str | None,
-) -> None:
-    """So that a run with nothing changed can stop before it starts anything heavy."""
-    by_slug = {r.slug: r for r in results}
-    for job in jobs:
-        result = by_slug.get(job.slug)
-        if result is None or not result.ok:
-            freshness.forget(layout, job.slug)
-            continue
-        print_ = freshness.fingerprint(
-            job,
-            layout,
-            model_sha256=handle.spec.sha256,
-            language=language,
-            settings=settings,
-            base_url=base_url,
-        )
-        freshness.remember(layout, job.slug, print_, result)
+@task(name="site index, manifest and zip", cache_policy=NONE)
+def write_indexes(layout: Layout) -> int:
+    with index_lock(layout.out):
+        published, files = publish.write_indexes(layout)
+    get_run_logger().info(
+        "site: %d approved videos, %d files in %s", len(published), files, layout.zip
+    )
+    return len(published)
 
 
 if __name__ == "__main__":

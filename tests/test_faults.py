@@ -11,6 +11,7 @@ import os
 import pickle
 import shutil
 import socket
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -24,6 +25,7 @@ from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
 from videokit.edits import decode_text, parse_review_text, parse_srt, transcript_from_cues
 from videokit.errors import TranscriptError, VideokitError
+from videokit.locks import run_lock, video_lock
 from videokit.media import MediaInfo
 from videokit.review import ReviewDesk
 from videokit.segment import cues_from_transcript
@@ -36,7 +38,6 @@ from videokit.workspace import (
     VideoMeta,
     check_review_folder,
     find_videos,
-    project_lock,
     read_meta,
 )
 
@@ -405,25 +406,30 @@ def test_11_zip_holds_exactly_the_published_files(tmp_path):
     assert names == ["a/a.da.vtt", "a/a.mp4", "a/index.html", "index.html", "manifest.json"]
 
 
-def test_11_one_run_per_project_and_a_dead_run_leaves_no_lock(tmp_path):
+def test_11_a_video_is_written_by_one_run_at_a_time_and_a_dead_run_leaves_no_lock(tmp_path):
     import signal
     import subprocess
     import sys
 
-    with (
-        project_lock(tmp_path),
-        pytest.raises(VideokitError, match="another videokit run"),
-        project_lock(tmp_path),
-    ):
-        pass
+    heard = []
+    with video_lock(tmp_path, "a"):
+        with video_lock(tmp_path, "b"):  # another video: no waiting
+            pass
+        with (
+            pytest.raises(VideokitError, match="another run is producing 'a'") as caught,
+            video_lock(tmp_path, "a", wait_s=0.3, on_wait=heard.append),
+        ):
+            pass
+    assert caught.value.stage == "lock"
+    assert len(heard) == 1 and f"pid {os.getpid()}" in heard[0]  # says who holds it, once
     # A run killed while it holds the lock (kill -9: no cleanup runs) does not leave it stuck.
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sys, time, pathlib\n"
-            "from videokit.workspace import project_lock\n"
-            "with project_lock(pathlib.Path(sys.argv[1])):\n"
+            "from videokit.locks import video_lock\n"
+            "with video_lock(pathlib.Path(sys.argv[1]), 'a'):\n"
             "    print('held', flush=True)\n"
             "    time.sleep(600)\n",
             str(tmp_path),
@@ -432,12 +438,48 @@ def test_11_one_run_per_project_and_a_dead_run_leaves_no_lock(tmp_path):
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(VideokitError, match="another videokit run"), project_lock(tmp_path):
+    with pytest.raises(VideokitError, match="another run"), video_lock(tmp_path, "a", wait_s=0.2):
         pass
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    with project_lock(tmp_path):  # released by the kernel: the next run goes ahead
+    with video_lock(tmp_path, "a", wait_s=0):  # released by the kernel: the next run goes ahead
         pass
+
+
+def test_11_a_waiting_run_goes_on_when_the_holder_finishes(tmp_path):
+    import threading
+
+    order = []
+    release = threading.Event()
+
+    def first():
+        with video_lock(tmp_path, "a"):
+            order.append("first in")
+            release.wait(5)
+            order.append("first out")
+
+    t = threading.Thread(target=first)
+    t.start()
+    while not order:
+        time.sleep(0.01)
+    threading.Timer(0.3, release.set).start()
+    with video_lock(tmp_path, "a", wait_s=5, on_wait=lambda who: order.append("waiting")):
+        order.append("second in")
+    t.join()
+    assert order == ["first in", "waiting", "first out", "second in"]
+
+
+def test_11_only_a_run_that_is_alone_removes_half_written_files(tmp_path):
+    cleaned = []
+    with run_lock(tmp_path, when_alone=lambda: cleaned.append(1)) as alone:
+        assert alone and cleaned == [1]
+        # A second run meanwhile shares the project, but must not remove the first's .part files.
+        with run_lock(tmp_path, when_alone=lambda: cleaned.append(2)) as second_alone:
+            assert not second_alone
+    assert cleaned == [1]
+    with run_lock(tmp_path, when_alone=lambda: cleaned.append(3)) as alone:
+        assert alone
+    assert cleaned == [1, 3]
 
 
 def test_11_partial_files_of_a_killed_run_are_removed(tmp_path):

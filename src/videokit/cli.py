@@ -6,13 +6,15 @@ import argparse
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .errors import VideokitError
+from .locks import run_lock
 from .naming import ZIP_NAME
 from .report import VideoResult, format_table
-from .workspace import Layout, Project, project_lock
+from .workspace import Layout, Project
 
 DESCRIPTION = """\
 Danish captions, transcript pages and a website package for short videos.
@@ -103,7 +105,7 @@ def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoRe
         settings = load_settings(project.config if project.config.is_file() else None)
         spec = models.resolve(settings.model_ref(args.model), fetch=False)
         layout = Layout(project.out, project.review)
-        with project_lock(layout.out):
+        with run_lock(layout.out):
             return unchanged(
                 jobs,
                 layout,
@@ -116,15 +118,21 @@ def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoRe
         return None  # whatever it is, the full run will say it properly
 
 
+def _say_waiting(slug: str) -> Callable[[str], None]:
+    def say(holder: str) -> None:
+        print(f"{slug}: waiting for the run that is producing it ({holder})", file=sys.stderr)
+
+    return say
+
+
 def _cmd_approve(args: argparse.Namespace) -> int:
     from .pipeline import approve_and_publish
 
     project = _project(args)
     layout = Layout(project.out, project.review)
-    with project_lock(layout.out):
-        approval, record = approve_and_publish(
-            layout, args.slug, args.editor, args.note or "", base_url=args.base_url
-        )
+    approval, record = approve_and_publish(
+        layout, args.slug, args.editor, args.note or "", args.base_url, _say_waiting(args.slug)
+    )
     print(
         f"{args.slug}: approved by {approval.editor} at {approval.time} "
         f"(copy kept in {project.review / 'history' / args.slug})"
@@ -138,8 +146,9 @@ def _cmd_unpublish(args: argparse.Namespace) -> int:
 
     project = _project(args)
     layout = Layout(project.out, project.review)
-    with project_lock(layout.out):
-        withdrawal = withdraw(layout, args.slug, args.editor, args.reason or "")
+    withdrawal = withdraw(
+        layout, args.slug, args.editor, args.reason or "", _say_waiting(args.slug)
+    )
     print(
         f"{args.slug}: taken off the site by {withdrawal.editor} at {withdrawal.time} "
         f"(logged in {project.review / 'history' / args.slug}); package: {layout.zip}"

@@ -10,8 +10,10 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -205,17 +207,34 @@ def cached_draft(
     model: ModelHandle,
     options: DecodeOptions,
     progress: Callable[[float], None] | None = None,
+    slot: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> tuple[Transcript, bool]:
-    """The draft from the cache (``True``) or transcribed now and cached (``False``)."""
+    """The draft from the cache (``True``) or transcribed now and cached (``False``).
+
+    Transcription runs inside ``slot()`` (a share of the GPU, say), which a cached draft never
+    waits for. The cache is asked again once the slot is had: another worker that held it may
+    have made this very draft meanwhile.
+    """
     key = draft_key(source.sha256, model.spec, options, model.settings)
     found = cache.get(key)
     if found is not None:
         return found, True
-    if progress is not None:
-        progress(0.0)  # transcription starts now: say so before the first window is done
-    made = transcribe(source, model, options, progress=progress)
-    cache.put(key, made)
+    with slot():
+        found = cache.get(key)
+        if found is not None:
+            return found, True
+        if progress is not None:
+            progress(0.0)  # transcription starts now: say so before the first window is done
+        made = transcribe(source, model, options, progress=progress)
+        cache.put(key, made)
     return made, False
+
+
+def cached_draft_or_none(
+    cache: TranscriptCache, source: Source, model: ModelHandle, options: DecodeOptions
+) -> Transcript | None:
+    """The cached draft, if there is one (what another machine made, for example)."""
+    return cache.get(draft_key(source.sha256, model.spec, options, model.settings))
 
 
 def cached_alignment(

@@ -17,10 +17,10 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from . import report
 from .config import Settings
 from .files import read_json, sha256_file, write_json
 from .report import VideoResult
@@ -90,7 +90,7 @@ def _path(layout: Layout, slug: str) -> Path:
 
 def remember(layout: Layout, slug: str, print_: str, result: VideoResult) -> None:
     """Record that ``slug`` was made from ``print_`` with this result."""
-    write_json(_path(layout, slug), {"fingerprint": print_, "result": asdict(result)})
+    write_json(_path(layout, slug), {"fingerprint": print_, "result": report.to_dict(result)})
 
 
 def forget(layout: Layout, slug: str) -> None:
@@ -103,9 +103,7 @@ def last_result(layout: Layout, slug: str, print_: str) -> VideoResult | None:
         data = read_json(_path(layout, slug))
         if data["fingerprint"] != print_:
             return None
-        result = dict(data["result"])
-        result["warnings"] = tuple(result.get("warnings", ()))
-        return VideoResult(**result)
+        return report.from_dict(data["result"])
     except (OSError, ValueError, TypeError, KeyError):
         return None
 

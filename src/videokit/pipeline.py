@@ -36,6 +36,7 @@ from .draft import (
     load_samples,
 )
 from .errors import VideokitError
+from .locks import VIDEO_WAIT_S, index_lock, video_lock
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
@@ -277,14 +278,28 @@ def _record(layout: Layout, slug: str, stage: str) -> VideoRecord:
 
 
 def approve_and_publish(
-    layout: Layout, slug: str, editor: str, note: str = "", base_url: str | None = None
+    layout: Layout,
+    slug: str,
+    editor: str,
+    note: str = "",
+    base_url: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    wait_s: float = VIDEO_WAIT_S,
 ) -> tuple[Approval, VideoRecord]:
     """Approve the version in force and publish it, as one transaction.
 
     Checked first (edits read, captions inside the video), then published to a staging folder
     and swapped in, and only then recorded in the history: an approval on record is always on
-    the site, and a failure leaves the site, the history and the zip as they were.
+    the site, and a failure leaves the site, the history and the zip as they were. A run that is
+    producing the same video at that moment is waited for (``on_wait`` hears who it is).
     """
+    with video_lock(layout.out, slug, on_wait=on_wait, wait_s=wait_s), index_lock(layout.out):
+        return _approve_and_publish(layout, slug, editor, note, base_url)
+
+
+def _approve_and_publish(
+    layout: Layout, slug: str, editor: str, note: str, base_url: str | None
+) -> tuple[Approval, VideoRecord]:
     current = _record(layout, slug, "approve")
     desk = ReviewDesk(layout.review, current.language)
     approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
@@ -302,8 +317,19 @@ def approve_and_publish(
     return approval, record
 
 
-def withdraw(layout: Layout, slug: str, editor: str, reason: str) -> Withdrawal:
+def withdraw(
+    layout: Layout,
+    slug: str,
+    editor: str,
+    reason: str,
+    on_wait: Callable[[str], None] | None = None,
+) -> Withdrawal:
     """Take a video off the site and the package, on an editor's explicit, logged request."""
+    with video_lock(layout.out, slug, on_wait=on_wait), index_lock(layout.out):
+        return _withdraw(layout, slug, editor, reason)
+
+
+def _withdraw(layout: Layout, slug: str, editor: str, reason: str) -> Withdrawal:
     try:
         language = _record(layout, slug, "unpublish").language
     except VideokitError:

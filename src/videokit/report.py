@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths] + ["-" * 15]), *map(line, rows)]
 
 
-def format_table(results: Sequence[VideoResult]) -> str:
-    header = ("video", "result", "review", "length", "cues", "draft", "time", "output / reason")
-    rows = [
+COLUMNS = ("video", "result", "review", "length", "cues", "draft", "time", "output / reason")
+
+
+def table_rows(results: Sequence[VideoResult]) -> list[tuple[str, ...]]:
+    """One row of :data:`COLUMNS` per video, for the log and for the Prefect UI's table."""
+    return [
         (
             r.source,
             "ok" if r.ok else "FAILED",
@@ -58,6 +62,27 @@ def format_table(results: Sequence[VideoResult]) -> str:
         )
         for r in results
     ]
+
+
+def to_dict(result: VideoResult) -> dict[str, Any]:
+    return asdict(result)
+
+
+def from_dict(data: dict[str, Any]) -> VideoResult:
+    """The inverse of :func:`to_dict`; raises ``TypeError``/``ValueError`` for anything else."""
+    if not isinstance(data, dict):
+        raise TypeError(f"a video result is an object, not {type(data).__name__}")
+    fields = dict(data)
+    fields["warnings"] = tuple(str(w) for w in fields.get("warnings", ()))
+    result = VideoResult(**fields)
+    if not isinstance(result.ok, bool) or not isinstance(result.source, str):
+        raise ValueError("not a video result")
+    return result
+
+
+def format_table(results: Sequence[VideoResult]) -> str:
+    rows = table_rows(results)
+    header = COLUMNS
     out = _table(header, rows)
     quality = [f"  {r.source}: {r.quality}" for r in results if r.ok and r.quality]
     if quality:

@@ -35,6 +35,7 @@ from .config import load_settings
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
 from .errors import TranscriptError, VideokitError
 from .files import write_text
+from .locks import video_lock
 from .naming import file_names
 from .norms import CaptionNorms, check_cues
 from .quality import quality_report
@@ -43,7 +44,10 @@ from .review import ReviewDesk, SaveConflict
 from .segment import cues_from_transcript
 from .serve import in_background, make_server
 from .transcript import Cue, Transcript
-from .workspace import Layout, Project, VideoRecord, project_lock
+from .workspace import Layout, Project, VideoRecord
+
+# A save or an approval waits this long for a run that is writing the same video, then says so.
+SAVE_WAIT_S = 20.0
 
 SLUG = re.compile(r"[a-z0-9-]+")
 MAX_BODY = 1 << 20  # a long video's captions as JSON are a few hundred kB
@@ -408,7 +412,7 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         desk = studio.desk(record)
         try:
             text = to_review_srt(cues_from_json(data.get("cues")))
-            with project_lock(studio.layout.out):
+            with video_lock(studio.layout.out, slug, wait_s=SAVE_WAIT_S):
                 sha = desk.save_srt(slug, text, data.get("sha"))
         except SaveConflict as err:
             return failed(err, 409)
@@ -439,10 +443,9 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         data = await body(request)
         editor, note = str(data.get("editor", "")), str(data.get("note", ""))
         try:
-            with project_lock(studio.layout.out):
-                approval, _record = approve_and_publish(
-                    studio.layout, slug, editor, note, base_url=studio.base_url
-                )
+            approval, _record = approve_and_publish(
+                studio.layout, slug, editor, note, base_url=studio.base_url, wait_s=SAVE_WAIT_S
+            )
         except VideokitError as err:
             return failed(err)
         return {"message": f"Godkendt af {approval.editor} {approval.time} og udgivet."}

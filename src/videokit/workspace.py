@@ -12,14 +12,9 @@ from), ``videokit-site.zip``. Editors' files live in the review folder (default 
 
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
 import json
-import os
 import re
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -320,39 +315,6 @@ def check_review_folder(layout: Layout) -> None:
             stage="find",
             hint="run from the project folder, or give --project (or --review) to say where it is",
         )
-
-
-LOCK_NAME = ".videokit.lock"
-
-
-@contextmanager
-def project_lock(out: Path) -> Iterator[None]:
-    """One run per output folder at a time. The operating system drops the lock when the process
-    ends however it ends, so a killed run never leaves it stuck."""
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / LOCK_NAME
-    with path.open("a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise VideokitError(
-                f"another videokit run is working on this folder ({holder})",
-                path=out,
-                stage="lock",
-                hint="wait for it to finish, then run again",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"pid {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}"
-        )
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def published_without_source(layout: Layout, jobs: list[VideoJob]) -> list[str]:
