@@ -409,11 +409,108 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ls.set_defaults(func=_cmd_models_list)
 
+    _team_parser(sub)
+
     s = sub.add_parser("samples", help="render the sample videos from media/samples/")
     s.add_argument("--media", type=Path, default=Path("media"))
     s.add_argument("--if-empty", action="store_true", help="only when the folder holds no videos")
     s.set_defaults(func=_cmd_samples)
     return parser
+
+
+def _team_parser(sub: Any) -> None:
+    t = sub.add_parser(
+        "team",
+        help="run videokit as a service for a team (Prefect server, work pool, workers)",
+        description="A Prefect server that stays up, a work pool, deployments (runs from the "
+        "Prefect UI, new footage picked up by itself) and workers. See README: 'For a team'.",
+    ).add_subparsers(dest="team_command", required=True, metavar="ACTION")
+    up = t.add_parser("up", help="start (or continue) the team service for this project")
+    _project_options(up)
+    up.add_argument("--port", type=int, default=4200, help="the Prefect server's port (4200)")
+    up.add_argument("--workers", type=int, default=1, help="workers on this machine (1)")
+    up.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="do not start runs for new footage by itself",
+    )
+    up.add_argument(
+        "--watch-every", type=float, default=60.0, help="seconds between looks at media/ (60)"
+    )
+    up.add_argument(
+        "--quiet",
+        type=float,
+        default=30.0,
+        help="a video counts as copied when unchanged for this many seconds (30)",
+    )
+    up.add_argument(
+        "--cache", type=Path, default=None, help="shared draft cache (a network folder)"
+    )
+    up.add_argument(
+        "--asr-slots", type=int, default=1, help="drafts made at once in the team (1 per GPU)"
+    )
+    up.add_argument(
+        "--asr-pool", default=None, help="a work pool (GPU machines) that makes the drafts"
+    )
+    up.set_defaults(func=_cmd_team_up)
+    down = t.add_parser("down", help="stop this machine's workers and server (history is kept)")
+    down.set_defaults(func=_cmd_team_down)
+    st = t.add_parser("status", help="the server, its workers and the latest runs")
+    st.add_argument("--server", default=None, help="API address (default: this machine's)")
+    st.set_defaults(func=_cmd_team_status)
+    w = t.add_parser("worker", help="join a team's server with a worker (another machine)")
+    w.add_argument("--server", required=True, help="http://SERVER:4200/api")
+    w.add_argument("--pool", default="videokit", help="work pool (videokit, or a GPU pool)")
+    w.add_argument("--name", default=None, help="the worker's name (default: Prefect's)")
+    w.add_argument("--cache", type=Path, default=None, help="shared draft cache (a network folder)")
+    w.set_defaults(func=_cmd_team_worker)
+
+
+def _cmd_team_up(args: argparse.Namespace) -> int:
+    from flows import team
+
+    project = _project(args)
+    if not project.media.is_dir():
+        raise VideokitError(
+            "no media folder", path=project.media, stage="team", hint="run in the project folder"
+        )
+    team.up(
+        team.Team(
+            project=project.root,
+            home=team.team_home(),
+            port=args.port,
+            workers=args.workers,
+            watch=args.watch,
+            watch_every_s=args.watch_every,
+            quiet_s=args.quiet,
+            asr_slots=args.asr_slots,
+            asr_pool=args.asr_pool,
+            cache_dir=args.cache.resolve() if args.cache else None,
+        )
+    )
+    return 0
+
+
+def _cmd_team_down(args: argparse.Namespace) -> int:
+    from flows import team
+
+    team.down(team.team_home())
+    return 0
+
+
+def _cmd_team_status(args: argparse.Namespace) -> int:
+    from flows import team
+
+    url = args.server or f"http://127.0.0.1:{team.DEFAULT_PORT}/api"
+    print("\n".join(team.status(url, team.team_home())))
+    return 0
+
+
+def _cmd_team_worker(args: argparse.Namespace) -> int:
+    from flows import team
+
+    return team.worker(args.server, args.pool, args.name, args.cache)
 
 
 def main(argv: list[str] | None = None) -> int:

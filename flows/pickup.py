@@ -1,0 +1,112 @@
+"""New footage is picked up by itself: a scheduled look at the media folder.
+
+The team set-up gives the ``pickup`` deployment an interval schedule (``videokit team up
+--watch-every``; ``--no-watch`` pauses it). Each run looks at the videos, and for each new or
+changed video whose copy has finished (see :mod:`videokit.pickup`) starts one run of the
+``produce`` deployment for that video alone. The start carries an idempotency key made of the
+video's name, size and time, so Prefect itself refuses a second run for the same copy even if two
+looks overlap. A video whose outputs are already up to date (made from exactly this file, edits
+and settings) is not started again.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.deployments import run_deployment
+
+from videokit import freshness, models
+from videokit.config import load_settings
+from videokit.errors import VideokitError
+from videokit.files import write_text
+from videokit.locks import run_lock
+from videokit.pickup import DEFAULT_QUIET_MS, Watch, look, unstart
+from videokit.workspace import Layout, Project, VideoJob, find_videos
+
+BATCH_DEPLOYMENT = "produce/videokit"
+WATCH_FILE = "pickup.json"
+
+
+@flow(name="pickup")
+def pickup(
+    project_dir: str, quiet_s: float = DEFAULT_QUIET_MS / 1000, model: str | None = None
+) -> list[str]:
+    """Se efter nye videoer i media-mappen og start en kørsel for hver, når kopieringen er færdig.
+
+    Args:
+        project_dir: Projektmappen (den med videokit.toml eller media/).
+        quiet_s: En video regnes for færdigkopieret, når den ikke er ændret i så mange sekunder.
+        model: Whisper-model til de nye videoer (tom: modellen i videokit.toml, ellers base).
+    """
+    log = get_run_logger()
+    project = Project.locate(Path(project_dir))
+    layout = Layout(project.out, project.review)
+    jobs, _problems = find_videos([project.media])  # a bad file is the produce run's to report
+    by_name = {job.path.name: job for job in jobs}
+    seen = {}
+    for name, job in by_name.items():
+        try:
+            stat = job.path.stat()
+        except OSError:
+            continue  # gone between listing and looking
+        seen[name] = (stat.st_size, stat.st_mtime_ns)
+    watch_file = layout.state / WATCH_FILE
+    with run_lock(layout.out):
+        watch, ready = look(_read(watch_file), seen, int(time.time() * 1000), int(quiet_s * 1000))
+        write_text(watch_file, watch.to_json())
+    started = []
+    for name in ready:
+        job = by_name[name]
+        if _up_to_date(job, layout, project.config, model):
+            continue
+        size, mtime_ns = seen[name]
+        try:
+            run: Any = run_deployment(
+                BATCH_DEPLOYMENT,
+                parameters={
+                    "paths": [str(job.path)],
+                    "project_dir": str(project.root),
+                    "model": model,
+                },
+                timeout=0,
+                as_subflow=False,
+                idempotency_key=f"pickup:{job.slug}:{size}:{mtime_ns}",
+                flow_run_name=f"new footage: {job.slug}",
+                tags=["videokit", "pickup"],
+            )
+        except Exception as err:  # try again at the next look
+            log.warning(
+                "%s: could not start its run (%s); trying again at the next look", name, err
+            )
+            watch = unstart(watch, name)
+            write_text(watch_file, watch.to_json())
+            continue
+        log.info("%s: copy finished; run %s started", name, run.name)
+        started.append(name)
+    if not started:
+        log.info("no new footage in %s", project.media)
+    return started
+
+
+def _read(path: Path) -> Watch:
+    try:
+        return Watch.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Watch()
+    except (OSError, ValueError, TypeError, KeyError):
+        return Watch()  # a damaged watch only means waiting one more look
+
+
+def _up_to_date(job: VideoJob, layout: Layout, config: Path, model: str | None) -> bool:
+    try:
+        settings = load_settings(config if config.is_file() else None)
+        spec = models.resolve(settings.model_ref(model), fetch=False)
+        print_ = freshness.fingerprint(
+            job, layout, model_sha256=spec.sha256, language="da", settings=settings, base_url=None
+        )
+    except VideokitError:
+        return False  # the run will say what is wrong
+    return freshness.last_result(layout, job.slug, print_) is not None
