@@ -103,6 +103,8 @@ def _pid_file(home: Path, name: str) -> Path:
 def _alive(home: Path, name: str) -> int | None:
     try:
         pid = int(_pid_file(home, name).read_text().strip())
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # a dead child of ours is a zombie until reaped
         os.kill(pid, 0)
     except (OSError, ValueError):
         return None
@@ -259,6 +261,7 @@ def _ensure_crash_detection(client: Any) -> None:
 
 def register(team: Team, log: Any = print) -> list[str]:
     """Create or update the pools, the ASR limit and the deployments; returns their names."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.types.entrypoint import EntrypointType
 
@@ -295,7 +298,14 @@ def register(team: Team, log: Any = print) -> list[str]:
             POOL,
             dict(project_dir=project, quiet_s=team.quiet_s),
             "Ser efter nye videoer i media-mappen og starter en kørsel for hver.",
-            dict(interval=team.watch_every_s, paused=not team.watch),
+            dict(
+                interval=team.watch_every_s,
+                paused=not team.watch,
+                # One look at a time: a look that would overlap a slow one is dropped, not queued.
+                concurrency_limit=ConcurrencyLimitConfig(
+                    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                ),
+            ),
         ),
     ]
     names = []
@@ -310,8 +320,10 @@ def register(team: Team, log: Any = print) -> list[str]:
                 tags=["videokit"],
                 **schedule,
             )
-            deployment.apply()
+            deployment_id = deployment.apply()
             names.append(f"{flow_.name}/{NAME}")
+            if flow_ is pickup and not team.watch:
+                _drop_scheduled_runs(team.url, deployment_id)
     watching = (
         f"every {team.watch_every_s:.0f} s"
         if team.watch
@@ -319,6 +331,28 @@ def register(team: Team, log: Any = print) -> list[str]:
     )
     log(f"deployments: {', '.join(names)}; watching {team.project / 'media'}: {watching}")
     return names
+
+
+def _drop_scheduled_runs(url: str, deployment_id: Any) -> None:
+    """Looks the scheduler had already planned: pausing the schedule keeps them otherwise."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    with _client(url) as client:
+        planned = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            ),
+        )
+        for run in planned:
+            client.delete_flow_run(run.id)
 
 
 def start_workers(team: Team, log: Any = print) -> list[str]:
