@@ -7,6 +7,7 @@ batch; every other video is a clip made here.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -71,7 +72,8 @@ def team(project, tmp_path_factory, base_model):
         quiet_s=3,
         cache_dir=tmp_path_factory.mktemp("team-cache"),
     )
-    t.up(spec, log=lambda _m: None)
+    with _info_logs():
+        t.up(spec, log=lambda _m: None)
     yield spec
     t.down(spec.home, log=lambda _m: None)
 
@@ -93,6 +95,25 @@ def _runs(team, name: str | None = None):
     with _client(team.url) as client:
         flt = FlowRunFilter(name=FlowRunFilterName(any_=[name])) if name else None
         return client.read_flow_runs(flow_run_filter=flt, limit=200)
+
+
+def _worker_of(run) -> int:
+    """Which of this machine's workers (1, 2) ran ``run``: workers label the runs they take."""
+    return int(run.labels["prefect.worker.name"].rsplit("-", 1)[1])
+
+
+@contextlib.contextmanager
+def _info_logs():
+    """Workers started meanwhile log their runs' progress (the suite is quiet otherwise)."""
+    saved = os.environ.get("PREFECT_LOGGING_LEVEL")
+    os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PREFECT_LOGGING_LEVEL", None)
+        else:
+            os.environ["PREFECT_LOGGING_LEVEL"] = saved
 
 
 def _worker_log(team, i: int) -> str:
@@ -130,12 +151,8 @@ def _wait(predicate, timeout_s: float, what: str):
 def test_two_workers_share_a_batch_and_match_a_plain_run(team, project, tmp_path):
     run = _run(team, "produce/videokit")
     assert run.state.is_completed(), run.state
-    by_worker = {
-        i: [s for s in SAMPLES if f"Flow run '{s}' - Beginning" in _worker_log(team, i)]
-        for i in (1, 2)
-    }
-    assert sorted(by_worker[1] + by_worker[2]) == sorted(SAMPLES)
-    assert by_worker[1] and by_worker[2], by_worker  # both workers took part
+    taken_by = {slug: _worker_of(_runs(team, slug)[0]) for slug in SAMPLES}
+    assert set(taken_by.values()) == {1, 2}, taken_by  # both workers took part
     # The UI shows the end table as an artifact of the batch run.
     from flows.team import _client
 
@@ -201,7 +218,9 @@ def test_a_worker_killed_mid_transcription_leaves_nothing_half_done(team, projec
 
     clip = clips.speech_video(
         project / "media" / "afbrudt.mp4",
-        text="Det her er en længere optagelse om sociale medier i kommunen. " * 4,
+        text="Det her er en længere optagelse om sociale medier i kommunen. Byrådet vil gerne "
+        "høre borgerne, og derfor svarer vi på spørgsmål hver uge. Husk at skrive høfligt, "
+        "og del aldrig oplysninger om andre borgere uden deres samtykke.",
     )
     _run(team, "produce/videokit", timeout=0, paths=[str(clip)])
     logs = {}
@@ -227,7 +246,8 @@ def test_a_worker_killed_mid_transcription_leaves_nothing_half_done(team, projec
         except ProcessLookupError:
             os.kill(pid, signal.SIGKILL)
     assert not (project / "build" / "site" / "afbrudt").exists()
-    start_workers(team, log=lambda _m: None)  # the machine comes back
+    with _info_logs():
+        start_workers(team, log=lambda _m: None)  # the machine comes back
 
     again = _run(team, "produce/videokit", paths=[str(clip)])
     assert again.state.is_completed(), again.state
@@ -244,6 +264,8 @@ def test_a_worker_killed_mid_transcription_leaves_nothing_half_done(team, projec
 
 
 def test_two_runs_at_once_on_one_folder_write_each_video_whole(team, project):
+    if not all((project / "build" / "preview" / s).is_dir() for s in SAMPLES):
+        assert _run(team, "produce/videokit").state.is_completed()
     before = _digest(project, SAMPLES)
     env = {**os.environ, "VIDEOKIT_CACHE_DIR": str(team.cache_dir), "PREFECT_API_URL": team.url}
     command = [
@@ -275,7 +297,8 @@ def test_a_server_restart_keeps_history_and_editors_files(team, project):
     assert before and review
     t.down(team.home, log=lambda _m: None)
     assert not t.healthy(team.url)
-    t.up(team, log=lambda _m: None)
+    with _info_logs():
+        t.up(team, log=lambda _m: None)
     assert before <= {r.id for r in _runs(team)}
     assert {
         p.name: p.read_bytes() for p in (project / "review").glob("*.*") if p.is_file()
