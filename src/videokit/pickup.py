@@ -45,8 +45,10 @@ class Watch:
     def from_json(cls, text: str) -> Watch:
         """Inverse of :meth:`to_json`; ``ValueError``/``TypeError``/``KeyError`` on anything else."""
         data = json.loads(text)
+        if not isinstance(data, dict) or not isinstance(data["files"], dict):
+            raise TypeError("a watch is an object with an object 'files'")
         files = {}
-        for name, s in dict(data["files"]).items():
+        for name, s in data["files"].items():
             sighting = Sighting(
                 size=int(s["size"]),
                 mtime_ns=int(s["mtime_ns"]),
