@@ -428,6 +428,11 @@ def _team_parser(sub: Any) -> None:
     up = t.add_parser("up", help="start (or continue) the team service for this project")
     _project_options(up)
     up.add_argument("--port", type=int, default=4200, help="the Prefect server's port (4200)")
+    up.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the server listens on (0.0.0.0: reachable by other machines)",
+    )
     up.add_argument("--workers", type=int, default=1, help="workers on this machine (1)")
     up.add_argument(
         "--no-watch",
@@ -479,6 +484,7 @@ def _cmd_team_up(args: argparse.Namespace) -> int:
         team.Team(
             project=project.root,
             home=team.team_home(),
+            host=args.host,
             port=args.port,
             workers=args.workers,
             watch=args.watch,
