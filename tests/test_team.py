@@ -305,3 +305,42 @@ def test_a_server_restart_keeps_history_and_editors_files(team, project):
     } == review
     run = _run(team, "produce/videokit", paths=[str(project / "media" / f"{SAMPLES[0]}.mp4")])
     assert run.state.is_completed(), run.state
+
+
+def test_drafts_can_be_made_by_a_gpu_pool_while_the_pool_renders(team, project):
+    from flows import team as t
+
+    gpu = replace(team, asr_pool="videokit-gpu")
+    t.register(gpu, log=lambda _m: None)
+    try:
+        command = [*t._prefect(), "worker", "start", "--pool", "videokit-gpu", "--name", "gpu-1"]
+        with _info_logs():
+            t._start(
+                team.home,
+                "worker-gpu",
+                command,
+                t._env(team.home, team.url, team.cache_dir),
+                project,
+            )
+        clip = clips.speech_video(
+            project / "media" / "fra gpu.mp4",
+            text="Kommunen bruger sociale medier til at fortælle om nye cykelstier.",
+        )
+        run = _run(team, "produce/videokit", paths=[str(clip)])
+        assert run.state.is_completed(), run.state
+        from flows.team import _client
+
+        with _client(team.url) as client:
+            by_gpu = [
+                client.read_flow(r.flow_id).name
+                for r in _runs(team)
+                if r.labels.get("prefect.worker.name") == "gpu-1"
+            ]
+        assert by_gpu == ["transcribe-video"]  # the draft, and nothing else
+        video = _runs(team, "fra-gpu")[0]
+        assert video.labels["prefect.worker.name"] != "gpu-1"  # encoding and pages: the CPU pool
+        cues = (project / "build" / "preview" / "fra-gpu" / "fra-gpu.da.srt").read_text()
+        assert "sociale medier" in cues
+    finally:
+        t.register(team, log=lambda _m: None)
+        t._stop(team.home, "worker-gpu")
