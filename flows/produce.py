@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -45,7 +46,7 @@ from prefect.input import RunInput
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from videokit import draft, freshness, pipeline, publish, quality, report
+from videokit import draft, freshness, hardware, pipeline, publish, quality, report
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
@@ -120,13 +121,27 @@ def _log_info(message: str) -> None:
         logging.getLogger("videokit").info("%s", message)
 
 
+# One draft at a time in this process (one model in memory, which is not made for two callers);
+# across processes and machines, the named Prefect limit decides.
+_one_draft_here = threading.Lock()
+
+
 @contextlib.contextmanager
 def _asr_slot(limit: str | None) -> Iterator[None]:
-    if not limit:
-        yield
-        return
-    with concurrency(limit, occupy=1, lease_duration=ASR_LEASE_S, strict=False):
-        yield
+    with _one_draft_here:
+        if not limit:
+            yield
+            return
+        with concurrency(limit, occupy=1, lease_duration=ASR_LEASE_S, strict=False):
+            yield
+
+
+def _videos_at_once() -> int:
+    """``VIDEOKIT_VIDEOS_AT_ONCE``, else what the machine allows (``hardware.videos_at_once``)."""
+    chosen = os.environ.get("VIDEOKIT_VIDEOS_AT_ONCE", "").strip()
+    if chosen.isdigit() and int(chosen) >= 1:
+        return int(chosen)
+    return hardware.videos_at_once(os.cpu_count() or 1)
 
 
 @task(name="probe", cache_policy=NONE, **_retry)
@@ -609,7 +624,20 @@ def _produce_all(
         log.info("each video is its own run of %s: the pool's workers share them", VIDEO_DEPLOYMENT)
         futures = [produce_elsewhere.submit(j, plan, label) for j, label in zip(jobs, labels)]
         return results + [f.result() for f in futures]
+    at_once = _videos_at_once()
+    if at_once > 1 and len(jobs) > 1:
+        # The next video's probe, encode and pages run while this one's draft is made.
+        log.info("%d videos at a time", at_once)
+        turns = threading.Semaphore(at_once)
+        futures = [produce_here.submit(j, plan, label, turns) for j, label in zip(jobs, labels)]
+        return results + [f.result() for f in futures]
     return results + [produce_video(str(j.path), plan, label) for j, label in zip(jobs, labels)]
+
+
+@task(name="produce here", cache_policy=NONE)
+def produce_here(job: VideoJob, plan: Plan, label: str, turns: threading.Semaphore) -> VideoResult:
+    with turns:
+        return produce_video(str(job.path), plan, label)
 
 
 @task(name="site index, manifest and zip", cache_policy=NONE)

@@ -94,3 +94,7 @@ def test_engine_and_batching_are_in_the_draft_key_device_and_batch_size_are_not(
     assert len({key(), key(engine="faster-whisper"), key(batched=True)}) == 3
     assert key(engine="faster-whisper") != key(engine="faster-whisper", compute_type="float32")
     assert key() == key(batch_size=16) == key(device="cpu")
+
+
+def test_a_second_video_runs_beside_the_draft_only_with_cores_to_spare():
+    assert [hardware.videos_at_once(n) for n in (1, 2, 3, 4, 16)] == [1, 1, 1, 2, 2]

@@ -198,6 +198,32 @@ def test_second_run_takes_the_draft_from_the_cache(run):
     assert mp4.read_bytes() == before
 
 
+def test_videos_side_by_side_give_what_one_at_a_time_gives(
+    run, pristine, media_dir, drafts, tmp_path, monkeypatch
+):
+    """With cores to spare, the next video is probed and encoded while a draft is made."""
+    second = tmp_path / "media-two"
+    second.mkdir()
+    shutil.copy(media_dir / GOOD, second / GOOD)
+    shutil.copy(media_dir / GOOD, second / "Samme møde igen.mp4")
+    monkeypatch.setenv("VIDEOKIT_VIDEOS_AT_ONCE", "2")
+    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(drafts))
+    from flows.produce import produce
+
+    state = produce(
+        media_dir=str(second), out_dir=str(run.out), review_dir=str(run.review), return_state=True
+    )
+    results = {r.source: r for r in state.result(raise_on_failure=False)}
+    assert results[GOOD].ok and results["Samme møde igen.mp4"].ok, results
+    out0, _ = pristine
+    for name in (f"{SLUG}.da.srt", f"{SLUG}.da.vtt", "transcript.json"):
+        assert (run.out / "preview" / SLUG / name).read_bytes() == (
+            out0 / "preview" / SLUG / name
+        ).read_bytes()
+    twin = run.out / "preview" / "samme-moede-igen" / "samme-moede-igen.da.srt"
+    assert twin.read_text() == (out0 / "preview" / SLUG / f"{SLUG}.da.srt").read_text()
+
+
 EDIT = (
     "1\r\n00:00:01,100 --> 00:00:03,400\r\nByrådet holder møde i aften.\r\n\r\n"
     "2\r\n00:00:03,900 --> 00:00:06,800\r\nAlle borgere & <gæster>\r\ner velkomne.\r\n"

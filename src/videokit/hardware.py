@@ -85,3 +85,13 @@ def plan(
         fits = (free - GPU_RESERVE_BYTES) // window_bytes(dims, max(1, beams))
         batch_size = max(1, min(MAX_GPU_BATCH, int(fits)))
     return DevicePlan("cuda", True, batch_size)
+
+
+def videos_at_once(cpu_count: int) -> int:
+    """Videos one process works on at the same time when no worker pool shares them out.
+
+    The draft takes every core it is given and runs one video at a time (one model in memory);
+    with cores to spare, the next video's probe, web encode and pages run beside it. On two cores
+    a second video only slows the draft down.
+    """
+    return 2 if cpu_count >= 4 else 1
