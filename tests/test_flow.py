@@ -206,6 +206,7 @@ def test_videos_side_by_side_give_what_one_at_a_time_gives(
     second.mkdir()
     shutil.copy(media_dir / GOOD, second / GOOD)
     shutil.copy(media_dir / GOOD, second / "Samme møde igen.mp4")
+    shutil.copy(media_dir / "glossary.txt", second / "glossary.txt")  # same prompt, same draft
     monkeypatch.setenv("VIDEOKIT_VIDEOS_AT_ONCE", "2")
     monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(drafts))
     from flows.produce import produce
