@@ -20,12 +20,18 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench system-deps clean browser-deps
+.PHONY: run test team lint bench system-deps clean browser-deps
 
 run: system-deps $(RUN_STAMP)
 	$(BIN)/videokit samples --media $(MEDIA) --if-empty
 	$(BIN)/videokit models pull $(or $(MODEL),base)
 	$(BIN)/videokit produce --media $(MEDIA) --out $(OUT) $(if $(MODEL),--model $(MODEL))
+
+# The team service (README: "For a team"): what `run` installs, then a Prefect server, the work
+# pool, the deployments and a worker that stay up. `videokit team down` stops them.
+team: system-deps $(RUN_STAMP)
+	$(BIN)/videokit models pull $(or $(MODEL),base)
+	$(BIN)/videokit team up
 
 test: system-deps $(DEV_STAMP) browser-deps
 	$(BIN)/python -m pytest

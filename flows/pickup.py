@@ -18,6 +18,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.deployments import run_deployment
 
+from flows.deployments import BATCH
 from videokit import freshness, models
 from videokit.config import load_settings
 from videokit.errors import VideokitError
@@ -26,7 +27,6 @@ from videokit.locks import run_lock
 from videokit.pickup import DEFAULT_QUIET_MS, Watch, look, unstart
 from videokit.workspace import Layout, Project, VideoJob, find_videos
 
-BATCH_DEPLOYMENT = "produce/videokit"
 WATCH_FILE = "pickup.json"
 
 
@@ -65,7 +65,7 @@ def pickup(
         size, mtime_ns = seen[name]
         try:
             run: Any = run_deployment(
-                BATCH_DEPLOYMENT,
+                BATCH,
                 parameters={
                     "paths": [str(job.path)],
                     "project_dir": str(project.root),

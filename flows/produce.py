@@ -46,6 +46,7 @@ from prefect.input import RunInput
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.deployments import VIDEO
 from videokit import draft, freshness, hardware, pipeline, publish, quality, report
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
@@ -64,9 +65,6 @@ from videokit.workspace import (
     published_without_source,
 )
 
-# The names the team set-up registers (``videokit team up``) and the flows call each other by.
-VIDEO_DEPLOYMENT = "produce-video/videokit"
-ASR_LIMIT = "videokit-asr"
 # A killed worker's ASR slot comes back after at most this long (the lease is renewed while alive).
 ASR_LEASE_S = 60.0
 
@@ -444,7 +442,7 @@ def _collect(layout: Layout, run: Any, job: VideoJob) -> VideoResult:
 @task(name="produce on a worker", cache_policy=NONE)
 def produce_elsewhere(job: VideoJob, plan: Plan, label: str) -> VideoResult:
     run = run_deployment(
-        VIDEO_DEPLOYMENT,
+        VIDEO,
         parameters={
             "video": str(job.path),
             "plan": asdict(plan),
@@ -621,7 +619,7 @@ def _produce_all(
         log.info("model: %s", _model(settings.model_ref(plan.model), settings).spec.cache_id)
     labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
     if fan_out and jobs:
-        log.info("each video is its own run of %s: the pool's workers share them", VIDEO_DEPLOYMENT)
+        log.info("each video is its own run of %s: the pool's workers share them", VIDEO)
         futures = [produce_elsewhere.submit(j, plan, label) for j, label in zip(jobs, labels)]
         return results + [f.result() for f in futures]
     at_once = _videos_at_once()

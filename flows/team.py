@@ -35,10 +35,10 @@ from typing import Any
 
 import httpx
 
+from flows.deployments import ASR_LIMIT, DRAFTS, NAME, POOL
 from videokit.errors import VideokitError
+from videokit.files import read_json, write_json
 
-POOL = "videokit"
-NAME = "videokit"  # every deployment's name: produce/videokit, produce-video/videokit, …
 DEFAULT_PORT = 4200
 START_TIMEOUT_S = 180.0
 # Flow runs of the team send a heartbeat this often; three missed ones mark a run Crashed.
@@ -268,7 +268,7 @@ def register(team: Team, log: Any = print) -> list[str]:
     from prefect.types.entrypoint import EntrypointType
 
     from flows.pickup import pickup
-    from flows.produce import ASR_LIMIT, produce, produce_video, transcribe_video
+    from flows.produce import produce, produce_video, transcribe_video
 
     with _client(team.url) as client:
         _ensure_pool(client, POOL, "videokit: videos from media/ to captions and site")
@@ -277,7 +277,7 @@ def register(team: Team, log: Any = print) -> list[str]:
         client.upsert_global_concurrency_limit_by_name(ASR_LIMIT, team.asr_slots)
         _ensure_crash_detection(client)
     log(f"work pool: {POOL}; drafts at once: {team.asr_slots} (limit {ASR_LIMIT})")
-    asr_deployment = f"transcribe-video/{NAME}" if team.asr_pool else None
+    asr_deployment = DRAFTS if team.asr_pool else None
     project = str(team.project)
     plans: list[tuple[Any, str, dict[str, Any], str, dict[str, Any]]] = [
         (
@@ -376,6 +376,7 @@ def start_workers(team: Team, log: Any = print) -> list[str]:
 
 def up(team: Team, log: Any = print) -> None:
     start_server(team, log)
+    write_json(team.home / "team.json", {"url": team.url, "project": str(team.project)})
     register(team, log)
     start_workers(team, log)
     if team.asr_pool:
@@ -406,6 +407,14 @@ def worker(server: str, pool: str, name: str | None, cache_dir: Path | None) -> 
     if name:
         command += ["--name", name]
     return subprocess.call(command, env=_env(team_home(), server, cache_dir))
+
+
+def server_url(home: Path) -> str:
+    """The API address ``team up`` last used here (default port if it never ran)."""
+    try:
+        return str(read_json(home / "team.json")["url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"http://127.0.0.1:{DEFAULT_PORT}/api"
 
 
 def status(url: str, home: Path) -> list[str]:

@@ -508,7 +508,7 @@ def _cmd_team_down(args: argparse.Namespace) -> int:
 def _cmd_team_status(args: argparse.Namespace) -> int:
     from flows import team
 
-    url = args.server or f"http://127.0.0.1:{team.DEFAULT_PORT}/api"
+    url = args.server or team.server_url(team.team_home())
     print("\n".join(team.status(url, team.team_home())))
     return 0
 
