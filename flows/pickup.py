@@ -23,7 +23,6 @@ from videokit import freshness, models
 from videokit.config import load_settings
 from videokit.errors import VideokitError
 from videokit.files import write_text
-from videokit.locks import run_lock
 from videokit.pickup import DEFAULT_QUIET_MS, Watch, look, unstart
 from videokit.workspace import Layout, Project, VideoJob, find_videos
 
@@ -54,9 +53,9 @@ def pickup(
             continue  # gone between listing and looking
         seen[name] = (stat.st_size, stat.st_mtime_ns)
     watch_file = layout.state / WATCH_FILE
-    with run_lock(layout.out):
-        watch, ready = look(_read(watch_file), seen, int(time.time() * 1000), int(quiet_s * 1000))
-        write_text(watch_file, watch.to_json())
+    # One look at a time (the deployment's concurrency limit), so the watch has one writer.
+    watch, ready = look(_read(watch_file), seen, int(time.time() * 1000), int(quiet_s * 1000))
+    write_text(watch_file, watch.to_json())
     started = []
     for name in ready:
         job = by_name[name]
