@@ -45,3 +45,13 @@ def test_there_are_documented_commands():
         "serve",
         "models",
     }
+
+
+def test_every_parameter_a_staff_member_sees_in_the_prefect_ui_is_described():
+    from flows.pickup import pickup
+    from flows.produce import produce
+
+    for flow_ in (produce, pickup):
+        schema = flow_.parameters.model_dump()["properties"]
+        undescribed = [name for name, p in schema.items() if not p.get("description")]
+        assert schema and not undescribed, (flow_.name, undescribed)
