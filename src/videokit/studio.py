@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from . import captions as fmt
@@ -48,6 +49,12 @@ from .workspace import Layout, Project, VideoRecord
 
 # A save or an approval waits this long for a run that is writing the same video, then says so.
 SAVE_WAIT_S = 20.0
+
+
+def _locked_save(studio: Any, desk: ReviewDesk, slug: str, text: str, sha: str | None) -> str:
+    with video_lock(studio.layout.out, slug, wait_s=SAVE_WAIT_S):
+        return desk.save_srt(slug, text, sha)
+
 
 SLUG = re.compile(r"[a-z0-9-]+")
 MAX_BODY = 1 << 20  # a long video's captions as JSON are a few hundred kB
@@ -412,8 +419,7 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         desk = studio.desk(record)
         try:
             text = to_review_srt(cues_from_json(data.get("cues")))
-            with video_lock(studio.layout.out, slug, wait_s=SAVE_WAIT_S):
-                sha = desk.save_srt(slug, text, data.get("sha"))
+            sha = await run_in_threadpool(_locked_save, studio, desk, slug, text, data.get("sha"))
         except SaveConflict as err:
             return failed(err, 409)
         except VideokitError as err:
@@ -443,8 +449,15 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         data = await body(request)
         editor, note = str(data.get("editor", "")), str(data.get("note", ""))
         try:
-            approval, _record = approve_and_publish(
-                studio.layout, slug, editor, note, base_url=studio.base_url, wait_s=SAVE_WAIT_S
+            # In a thread: it may wait for a run that is writing this video.
+            approval, _record = await run_in_threadpool(
+                approve_and_publish,
+                studio.layout,
+                slug,
+                editor,
+                note,
+                base_url=studio.base_url,
+                wait_s=SAVE_WAIT_S,
             )
         except VideokitError as err:
             return failed(err)
