@@ -274,15 +274,7 @@ def _produce_one(
         out = review_and_publish(source, transcript, model, layout, base_url, settings)
     except VideokitError as err:
         log.error("%s: %s", label, err)
-        return VideoResult(
-            job.name,
-            job.slug,
-            False,
-            stage=err.stage,
-            reason=err.message,
-            hint=err.hint,
-            seconds=time.monotonic() - started,
-        )
+        return _failed(job.name, job.slug, err, started)
     except Exception as err:  # a bug must not stop the other videos either
         log.exception("%s: unexpected error", label)
         return VideoResult(
