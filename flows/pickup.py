@@ -101,7 +101,7 @@ def _read(path: Path) -> Watch:
 
 def _up_to_date(job: VideoJob, layout: Layout, config: Path, model: str | None) -> bool:
     try:
-        settings = load_settings(config if config.is_file() else None)
+        settings = load_settings(config)
         spec = models.resolve(settings.model_ref(model), fetch=False)
         print_ = freshness.fingerprint(
             job, layout, model_sha256=spec.sha256, language="da", settings=settings, base_url=None

@@ -174,8 +174,7 @@ class Plan:
         return Layout(Path(self.out_dir), Path(self.review_dir))
 
     def settings(self) -> Settings:
-        config = Path(self.config_file)
-        return load_settings(config if config.is_file() else None)
+        return load_settings(Path(self.config_file))  # defaults when the project has no file
 
 
 # Drafts and alignments are kept as validated JSON in videokit's own cache (not pickles in

@@ -73,10 +73,13 @@ class Team:
     cache_dir: Path | None = None
 
     @property
+    def reach_at(self) -> str:
+        """The address this machine reaches the server at (it may listen on every address)."""
+        return "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+
+    @property
     def url(self) -> str:
-        """Where this machine reaches the server (it may listen on every address)."""
-        here = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{here}:{self.port}/api"
+        return f"http://{self.reach_at}:{self.port}/api"
 
 
 def _prefect() -> list[str]:
@@ -180,7 +183,7 @@ def start_server(team: Team, log: Any = print) -> None:
     if _alive(team.home, "server"):
         _stop(team.home, "server")  # alive but not answering: start it afresh
     with socket.socket() as s:
-        if s.connect_ex((team.url.split("//")[1].split(":")[0], team.port)) == 0:
+        if s.connect_ex((team.reach_at, team.port)) == 0:
             raise VideokitError(
                 f"port {team.port} is taken by another program",
                 path=None,

@@ -102,7 +102,7 @@ def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoRe
         jobs, problems = find_videos([project.media])
         if problems or not project.review.is_dir():
             return None
-        settings = load_settings(project.config if project.config.is_file() else None)
+        settings = load_settings(project.config)
         spec = models.resolve(settings.model_ref(args.model), fetch=False)
         layout = Layout(project.out, project.review)
         with run_lock(layout.out):
