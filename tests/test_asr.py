@@ -84,15 +84,71 @@ def test_beam_bookkeeping_chooses_what_whisper_chooses(whisper_base, clip):
     from whisper.audio import N_SAMPLES, log_mel_spectrogram, pad_or_trim
     from whisper.decoding import DecodingOptions, DecodingTask
 
-    from videokit.asr import _batch_task
+    from videokit.asr import _batch_task, cross_attention_inputs
 
     mel = log_mel_spectrogram(torch.from_numpy(clip), 80, N_SAMPLES)[:, : len(clip) // 160]
     mel = pad_or_trim(mel, 3000)[None]
     options = DecodingOptions(language="da", beam_size=5, fp16=False)
-    ours = _batch_task(whisper_base.model, options).run(mel)[0]
-    theirs = DecodingTask(whisper_base.model, options).run(mel)[0]
-    assert ours.tokens == theirs.tokens and len(ours.tokens) > 5
-    assert ours.avg_logprob == pytest.approx(theirs.avg_logprob, abs=1e-4)
+    model = whisper_base.model
+    with torch.no_grad():
+        features = model.encoder(mel)
+        ours = _batch_task(model, options, cross_attention_inputs(model, features)).run(features)
+    theirs = DecodingTask(model, options).run(mel)[0]
+    assert ours[0].tokens == theirs.tokens and len(theirs.tokens) > 5
+    assert ours[0].avg_logprob == pytest.approx(theirs.avg_logprob, abs=1e-4)
+
+
+def test_beams_attend_to_their_own_window_held_once(whisper_base):
+    """Grouped cross-attention (keys and values once per window) equals one copy per beam."""
+    import torch
+
+    torch.manual_seed(0)
+    block = whisper_base.model.decoder.blocks[0]
+    attention = block.cross_attn.qkv_attention
+    width = whisper_base.model.dims.n_text_state
+    windows, beams, positions = 3, 5, 2
+    q = torch.randn(windows * beams, positions, width)
+    k, v = torch.randn(windows, 40, width), torch.randn(windows, 40, width)
+    grouped, _ = attention(q, k, v)
+    copies, _ = attention(q, k.repeat_interleave(beams, 0), v.repeat_interleave(beams, 0))
+    assert grouped.shape == copies.shape == (windows * beams, positions, width)
+    torch.testing.assert_close(grouped, copies, atol=1e-5, rtol=1e-4)
+    # The rows of the second window do not see the first window's audio.
+    other, _ = attention(q, k.roll(1, 0), v.roll(1, 0))
+    assert not torch.allclose(other[beams : 2 * beams], grouped[beams : 2 * beams], atol=1e-3)
+
+
+def test_a_window_that_is_done_leaves_the_batch_without_changing_any_words(
+    whisper_base, clip, second_clip, monkeypatch
+):
+    """Greedy and beam search: a short window and a long one, decoded together and alone."""
+    from whisper.decoding import DecodingOptions
+
+    from videokit.asr import AudioJob, _batch_task
+
+    inference = type(_batch_task(whisper_base.model, DecodingOptions(), {}).inference)
+    kept = inference.keep
+    left: list[list[int]] = []
+
+    def spy(self, rows, windows):
+        left.append(windows)
+        kept(self, rows, windows)
+
+    monkeypatch.setattr(inference, "keep", spy)
+    short = clip[: 16000 * 3]
+    for options in (
+        DecodeOptions(beam_size=None, temperature=(0.0,)),
+        DecodeOptions(temperature=(0.0,)),
+    ):
+        left.clear()
+        together = whisper_base.transcribe_many(
+            [AudioJob(second_clip, options), AudioJob(short, options)]
+        )
+        assert [0] in left  # the short window left, the long one went on alone
+        alone = [whisper_base.transcribe(x, options) for x in (second_clip, short)]
+        assert [t.text for t in together] == [t.text for t in alone]
+        assert [t.words for t in together] == [t.words for t in alone]
+        assert len(together[0].words) > len(together[1].words) > 0
 
 
 def test_batched_and_sequential_hear_the_same_words_at_the_same_times(whisper_base, clip):

@@ -33,7 +33,7 @@ class AsrSettings:
     # samples with base). True: windows cut at pauses and decoded side by side, for the speed a
     # GPU gives; it loses the previous window's text as context.
     batched: bool = False
-    batch_size: int = 0  # windows per batch; 0: 4 on CPU, from free memory on a GPU
+    batch_size: int = 0  # windows per batch; 0: 8 on CPU, from free memory on a GPU
     device: str = "auto"  # a GPU when there is one
     compute_type: str = "auto"  # faster-whisper only: int8 on CPU, float16 on a GPU
 
