@@ -59,7 +59,9 @@ def test_a_nearly_full_gpu_still_decodes_one_window_at_a_time():
 
 def test_settings_win_over_the_probe():
     cuda = FakeCuda(70 * GIB)
-    assert hardware.plan(cuda, BASE, 5, device="cpu") == hardware.DevicePlan("cpu", False, hardware.CPU_BATCH)
+    assert hardware.plan(cuda, BASE, 5, device="cpu") == hardware.DevicePlan(
+        "cpu", False, hardware.CPU_BATCH
+    )
     assert hardware.plan(cuda, BASE, 5, batch_size=3).batch_size == 3 and cuda.asked == 0
     # Asking for a GPU where there is none runs on the CPU rather than failing the run.
     assert hardware.plan(FakeCuda(None), BASE, 5, device="cuda").device == "cpu"

@@ -698,7 +698,7 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any]) -> Any:
         from whisper.decoding import BeamSearchDecoder, DecodingTask, PyTorchInference
 
         class _Inference(PyTorchInference):  # type: ignore[misc]
-            cross: dict[Any, Any] = {}
+            cross: dict[Any, Any]  # set by _Task
 
             def logits(self, tokens: Any, audio_features: Any) -> Any:
                 if not self.kv_cache:  # type: ignore[has-type]
@@ -722,7 +722,7 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any]) -> Any:
                     self.kv_cache[module] = self.kv_cache[module][windows]
 
         class _Beams(BeamSearchDecoder):  # type: ignore[misc]
-            live: list[int] = []  # the windows the token rows belong to, in row order
+            live: list[int]  # set by _Task._main_loop: the windows of the rows, in order
 
             def windows_done(self, tokens: Any) -> list[int]:
                 """Positions (in ``live``) of the windows that have all their candidates."""
