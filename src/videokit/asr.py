@@ -671,7 +671,8 @@ def _group_cross_attention(model: Any) -> None:
         def grouped(q: Any, k: Any, v: Any, mask: Any = None, own: Any = own) -> tuple[Any, Any]:
             rows, windows = q.shape[0], k.shape[0]
             if rows == windows or rows % windows:
-                return own(q, k, v, mask)
+                out, qk = own(q, k, v, mask)
+                return out, qk
             n, width = q.shape[1], q.shape[2]
             out, qk = own(q.reshape(windows, rows // windows * n, width), k, v, mask)
             return out.reshape(rows, n, out.shape[-1]), qk
