@@ -173,3 +173,45 @@ def test_silence_is_not_decoded(whisper_base):
 
     t = whisper_base.transcribe(np.zeros(16000 * 5, dtype=np.float32))
     assert t.segments == () and t.duration_ms == 5000
+
+
+def test_a_lane_reads_its_windows_in_order_each_after_the_text_before(
+    base_model, clip, second_clip, monkeypatch
+):
+    """More windows than the batch holds: consecutive windows share a lane and its context."""
+    import numpy as np
+
+    from videokit.asr import AudioJob, WhisperASR
+
+    asr = WhisperASR(base_model, batch_size=1)
+    talk = np.concatenate([clip, np.zeros(16000 * 3, dtype=np.float32), second_clip])
+    seen: list[list[list[int]]] = []
+    decode = asr._decode_windows
+
+    def spy(audios, options, prompts):
+        seen.append([list(p) for p in prompts])
+        return decode(audios, options, prompts)
+
+    monkeypatch.setattr(asr, "_decode_windows", spy)
+    options = DecodeOptions(temperature=(0.0,))
+    (read,) = asr.transcribe_many([AudioJob(talk, options)])
+    assert len(seen) == 2 and seen[0] == [[]]
+    tokenizer = asr._tokenizer("da")
+    # The second window follows exactly what was read in the first (timestamps included, as in
+    # whisper's transcribe()).
+    before = tokenizer.decode([t for t in seen[1][0] if t < tokenizer.eot])
+    first_window = [s.text for s in read.segments if s.start_ms < len(clip) / 16]
+    assert before.strip() and before.strip() == "".join(first_window).strip()
+    assert any(t >= tokenizer.timestamp_begin for t in seen[1][0])
+
+    seen.clear()
+    asr.transcribe_many(
+        [AudioJob(talk, DecodeOptions(temperature=(0.0,), initial_prompt="Kommunen"))]
+    )
+    glossary = asr._tokenizer("da").encode(" Kommunen")
+    assert seen[0] == [glossary] and seen[1][0][: len(glossary)] == glossary
+
+    seen.clear()
+    alone = DecodeOptions(temperature=(0.0,), condition_on_previous_text=False)
+    asr.transcribe_many([AudioJob(talk, alone)])
+    assert seen == [[[], []]] or seen == [[[]], [[]]]

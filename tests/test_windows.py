@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videokit.windows import Pauses, speech_spans, threshold_dbfs, windows
+from videokit.windows import Pauses, lanes, speech_spans, threshold_dbfs, windows
 
 QUIET, LOUD = -70.0, -12.0
 P = Pauses()
@@ -71,3 +71,41 @@ def test_windows_are_ordered_short_and_cover_every_speech_frame(parts):
     for k, v in enumerate(levels):
         if v > limit:
             assert any(a <= k * 20 < b for a, b in got), k
+
+
+# --- lanes: consecutive windows read in order, side by side with other lanes -----------------------
+
+
+def test_one_long_talk_is_read_in_about_a_batch_of_lanes_of_consecutive_windows():
+    assert lanes([22], [True], 8) == [[3, 3, 3, 3, 3, 3, 2, 2]]
+
+
+def test_lanes_are_as_many_as_the_batch_holds_unless_told_to_keep_more_context():
+    assert lanes([2, 2, 1], [True, True, True], 8) == [[1, 1], [1, 1], [1]]
+    assert lanes([2, 2, 1], [True, True, True], 8, min_windows=2) == [[2], [2], [1]]
+    assert lanes([7], [True], 8, min_windows=3) == [[4, 3]]
+
+
+def test_without_context_every_window_is_its_own_lane():
+    assert lanes([3, 2], [False, True], 4) == [[1, 1, 1], [1, 1]]
+    assert lanes([3, 4], [False, True], 2) == [[1, 1, 1], [2, 2]]
+    assert lanes([0, 4], [True, True], 2) == [[], [2, 2]]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=12),
+    st.integers(1, 64),
+    st.integers(1, 5),
+)
+def test_lanes_cover_each_recording_exactly_and_evenly(jobs, target, least):
+    counts = [n for n, _ in jobs]
+    got = lanes(counts, [c for _, c in jobs], target, least)
+    for (n, conditioned), shares in zip(jobs, got):
+        assert sum(shares) == n and all(s >= 1 for s in shares)
+        if shares:
+            assert max(shares) - min(shares) <= 1 and shares == sorted(shares, reverse=True)
+        if not conditioned:
+            assert shares == [1] * n
+        elif n:
+            assert 1 <= len(shares) <= max(1, target)
+            assert len(shares) == 1 or min(shares) >= least

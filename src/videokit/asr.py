@@ -23,7 +23,7 @@ from .audio import SAMPLE_RATE
 from .errors import ModelError, TranscriptionError, VideokitError
 from .models import ModelSpec
 from .transcript import Segment, Transcript, Word
-from .windows import DEFAULT_PAUSES, Pauses, windows
+from .windows import DEFAULT_PAUSES, Pauses, lanes, windows
 
 if TYPE_CHECKING:  # pragma: no cover
     import whisper
@@ -254,31 +254,48 @@ class WhisperASR:
     ) -> list[Transcript]:
         import torch
 
-        pieces = [
-            _Piece(j, start, end)
-            for j, job in enumerate(jobs)
-            for start, end in audio_windows(job.audio)
-        ]
+        cuts = [audio_windows(job.audio) for job in jobs]
+        size = self.plan(jobs[0].options).batch_size if jobs else 1
+        shares = lanes(
+            [len(c) for c in cuts], [j.options.condition_on_previous_text for j in jobs], size
+        )
+        # Each lane: its windows in order, and the text read so far (whisper's prompt).
+        queue: list[list[_Piece]] = []
+        for j, (windows_of_job, counts) in enumerate(zip(cuts, shares)):
+            rest = [_Piece(j, start, end) for start, end in windows_of_job]
+            for n in counts:
+                queue.append(rest[:n])
+                rest = rest[n:]
+        tokenizers = {job.options.language: self._tokenizer(job.options.language) for job in jobs}
+        opening = [self._opening(jobs[lane[0].job].options, tokenizers) for lane in queue]
+        history = [list(tokens) for tokens in opening]
         found: dict[int, list[dict[str, Any]]] = {j: [] for j in range(len(jobs))}
-        # Windows sharing decoding options (the prompt above all) can share a batch; longest first,
-        # so windows that need about as many tokens finish together.
-        groups: dict[DecodeOptions, list[_Piece]] = {}
-        for piece in sorted(pieces, key=lambda p: p.start - p.end):
-            groups.setdefault(jobs[piece.job].options, []).append(piece)
-        done = 0
+        total, done = sum(map(len, queue)), 0
         with torch.no_grad():
-            for options, members in groups.items():
-                size = self.plan(options).batch_size
-                for first in range(0, len(members), size):
-                    chunk = members[first : first + size]
-                    audios = [jobs[p.job].audio[p.start : p.end] for p in chunk]
-                    for piece, segments in zip(chunk, self._decode_windows(audios, options)):
+            for step in itertools.count():
+                ready = [k for k, lane in enumerate(queue) if step < len(lane)]
+                if not ready:
+                    break
+                for options, chunk in _batches(ready, queue, jobs, history, size):
+                    pieces = [queue[k][step] for k in chunk]
+                    audios = [jobs[p.job].audio[p.start : p.end] for p in pieces]
+                    width = min(len(history[k]) for k in chunk)
+                    prompts = [history[k][len(history[k]) - width :] for k in chunk]
+                    decoded = self._decode_windows(audios, options, prompts)
+                    for k, piece, (segments, temperature) in zip(chunk, pieces, decoded):
                         offset = piece.start / SAMPLE_RATE
                         found[piece.job].extend(_shift(seg, offset) for seg in segments)
+                        if not options.condition_on_previous_text or temperature > 0.5:
+                            # As transcribe() does: text read at a high temperature is no
+                            # context to trust; the glossary prompt stays.
+                            history[k] = list(opening[k])
+                        else:
+                            read = [t for seg in segments for t in seg["tokens"]]
+                            history[k] = (history[k] + read)[-PROMPT_TOKENS:]
                     done += len(chunk)
                     if progress is not None:
-                        progress(done / len(pieces))
-        if progress is not None and not pieces:
+                        progress(done / total)
+        if progress is not None and not total:
             progress(1.0)
         return [
             transcript_of(
@@ -287,10 +304,23 @@ class WhisperASR:
             for j, job in enumerate(jobs)
         ]
 
+    def _opening(self, options: DecodeOptions, tokenizers: dict[str, Any]) -> list[int]:
+        """The glossary prompt's tokens, which every window of the recording is given."""
+        if not options.initial_prompt:
+            return []
+        tokens: list[int] = tokenizers[options.language].encode(
+            " " + options.initial_prompt.strip()
+        )
+        return tokens[-PROMPT_TOKENS:]
+
     def _decode_windows(
-        self, audios: Sequence[np.ndarray], options: DecodeOptions
-    ) -> list[list[dict[str, Any]]]:
-        """Decode windows (each at most 30 s) together; segments and words in window time."""
+        self, audios: Sequence[np.ndarray], options: DecodeOptions, prompts: Sequence[list[int]]
+    ) -> list[tuple[list[dict[str, Any]], float]]:
+        """Decode windows (each at most 30 s) together; segments and words in window time.
+
+        ``prompts`` (one per window, all as long) is the text each window follows. Returns each
+        window's segments and the temperature its text was read at.
+        """
         import torch
         from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, log_mel_spectrogram, pad_or_trim
 
@@ -309,7 +339,7 @@ class WhisperASR:
             ]
         ).to(self.model.device)
         tokenizer = self._tokenizer(options.language)
-        results = self._decode_with_fallback(mels, options, tokenizer)
+        results = self._decode_with_fallback(mels, options, tokenizer, prompts)
         thresholds = _thresholds()
         segments: list[list[dict[str, Any]]] = []
         for audio, result in zip(audios, results):
@@ -326,7 +356,7 @@ class WhisperASR:
         frames = [min(len(a), N_SAMPLES) // HOP_LENGTH for a in audios]
         for segs, timings in zip(segments, self._word_timings(tokenizer, rows, features, frames)):
             _place_words(segs, timings, tokenizer.eot)
-        return segments
+        return [(segs, float(r.temperature)) for segs, r in zip(segments, results)]
 
     def _tokenizer(self, language: str) -> Any:
         from whisper.tokenizer import get_tokenizer
@@ -338,16 +368,18 @@ class WhisperASR:
             task="transcribe",
         )
 
-    def _decode_with_fallback(self, mels: Any, options: DecodeOptions, tokenizer: Any) -> list[Any]:
+    def _decode_with_fallback(
+        self, mels: Any, options: DecodeOptions, tokenizer: Any, prompts: Sequence[list[int]]
+    ) -> list[Any]:
         """whisper's temperature fallback, window by window: only failed windows are decoded again."""
+        import torch
         from whisper.decoding import DecodingOptions
 
         thresholds = _thresholds()
-        prompt = (
-            tokenizer.encode(" " + options.initial_prompt.strip())
-            if options.initial_prompt
-            else None
-        )
+        width = len(prompts[0]) if prompts else 0
+        # whisper takes one prompt for the whole batch: give it one of the right length, and the
+        # task puts each window's own prompt in its place (see _batch_task).
+        rows = torch.tensor(prompts, dtype=torch.long).reshape(len(prompts), width)
         results: list[Any] = [None] * len(mels)
         todo = list(range(len(mels)))
         # Encoder output and cross-attention projections do not depend on the temperature: made
@@ -361,10 +393,12 @@ class WhisperASR:
                 temperature=temperature,
                 # As in transcribe(): beams at temperature 0, one sample above it.
                 beam_size=options.beam_size if temperature == 0 else None,
-                prompt=prompt,
+                prompt=list(prompts[0]) if width else None,
                 fp16=self.fp16,
             )
-            task = _batch_task(self.model, decoding, {p: t[todo] for p, t in cross.items()})
+            task = _batch_task(
+                self.model, decoding, {p: t[todo] for p, t in cross.items()}, rows[todo]
+            )
             for i, result in zip(todo, task.run(features[todo])):
                 results[i] = result
             todo = [i for i in todo if _needs_fallback(results[i], options, thresholds)]
@@ -603,6 +637,27 @@ def _word_spans(
 # --- batched decoding: helpers ---------------------------------------------------------------------
 
 HOP_SECONDS = 0.01  # whisper's mel hop (160 samples at 16 kHz); one audio token is two hops
+PROMPT_TOKENS = 223  # whisper keeps the last n_text_ctx // 2 - 1 tokens of the text before
+
+
+def _batches(
+    ready: Sequence[int],
+    queue: Sequence[Sequence[_Piece]],
+    jobs: Sequence[AudioJob],
+    history: Sequence[Sequence[int]],
+    size: int,
+) -> Iterator[tuple[DecodeOptions, list[int]]]:
+    """The lanes whose next window can share a batch: the same decoding options, and prompts cut
+    to one length. Lanes with no text before them go apart (a prompt cut to nothing would lose
+    every other lane's context); the rest longest history first, so a cut costs little.
+    """
+    groups: dict[tuple[DecodeOptions, bool], list[int]] = {}
+    for k in ready:
+        groups.setdefault((jobs[queue[k][0].job].options, bool(history[k])), []).append(k)
+    for (options, _), members in groups.items():
+        members.sort(key=lambda k: -len(history[k]))
+        for first in range(0, len(members), size):
+            yield options, members[first : first + size]
 
 
 @dataclass(frozen=True)
@@ -683,13 +738,15 @@ def _group_cross_attention(model: Any) -> None:
 _TASK_CLASS: list[Any] = []
 
 
-def _batch_task(model: Any, options: Any, cross: dict[Any, Any]) -> Any:
+def _batch_task(model: Any, options: Any, cross: dict[Any, Any], prompts: Any = None) -> Any:
     """whisper's DecodingTask, fixed for beam search over more than one window.
 
     whisper 20250625 gives each window's audio features once to its ``beam_size`` token rows,
     which only broadcasts for a single window; here every row gets its own copy. ``cross`` holds
     the cross-attention keys and values of each window (once per window, not per beam, see
-    :func:`_group_cross_attention`); the run reads ``mel`` as encoded audio. Beam bookkeeping
+    :func:`_group_cross_attention`); the run reads ``mel`` as encoded audio. ``prompts`` (a
+    tensor, one row per window, as long as ``options.prompt``) replaces the prompt of each
+    window's rows, so windows that follow different text share a batch. Beam bookkeeping
     reads the scores once per step instead of once per candidate (the same choices; on a GPU the
     per-candidate reads were one device sync each).
     """
@@ -773,10 +830,13 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any]) -> Any:
                 return tokens, done
 
         class _Task(DecodingTask):  # type: ignore[misc]
-            def __init__(self, model: Any, options: Any, cross: dict[Any, Any]) -> None:
+            def __init__(
+                self, model: Any, options: Any, cross: dict[Any, Any], prompts: Any
+            ) -> None:
                 super().__init__(model, options)
                 self.inference = _Inference(model, len(self.initial_tokens))
                 self.inference.cross = cross
+                self.prompts = prompts
                 if options.beam_size is not None:
                     self.decoder = _Beams(
                         options.beam_size, self.tokenizer.eot, self.inference, options.patience
@@ -794,6 +854,10 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any]) -> Any:
                 """
                 group, eot = self.n_group, self.tokenizer.eot
                 rows = tokens.shape[0]
+                if self.prompts is not None and self.prompts.shape[1]:
+                    # After <|startofprev|>: each window's own text before it.
+                    width = self.prompts.shape[1]
+                    tokens[:, 1 : 1 + width] = self.prompts.repeat_interleave(group, 0)
                 live = list(range(rows // group))
                 if isinstance(self.decoder, _Beams):
                     self.decoder.live = live
@@ -845,7 +909,7 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any]) -> Any:
                 return [self.options.language] * tokens.shape[0], None
 
         _TASK_CLASS.append(_Task)
-    return _TASK_CLASS[0](model, options, cross)
+    return _TASK_CLASS[0](model, options, cross, prompts)
 
 
 def _window_segments(result: Any, tokenizer: Any, length_s: float) -> list[dict[str, Any]]:
