@@ -85,6 +85,18 @@ def start_gaps(ref: Transcript, hyp: Transcript) -> list[int]:
 Runner = Callable[[list[np.ndarray]], list[Transcript]]
 
 
+def seed_everything(seed: int = 0) -> None:
+    import torch
+
+    torch.manual_seed(seed)
+    try:
+        import ctranslate2
+
+        ctranslate2.set_random_seed(seed)
+    except ImportError:
+        pass
+
+
 def runners(spec: models.ModelSpec, options: DecodeOptions) -> dict[str, Callable[[], Runner]]:
     """Each entry loads its engine (timed apart from decoding) and returns what decodes."""
 
@@ -167,6 +179,7 @@ def main() -> int:
     reference: dict[str, list[Transcript]] = {}
     makers = runners(spec, options)
     for name in args.runs.split(","):
+        seed_everything()  # the fallback samples at random: the same draws for every row
         gc.collect()
         before = rss_bytes()
         with peak_rss() as peak:
