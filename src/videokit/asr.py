@@ -788,6 +788,7 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any], prompts: Any = 
         class _Inference(PyTorchInference):  # type: ignore[misc]
             cross: dict[Any, Any]  # set by _Task
             sot_index: int
+            group: int  # token rows per window
 
             def logits(self, tokens: Any, audio_features: Any) -> Any:
                 if not self.kv_cache:  # type: ignore[has-type]
@@ -795,15 +796,25 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any], prompts: Any = 
                     # its beams and all fallback temperatures (see cross_attention_inputs). The
                     # decoder reads its position from the first cache entry, so the (still
                     # empty) self-attention entries go first.
+                    # The rows of a window are alike until the first token is chosen: read the
+                    # prompt once per window, then give each row its copy of the cache.
+                    group = self.group
                     blocks = self.model.decoder.blocks
                     state = self.model.dims.n_text_state
-                    empty = audio_features.new_zeros((tokens.shape[0], 0, state))
+                    empty = audio_features.new_zeros((tokens.shape[0] // group, 0, state))
                     cache = {p: empty for b in blocks for p in (b.attn.key, b.attn.value)}
                     cache.update(self.cross)
                     self.kv_cache, self.hooks = self.model.install_kv_cache_hooks(cache)
-                    return _prompt_logits(
-                        self.model.decoder, tokens, audio_features, self.kv_cache, self.sot_index
+                    logits = _prompt_logits(
+                        self.model.decoder,
+                        tokens[::group],
+                        audio_features[::group],
+                        self.kv_cache,
+                        self.sot_index,
                     )
+                    for module in self.kv_modules:
+                        self.kv_cache[module] = self.kv_cache[module].repeat_interleave(group, 0)
+                    return logits.repeat_interleave(group, 0)
                 return super().logits(tokens, audio_features)
 
             def keep(self, rows: list[int], windows: list[int]) -> None:
@@ -871,6 +882,7 @@ def _batch_task(model: Any, options: Any, cross: dict[Any, Any], prompts: Any = 
                 self.inference = _Inference(model, len(self.initial_tokens))
                 self.inference.cross = cross
                 self.inference.sot_index = self.sot_index
+                self.inference.group = self.n_group
                 self.prompts = prompts
                 if options.beam_size is not None:
                     self.decoder = _Beams(
