@@ -214,4 +214,4 @@ def test_a_lane_reads_its_windows_in_order_each_after_the_text_before(
     seen.clear()
     alone = DecodeOptions(temperature=(0.0,), condition_on_previous_text=False)
     asr.transcribe_many([AudioJob(talk, alone)])
-    assert seen == [[[], []]] or seen == [[[]], [[]]]
+    assert seen == [[[]], [[]]]  # two lanes of one window each, one batch of one at a time
