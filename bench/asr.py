@@ -4,13 +4,13 @@ Run from the repository root after `make run` (or `videokit samples`):
 
     .venv/bin/python bench/asr.py [--minutes 10] [--beam 5] [--runs plain,batched,fw-int8]
 
-Audio: the sample videos (each on its own, and all three in one call, which is how batching across
-videos works), plus a long clip made by repeating the samples with a second of silence between.
-Rows, each at the same beam size, temperatures and with word timestamps:
+Audio: the three samples, passed in one call (which is how batching across videos works), plus a
+long clip made by repeating the samples with a second of silence between. Rows, each at the same
+beam size, temperatures and with word timestamps, each starting from the same random seed:
 
 - ``plain``: openai-whisper's own transcribe(), one 30-s window after the other (videokit's
-  ``[asr] batched = false``);
-- ``batched``: videokit's default, windows cut at pauses and decoded in batches;
+  default, ``[asr] batched = false``);
+- ``batched``: ``[asr] batched = true``, windows cut at pauses and decoded in batches, in lanes;
 - ``fw-int8``: faster-whisper, int8, its sequential transcribe();
 - ``fw-int8-batched``: faster-whisper's batched pipeline on videokit's windows.
 
