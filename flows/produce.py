@@ -48,6 +48,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.deployments import VIDEO
 from videokit import draft, freshness, hardware, pipeline, publish, quality, report
+from videokit.ahead import DraftsAhead
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
 from videokit.config import Settings, load_settings
@@ -225,8 +226,82 @@ def transcribe(
         progress(fraction)
 
     return draft.cached_draft(
-        cache, source, model, options, progress=announce, slot=lambda: _asr_slot(plan.asr_limit)
+        cache,
+        source,
+        model,
+        options,
+        progress=announce,
+        slot=lambda: _asr_slot(plan.asr_limit),
+        made_ahead=_made_ahead,
     )
+
+
+# The batches drafting this process's runs' videos together; a video's transcribe task waits for
+# the one that holds its draft.
+_together: list[DraftsAhead] = []
+_together_lock = threading.Lock()
+
+
+def _made_ahead(key: str) -> bool:
+    with _together_lock:
+        batches = list(_together)
+    return any(batch.wait(key) for batch in batches)
+
+
+@contextlib.contextmanager
+def _drafts_together(jobs: list[VideoJob], plan: Plan, settings: Settings) -> Iterator[None]:
+    """While the videos' pipelines run: their new drafts made in shared batches, if the engine
+    reads videos together (openai-whisper batched: a batch of windows from several videos keeps
+    the model busy where one short video cannot)."""
+    if len(jobs) < 2 or plan.asr_deployment or not settings.asr.reads_videos_together:
+        yield
+        return
+    together = DraftsAhead(TranscriptCache(), _model(settings.model_ref(plan.model), settings))
+    with _together_lock:
+        _together.append(together)
+    try:
+        future = draft_together.submit(together, jobs, plan)
+        future.add_done_callback(lambda _f: together.close())  # no pipeline waits forever
+        yield
+        future.wait()
+    finally:
+        together.close()
+        with _together_lock:
+            _together.remove(together)
+
+
+@task(name="transcribe together", cache_policy=NONE)
+def draft_together(together: DraftsAhead, jobs: list[VideoJob], plan: Plan) -> int:
+    """The drafts of every video of the run not in the cache, read in shared batches."""
+    log = get_run_logger()
+    settings = plan.settings()
+    videos = []
+    try:
+        for job in jobs:
+            with contextlib.suppress(VideokitError):  # the video's own pipeline reports it
+                videos.append(
+                    (draft.probe(job), pipeline.decode_options(job, plan.language, settings))
+                )
+    finally:
+        together.add(videos)
+
+    def starting(sources: list[draft.Source]) -> None:
+        log.info(
+            "transcribing %d videos together (%.0f s of audio) with Whisper %s",
+            len(sources),
+            sum(s.info.duration_ms for s in sources) / 1000,
+            settings.model_ref(plan.model),
+        )
+
+    made = together.run(
+        progress=_progress_logger(log.info, "new videos"),
+        slot=lambda: _asr_slot(plan.asr_limit),
+        starting=starting,
+        skipped=lambda source, err: log.info(
+            "%s: not read with the others (%s); it is tried on its own", source.job.name, err
+        ),
+    )
+    return len(made)
 
 
 def _progress_logger(emit: Callable[..., None], label: str) -> Callable[[float], None]:
@@ -614,13 +689,14 @@ def _produce_all(
         futures = [produce_elsewhere.submit(j, plan, label) for j, label in zip(jobs, labels)]
         return results + [f.result() for f in futures]
     at_once = _videos_at_once()
-    if at_once > 1 and len(jobs) > 1:
-        # The next video's probe, encode and pages run while this one's draft is made.
-        log.info("%d videos at a time", at_once)
-        turns = threading.Semaphore(at_once)
-        futures = [produce_here.submit(j, plan, label, turns) for j, label in zip(jobs, labels)]
-        return results + [f.result() for f in futures]
-    return results + [produce_video(str(j.path), plan, label) for j, label in zip(jobs, labels)]
+    with _drafts_together(jobs, plan, settings):
+        if at_once > 1 and len(jobs) > 1:
+            # The next video's probe, encode and pages run while this one's draft is made.
+            log.info("%d videos at a time", at_once)
+            turns = threading.Semaphore(at_once)
+            futures = [produce_here.submit(j, plan, lbl, turns) for j, lbl in zip(jobs, labels)]
+            return results + [f.result() for f in futures]
+        return results + [produce_video(str(j.path), plan, lbl) for j, lbl in zip(jobs, labels)]
 
 
 @task(name="produce here", cache_policy=NONE)

@@ -490,3 +490,44 @@ def test_an_unchanged_rerun_stops_before_anything_heavy(
     srt_file.write_text(srt_file.read_text().replace(" ", "  ", 1))
     with pytest.raises(AssertionError, match="started Prefect"):
         main(["produce", "--project", str(project)])
+
+
+def test_new_videos_are_read_together_when_the_engine_batches(
+    prefect_harness, base_model, tmp_path, monkeypatch
+):
+    """openai-whisper batched: one batch holds the windows of every new video of the run."""
+    from flows.produce import produce
+
+    from videokit.asr import WhisperASR
+
+    media = tmp_path / "media"
+    media.mkdir()
+    clips.speech_video(media / "a.mp4")
+    clips.speech_video(media / "b.mp4", text="Kommunen bygger en ny skole ved havnen.")
+    clips.silent_video(media / "stille.mp4")
+    config = tmp_path / "videokit.toml"
+    config.write_text("[asr]\nbatched = true\n")
+    read: list[list[str]] = []
+    real = WhisperASR._transcribe_batched
+
+    def spy(self, jobs, progress):
+        read.append(sorted(Path(j.path).name for j in jobs))
+        return real(self, jobs, progress)
+
+    monkeypatch.setattr(WhisperASR, "_transcribe_batched", spy)
+    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(tmp_path / "drafts"))
+    monkeypatch.setenv("VIDEOKIT_VIDEOS_AT_ONCE", "1")  # the pipelines wait in the flow's thread
+    state = produce(
+        media_dir=str(media),
+        out_dir=str(tmp_path / "build"),
+        review_dir=str(tmp_path / "review"),
+        config_file=str(config),
+        return_state=True,
+    )
+    results = {r.source: r for r in state.result(raise_on_failure=False)}
+    assert read == [["a.mp4", "b.mp4"]]  # once, together; the silent video never reaches Whisper
+    for name in ("a.mp4", "b.mp4"):
+        assert results[name].ok and results[name].transcribed == "new", results[name]
+        assert results[name].cues > 0
+    silent = results["stille.mp4"]
+    assert not silent.ok and "silent" in silent.reason, silent

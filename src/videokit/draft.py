@@ -114,11 +114,7 @@ class ModelHandle:
         What :func:`transcribe` does for one video; a flow that knows which videos miss their
         cached draft can hand them all over at once (on a GPU, one batch holds many videos).
         """
-        jobs = []
-        for source, opts in zip(sources, options, strict=True):
-            samples = load_samples(source)
-            silence_check(samples, source.job.path)
-            jobs.append(AudioJob(samples, opts, source.sha256, source.job.path))
+        jobs = [audio_job(source, opts) for source, opts in zip(sources, options, strict=True)]
         return self.engine.transcribe_many(jobs, progress=progress)
 
 
@@ -153,16 +149,22 @@ def load_samples(source: Source) -> np.ndarray:
     return samples
 
 
+def audio_job(source: Source, options: DecodeOptions) -> AudioJob:
+    """The video's sound, checked, and how to read it: what an engine transcribes."""
+    samples = load_samples(source)
+    silence_check(samples, source.job.path)
+    return AudioJob(samples, options, source.sha256, source.job.path)
+
+
 def transcribe(
     source: Source,
     model: ModelHandle,
     options: DecodeOptions,
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
-    samples = load_samples(source)
-    silence_check(samples, source.job.path)
+    job = audio_job(source, options)
     return model.engine.transcribe(
-        samples, options, source_sha256=source.sha256, progress=progress, path=source.job.path
+        job.audio, options, source_sha256=source.sha256, progress=progress, path=source.job.path
     )
 
 
@@ -208,14 +210,20 @@ def cached_draft(
     options: DecodeOptions,
     progress: Callable[[float], None] | None = None,
     slot: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    made_ahead: Callable[[str], bool] = lambda _key: False,
 ) -> tuple[Transcript, bool]:
     """The draft from the cache (``True``) or transcribed now and cached (``False``).
 
     Transcription runs inside ``slot()`` (a share of the GPU, say), which a cached draft never
     waits for. The cache is asked again once the slot is had: another worker that held it may
-    have made this very draft meanwhile.
+    have made this very draft meanwhile. ``made_ahead(key)`` waits for a batch that drafts this
+    run's videos together (:class:`videokit.ahead.DraftsAhead`) and says whether it made this one.
     """
     key = draft_key(source.sha256, model.spec, options, model.settings)
+    if made_ahead(key):
+        found = cache.get(key)
+        if found is not None:
+            return found, False  # new in this run, made with the other videos
     found = cache.get(key)
     if found is not None:
         return found, True

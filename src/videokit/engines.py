@@ -50,6 +50,11 @@ class AsrSettings:
         if not isinstance(self.batch_size, int) or self.batch_size < 0:
             raise ValueError("batch_size must be a whole number, 0 for automatic")
 
+    @property
+    def reads_videos_together(self) -> bool:
+        """Whether one batch can hold windows of several videos (openai-whisper batched)."""
+        return self.engine == "openai-whisper" and self.batched
+
     def key(self) -> dict[str, Any]:
         """What changes the words of a draft (device and batch size change only the speed)."""
         out: dict[str, Any] = {"engine": self.engine, "batched": self.batched}
