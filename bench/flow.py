@@ -2,10 +2,11 @@
 
 Run from the repository root after `make run`:
 
-    .venv/bin/python bench/flow.py [--minutes 10]
+    .venv/bin/python bench/flow.py [--minutes 10] [--config videokit.toml]
 
-It makes a video of ``--minutes`` from the sample videos (repeated), then, with an empty draft
-cache each time:
+It makes a video of ``--minutes`` from the sample videos (repeated) in a project whose settings are
+``--config`` (for example ``[asr] batched = true``; default: none, the defaults), then, with an
+empty draft cache each time:
 1. ``asr``: the draft alone, as the flow makes it (probe, decode the audio, transcribe);
 2. ``flow``: ``videokit produce`` on a project holding only that video (a temporary Prefect server,
    the web encode beside the draft, captions, pages, package);
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 from videokit import draft, pipeline
-from videokit.config import Settings
+from videokit.config import load_settings
 from videokit.workspace import find_videos
 
 
@@ -63,6 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=Path, default=Path("media"))
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--config", type=Path, help="a videokit.toml for the project")
     args = parser.parse_args()
     samples = sorted(args.media.glob("*.mp4"))
     if not samples:
@@ -75,13 +77,18 @@ def main() -> int:
         media_dir.mkdir(parents=True)
         video = long_video(samples, args.minutes * 60, media_dir / "lang-video.mp4")
         print(f"{video.name}: {_duration(video):.0f} s, {os.cpu_count()} cores")
+        config = root / "project" / "videokit.toml"
+        if args.config:
+            shutil.copy(args.config, config)
+        settings = load_settings(config)
+        print(f"asr settings: {settings.asr}")
 
         os.environ["VIDEOKIT_CACHE_DIR"] = str(root / "cache-asr")
         (job,), _ = find_videos([video])
-        handle = draft.ModelHandle("base")
+        handle = draft.ModelHandle(settings.model_ref(None), settings=settings.asr)
         t0 = time.perf_counter()
         source = draft.probe(job)
-        draft.transcribe(source, handle, pipeline.decode_options(job, "da", Settings()))
+        draft.transcribe(source, handle, pipeline.decode_options(job, "da", settings))
         asr = time.perf_counter() - t0
 
         env = {**os.environ, "VIDEOKIT_CACHE_DIR": str(root / "cache-flow")}

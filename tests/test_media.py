@@ -113,6 +113,72 @@ def test_web_encode_and_poster(tmp_path, speech):
     assert sorted(p.name for p in mp4.parent.iterdir()) == ["poster.jpg", "v.mp4"]
 
 
+def _video_bits(path) -> bytes:
+    import subprocess
+
+    cmd = ["ffmpeg", "-loglevel", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy"]
+    return subprocess.run([*cmd, "-f", "h264", "-"], check=True, capture_output=True).stdout
+
+
+def test_a_source_fit_for_the_web_is_copied_not_encoded_again(tmp_path, speech):
+    mp4 = tmp_path / "v.mp4"
+    plan = media.encode_web_mp4(speech, mp4)
+    assert plan.copy_video and plan.copy_audio
+    assert _video_bits(mp4) == _video_bits(speech)  # the very same pictures: no generation loss
+    assert moov_first(mp4)
+
+
+def test_a_source_too_tall_for_the_web_is_scaled_down(tmp_path, speech):
+    mp4 = tmp_path / "v.mp4"
+    plan = media.encode_web_mp4(speech, mp4, max_height=90)
+    assert not plan.copy_video and plan.copy_audio
+    assert media.probe(mp4).height == 90 and moov_first(mp4)
+
+
+WEB_READY = {
+    "streams": [
+        {"index": 0, "codec_type": "video", "codec_name": "h264", "pix_fmt": "yuv420p",
+         "height": 720, "bit_rate": "2500000"},
+        {"index": 1, "codec_type": "audio", "codec_name": "aac", "profile": "LC", "channels": 2},
+    ],
+    "format": {"bit_rate": "2700000"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "copy_video", "copy_audio"),
+    [
+        ({}, True, True),
+        ({"v": {"pix_fmt": "yuv420p10le"}}, False, True),  # 10-bit: many browsers cannot play it
+        ({"v": {"codec_name": "hevc"}}, False, True),
+        ({"v": {"height": 1080}}, False, True),
+        ({"v": {"bit_rate": "40000000"}}, False, True),  # a camera original: too heavy to stream
+        ({"v": {"bit_rate": None}}, True, True),  # the container's rate stands in
+        ({"v": {"side_data_list": [{"rotation": -90}]}}, False, True),  # a phone held upright
+        ({"a": {"profile": "HE-AAC"}}, True, False),
+        ({"a": {"codec_name": "pcm_s16le"}}, True, False),
+        ({"a": {"channels": 6}}, True, False),
+    ],
+)
+def test_web_plan_copies_only_what_browsers_play_well(change, copy_video, copy_audio):
+    import copy
+
+    info = copy.deepcopy(WEB_READY)
+    info["streams"][0].update(change.get("v", {}))
+    info["streams"][1].update(change.get("a", {}))
+    plan = media.web_plan(info)
+    assert (plan.copy_video, plan.copy_audio) == (copy_video, copy_audio)
+    assert (plan.video_index, plan.audio_index) == (0, 1)
+
+
+def test_web_plan_skips_cover_art():
+    cover = {"index": 0, "codec_type": "video", "codec_name": "mjpeg",
+             "disposition": {"attached_pic": 1}}  # fmt: skip
+    streams = [cover] + [{**s, "index": s["index"] + 1} for s in WEB_READY["streams"]]
+    plan = media.web_plan({**WEB_READY, "streams": streams})
+    assert (plan.video_index, plan.audio_index, plan.copy_video) == (1, 2, True)
+
+
 def test_failed_encode_keeps_the_old_file_and_leaves_no_partial(tmp_path):
     target = tmp_path / "v.mp4"
     target.write_bytes(b"the good old file")

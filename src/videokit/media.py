@@ -181,15 +181,82 @@ _WEB_MP4: dict[str, Any] = {
 }
 
 
-def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> None:
-    """H.264/AAC MP4 with the index up front (+faststart) so browsers start playing at once."""
+# A source whose picture browsers already play well is copied, not encoded again: no generation
+# loss, and a 10-minute talk takes a second instead of minutes of every core (which the draft,
+# made at the same time, needs). Above this bitrate the copy would be too heavy to stream.
+WEB_MAX_KBPS = 8_000
+
+
+@dataclass(frozen=True)
+class WebPlan:
+    """How a source becomes the web MP4: which streams, and whether each is copied as it is."""
+
+    video_index: int
+    audio_index: int
+    copy_video: bool
+    copy_audio: bool
+
+
+def web_plan(info: dict[str, Any], max_height: int = 720) -> WebPlan:
+    """From ffprobe's answer: copy H.264 8-bit 4:2:0 no taller than ``max_height``, unrotated and
+    at most ``WEB_MAX_KBPS``, and AAC-LC in at most two channels; encode anything else."""
+    streams = info.get("streams", [])
+    video = next(
+        s
+        for s in streams
+        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+    )
+    audio = next(s for s in streams if s.get("codec_type") == "audio")
+    rate = video.get("bit_rate") or info.get("format", {}).get("bit_rate") or 0
+    rotated = str(video.get("tags", {}).get("rotate", "0")) not in ("0", "") or any(
+        int(float(d.get("rotation", 0) or 0)) % 360 for d in video.get("side_data_list", [])
+    )
+    copy_video = (
+        video.get("codec_name") == "h264"
+        and video.get("pix_fmt") == "yuv420p"
+        and 0 < int(video.get("height", 0)) <= max_height
+        and 0 < int(rate) <= WEB_MAX_KBPS * 1000
+        and not rotated
+    )
+    copy_audio = (
+        audio.get("codec_name") == "aac"
+        and audio.get("profile") == "LC"
+        and 0 < int(audio.get("channels", 0)) <= 2
+    )
+    return WebPlan(int(video["index"]), int(audio["index"]), copy_video, copy_audio)
+
+
+def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> WebPlan:
+    """H.264/AAC MP4 with the index up front (+faststart) so browsers start playing at once.
+
+    Each stream already fit for the web is copied (:func:`web_plan`); the others are encoded.
+    Returns what was done.
+    """
     require_ffmpeg()
+    try:
+        plan = web_plan(ffmpeg.probe(str(src)), max_height)
+    except (ffmpeg.Error, StopIteration, KeyError, ValueError, TypeError):
+        plan = None  # encode everything, and let ffmpeg name what is wrong with the file
     with temporary_beside(dst) as tmp:
         inp = ffmpeg.input(str(src))
-        # Scale down only; -2 keeps the width even, which H.264 requires.
-        video = inp.video.filter("scale", -2, f"min(ih,{max_height})")
-        stream = ffmpeg.output(video, inp.audio, str(tmp), **_WEB_MP4)
+        options = dict(_WEB_MP4)
+        video, audio = inp.video, inp.audio
+        if plan is not None:
+            video, audio = inp[str(plan.video_index)], inp[str(plan.audio_index)]
+        if plan is not None and plan.copy_video:
+            options["vcodec"] = "copy"
+            for key in ("preset", "crf", "pix_fmt"):
+                del options[key]
+        else:
+            # Scale down only; -2 keeps the width even, which H.264 requires.
+            video = video.filter("scale", -2, f"min(ih,{max_height})")
+        if plan is not None and plan.copy_audio:
+            options["acodec"] = "copy"
+            for key in ("audio_bitrate", "ac"):
+                del options[key]
+        stream = ffmpeg.output(video, audio, str(tmp), **options)
         _run(stream, src, "encode", "check that the source plays in a media player")
+    return plan or WebPlan(-1, -1, False, False)
 
 
 def burn_in_vertical(
