@@ -11,6 +11,8 @@ beam size, temperatures and with word timestamps, each starting from the same ra
 - ``plain``: openai-whisper's own transcribe(), one 30-s window after the other (videokit's
   default, ``[asr] batched = false``);
 - ``batched``: ``[asr] batched = true``, windows cut at pauses and decoded in batches, in lanes;
+- ``batched-alone`` (only when named in ``--runs``): the same, one recording per call, as when a
+  run's videos are not read together;
 - ``fw-int8``: faster-whisper, int8, its sequential transcribe();
 - ``fw-int8-batched``: faster-whisper's batched pipeline on videokit's windows.
 
@@ -100,10 +102,10 @@ def seed_everything(seed: int = 0) -> None:
 def runners(spec: models.ModelSpec, options: DecodeOptions) -> dict[str, Callable[[], Runner]]:
     """Each entry loads its engine (timed apart from decoding) and returns what decodes."""
 
-    def openai(batched: bool) -> Callable[[], Runner]:
+    def openai(batched: bool, together: bool = True) -> Callable[[], Runner]:
         def load() -> Runner:
             asr = WhisperASR(spec, batched=batched)
-            if batched:
+            if batched and together:
                 return lambda audios: asr.transcribe_many([AudioJob(a, options) for a in audios])
             return lambda audios: [asr.transcribe(a, options) for a in audios]
 
@@ -123,6 +125,8 @@ def runners(spec: models.ModelSpec, options: DecodeOptions) -> dict[str, Callabl
     return {
         "plain": openai(False),
         "batched": openai(True),
+        # Each recording in its own call: what batching across a run's videos saves.
+        "batched-alone": openai(True, together=False),
         "fw-int8": faster(False),
         "fw-int8-batched": faster(True),
     }
