@@ -79,6 +79,29 @@ def test_windows_decoded_together_equal_windows_decoded_alone(whisper_base, clip
     assert together[0].text != together[1].text
 
 
+def test_the_sequential_path_reads_what_whisper_reads(whisper_base, clip, second_clip, monkeypatch):
+    """transcribe() through videokit's task (each window encoded once, its prompt read once):
+    the same words at the same times as whisper's own decode, over two windows with a prompt."""
+    import contextlib
+
+    import numpy as np
+
+    from videokit import asr
+
+    long = np.concatenate([clip, second_clip] * 4)  # over 30 s: the second window has a prompt
+    options = DecodeOptions(beam_size=2, initial_prompt="Byrådet og borgerne.")
+    whisper_base.batched = False
+    try:
+        ours = whisper_base.transcribe(long, options)
+        monkeypatch.setattr(asr, "_decoding_once", lambda _model: contextlib.nullcontext())
+        theirs = whisper_base.transcribe(long, options)
+    finally:
+        whisper_base.batched = True
+    assert len(long) > 30 * 16_000 and theirs.segments[-1].end_ms > 30_000
+    assert ours.words == theirs.words and len(theirs.words) > 20
+    assert "decode" not in vars(whisper_base.model)  # whisper's own method again
+
+
 def test_beam_bookkeeping_chooses_what_whisper_chooses(whisper_base, clip):
     import torch
     from whisper.audio import N_SAMPLES, log_mel_spectrogram, pad_or_trim

@@ -11,7 +11,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -230,7 +230,7 @@ class WhisperASR:
         kwargs = options.to_dict()
         kwargs["temperature"] = tuple(options.temperature)
         try:
-            with self._lock, _progress_reporting(wt, progress):
+            with self._lock, _progress_reporting(wt, progress), _decoding_once(self.model):
                 result = wt.transcribe(
                     self.model,
                     audio.astype(np.float32),
@@ -702,6 +702,39 @@ def _needs_fallback(result: Any, options: DecodeOptions, thresholds: dict[str, f
     if result.no_speech_prob > options.no_speech_threshold and low:
         return False
     return bool(result.compression_ratio > thresholds["compression_ratio_threshold"] or low)
+
+
+@contextmanager
+def _decoding_once(model: Any) -> Iterator[None]:
+    """whisper's transcribe() with each window encoded once and its prompt read once.
+
+    transcribe() calls ``model.decode`` once per fallback temperature, and each call encodes the
+    window again, projects its cross-attention keys and values for every beam, and reads the
+    prompt (up to 223 tokens of the text before) once per beam, projecting every position onto
+    the vocabulary. Here ``model.decode`` is videokit's task (:func:`_batch_task`), which picks
+    the same tokens, on an encoding made once per window.
+    """
+    import torch
+
+    last: list[Any] = [None, None]  # the window last encoded, and (its features, its cross K/V)
+
+    @torch.no_grad()
+    def decode(mel: Any, options: Any, **changes: Any) -> Any:
+        if changes:
+            options = replace(options, **changes)
+        if last[0] is not mel:  # transcribe() hands the same tensor for every temperature
+            batch = mel.unsqueeze(0) if mel.ndim == 2 else mel
+            features = model.encoder(batch.half() if options.fp16 else batch)
+            last[:] = [mel, (features, cross_attention_inputs(model, features))]
+        features, cross = last[1]
+        results = _batch_task(model, options, cross).run(features)
+        return results[0] if mel.ndim == 2 else results
+
+    model.decode = decode
+    try:
+        yield
+    finally:
+        del model.decode  # whisper's own method again
 
 
 def cross_attention_inputs(model: Any, features: Any) -> dict[Any, Any]:
