@@ -135,6 +135,23 @@ def test_a_source_too_tall_for_the_web_is_scaled_down(tmp_path, speech):
     assert media.probe(mp4).height == 90 and moov_first(mp4)
 
 
+def test_a_copy_that_ffmpeg_refuses_is_encoded_instead(tmp_path, speech, monkeypatch):
+    real = media._write_web_mp4
+    tried: list[bool] = []
+
+    def refuses_copies(src, dst, max_height, plan):
+        tried.append(plan.copy_video)
+        if plan.copy_video:  # as for an AVI whose packets carry no timestamps
+            raise MediaError("ffmpeg failed (unknown timestamp)", path=src, stage="encode")
+        real(src, dst, max_height, plan)
+
+    monkeypatch.setattr(media, "_write_web_mp4", refuses_copies)
+    mp4 = tmp_path / "v.mp4"
+    plan = media.encode_web_mp4(speech, mp4)
+    assert tried == [True, False] and not plan.copy_video and not plan.copy_audio
+    assert moov_first(mp4) and media.probe(mp4).duration_ms > 0
+
+
 WEB_READY = {
     "streams": [
         {"index": 0, "codec_type": "video", "codec_name": "h264", "pix_fmt": "yuv420p",

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -234,29 +234,44 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> WebPlan:
     """
     require_ffmpeg()
     try:
-        plan = web_plan(ffmpeg.probe(str(src)), max_height)
+        plan: WebPlan | None = web_plan(ffmpeg.probe(str(src)), max_height)
     except (ffmpeg.Error, StopIteration, KeyError, ValueError, TypeError):
         plan = None  # encode everything, and let ffmpeg name what is wrong with the file
+    if plan is not None and (plan.copy_video or plan.copy_audio):
+        try:
+            _write_web_mp4(src, dst, max_height, plan)
+            return plan
+        except MediaError:
+            pass  # some containers' timestamps cannot be copied into MP4: encode instead
+    encode = (
+        WebPlan(-1, -1, False, False)
+        if plan is None
+        else replace(plan, copy_video=False, copy_audio=False)
+    )
+    _write_web_mp4(src, dst, max_height, encode)
+    return encode
+
+
+def _write_web_mp4(src: Path, dst: Path, max_height: int, plan: WebPlan) -> None:
     with temporary_beside(dst) as tmp:
         inp = ffmpeg.input(str(src))
         options = dict(_WEB_MP4)
-        video, audio = inp.video, inp.audio
-        if plan is not None:
+        video, audio = inp.video, inp.audio  # an unknown plan (-1): ffmpeg's own choice
+        if plan.video_index >= 0:
             video, audio = inp[str(plan.video_index)], inp[str(plan.audio_index)]
-        if plan is not None and plan.copy_video:
+        if plan.copy_video:
             options["vcodec"] = "copy"
             for key in ("preset", "crf", "pix_fmt"):
                 del options[key]
         else:
             # Scale down only; -2 keeps the width even, which H.264 requires.
             video = video.filter("scale", -2, f"min(ih,{max_height})")
-        if plan is not None and plan.copy_audio:
+        if plan.copy_audio:
             options["acodec"] = "copy"
             for key in ("audio_bitrate", "ac"):
                 del options[key]
         stream = ffmpeg.output(video, audio, str(tmp), **options)
         _run(stream, src, "encode", "check that the source plays in a media player")
-    return plan or WebPlan(-1, -1, False, False)
 
 
 def burn_in_vertical(
