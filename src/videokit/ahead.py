@@ -74,8 +74,10 @@ class DraftsAhead:
 
     def close(self) -> None:
         """Release every waiter: what is not made by now is left to the videos' own pipelines."""
+        with self._lock:
+            events = list(self._settled.values())
         self._known.set()
-        for event in list(self._settled.values()):
+        for event in events:
             event.set()
 
     def run(
