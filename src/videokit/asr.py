@@ -387,8 +387,7 @@ class WhisperASR:
         todo = list(range(len(mels)))
         # Encoder output and cross-attention projections do not depend on the temperature: made
         # once here, a window decoded again only pays for the decoder.
-        features = self.model.encoder(mels.half() if self.fp16 else mels)
-        cross = cross_attention_inputs(self.model, features)
+        features, cross = _encode(self.model, mels, self.fp16)
         for temperature in options.temperature:
             decoding = DecodingOptions(
                 task="transcribe",
@@ -715,17 +714,17 @@ def _decoding_once(model: Any) -> Iterator[None]:
     the same tokens, on an encoding made once per window.
     """
     import torch
+    from whisper.decoding import DecodingOptions
 
     last: list[Any] = [None, None]  # the window last encoded, and (its features, its cross K/V)
 
     @torch.no_grad()
-    def decode(mel: Any, options: Any, **changes: Any) -> Any:
+    def decode(mel: Any, options: Any = None, **changes: Any) -> Any:
+        options = options or DecodingOptions()  # whisper's decode() signature
         if changes:
             options = replace(options, **changes)
         if last[0] is not mel:  # transcribe() hands the same tensor for every temperature
-            batch = mel.unsqueeze(0) if mel.ndim == 2 else mel
-            features = model.encoder(batch.half() if options.fp16 else batch)
-            last[:] = [mel, (features, cross_attention_inputs(model, features))]
+            last[:] = [mel, _encode(model, mel[None] if mel.ndim == 2 else mel, options.fp16)]
         features, cross = last[1]
         results = _batch_task(model, options, cross).run(features)
         return results[0] if mel.ndim == 2 else results
@@ -735,6 +734,12 @@ def _decoding_once(model: Any) -> Iterator[None]:
         yield
     finally:
         del model.decode  # whisper's own method again
+
+
+def _encode(model: Any, mels: Any, fp16: bool) -> tuple[Any, dict[Any, Any]]:
+    """Windows' encoder output and cross-attention inputs, which no decoding temperature changes."""
+    features = model.encoder(mels.half() if fp16 else mels)
+    return features, cross_attention_inputs(model, features)
 
 
 def cross_attention_inputs(model: Any, features: Any) -> dict[Any, Any]:

@@ -82,6 +82,21 @@ def _check_readable(path: Path, stage: str) -> None:
         )
 
 
+def _main_streams(info: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The picture (not cover art) and the first sound track in ffprobe's answer, if any."""
+    streams = info.get("streams", [])
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        ),
+        None,
+    )
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    return video, audio
+
+
 def probe(path: Path) -> MediaInfo:
     """Read duration and streams; raise :class:`MediaError` for anything that is not a usable video."""
     require_ffmpeg()
@@ -95,16 +110,7 @@ def probe(path: Path) -> MediaInfo:
             stage="probe",
             hint="export it again as MP4 (H.264/AAC) and replace the file",
         ) from None
-    streams = info.get("streams", [])
-    video = next(
-        (
-            s
-            for s in streams
-            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
-        ),
-        None,
-    )
-    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    video, audio = _main_streams(info)
     duration_s = float(info.get("format", {}).get("duration") or 0.0)
     if video is None:
         raise MediaError(
@@ -200,13 +206,9 @@ class WebPlan:
 def web_plan(info: dict[str, Any], max_height: int = 720) -> WebPlan:
     """From ffprobe's answer: copy H.264 8-bit 4:2:0 no taller than ``max_height``, unrotated and
     at most ``WEB_MAX_KBPS``, and AAC-LC in at most two channels; encode anything else."""
-    streams = info.get("streams", [])
-    video = next(
-        s
-        for s in streams
-        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
-    )
-    audio = next(s for s in streams if s.get("codec_type") == "audio")
+    video, audio = _main_streams(info)
+    if video is None or audio is None:
+        raise ValueError("no picture or no sound to make a web video of")
     rate = video.get("bit_rate") or info.get("format", {}).get("bit_rate") or 0
     rotated = str(video.get("tags", {}).get("rotate", "0")) not in ("0", "") or any(
         int(float(d.get("rotation", 0) or 0)) % 360 for d in video.get("side_data_list", [])
@@ -235,7 +237,7 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> WebPlan:
     require_ffmpeg()
     try:
         plan: WebPlan | None = web_plan(ffmpeg.probe(str(src)), max_height)
-    except (ffmpeg.Error, StopIteration, KeyError, ValueError, TypeError):
+    except (ffmpeg.Error, KeyError, ValueError, TypeError):
         plan = None  # encode everything, and let ffmpeg name what is wrong with the file
     if plan is not None and (plan.copy_video or plan.copy_audio):
         try:
