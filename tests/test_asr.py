@@ -90,16 +90,54 @@ def test_the_sequential_path_reads_what_whisper_reads(whisper_base, clip, second
 
     long = np.concatenate([clip, second_clip] * 4)  # over 30 s: the second window has a prompt
     options = DecodeOptions(beam_size=2, initial_prompt="Byrådet og borgerne.")
+    encoder = type(whisper_base.model.encoder)
+    encodings = []
+
+    def counted(self, x):
+        encodings.append(x.shape)
+        return own(self, x)
+
+    own = encoder.forward
+    monkeypatch.setattr(encoder, "forward", counted)
     whisper_base.batched = False
     try:
-        ours = whisper_base.transcribe(long, options)
+        ours, ours_encoded = whisper_base.transcribe(long, options), len(encodings)
         monkeypatch.setattr(asr, "_decoding_once", lambda _model: contextlib.nullcontext())
-        theirs = whisper_base.transcribe(long, options)
+        theirs, theirs_encoded = whisper_base.transcribe(long, options), len(encodings) - ours_encoded
     finally:
         whisper_base.batched = True
     assert len(long) > 30 * 16_000 and theirs.segments[-1].end_ms > 30_000
     assert ours.words == theirs.words and len(theirs.words) > 20
+    # Once per window; whisper encodes each window for every decode and again for its words.
+    assert ours_encoded >= 2 and theirs_encoded >= 2 * ours_encoded
     assert "decode" not in vars(whisper_base.model)  # whisper's own method again
+    assert "forward" not in vars(whisper_base.model.encoder)
+
+
+def test_the_encoder_answers_only_the_same_unchanged_window_from_memory():
+    import torch
+
+    from videokit.asr import _encoding_once
+
+    calls = []
+
+    class Encoder(torch.nn.Module):
+        def forward(self, x):
+            calls.append(x.clone())
+            return x * 2
+
+    encoder = Encoder()
+    mel = torch.arange(12.0).reshape(3, 4)
+    with _encoding_once(encoder):
+        first = encoder(mel.unsqueeze(0))
+        assert torch.equal(encoder(mel[None]), first) and len(calls) == 1  # a view of it
+        encoder(mel.clone().unsqueeze(0))  # equal values elsewhere: encoded
+        encoder(mel[1:].unsqueeze(0))  # another part of the same memory: encoded
+        assert len(calls) == 3
+        mel += 1  # changed in place: encoded again
+        assert torch.equal(encoder(mel.unsqueeze(0)), (mel * 2)[None]) and len(calls) == 4
+    encoder(mel.unsqueeze(0))
+    assert len(calls) == 5 and "forward" not in vars(encoder)
 
 
 def test_beam_bookkeeping_chooses_what_whisper_chooses(whisper_base, clip):

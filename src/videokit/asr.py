@@ -710,8 +710,9 @@ def _decoding_once(model: Any) -> Iterator[None]:
     transcribe() calls ``model.decode`` once per fallback temperature, and each call encodes the
     window again, projects its cross-attention keys and values for every beam, and reads the
     prompt (up to 223 tokens of the text before) once per beam, projecting every position onto
-    the vocabulary. Here ``model.decode`` is videokit's task (:func:`_batch_task`), which picks
-    the same tokens, on an encoding made once per window.
+    the vocabulary. Its word timestamps then run the whole model on the window once more. Here
+    ``model.decode`` is videokit's task (:func:`_batch_task`), which picks the same tokens, on an
+    encoding made once per window, and the alignment finds that encoding too.
     """
     import torch
     from whisper.decoding import DecodingOptions
@@ -731,9 +732,37 @@ def _decoding_once(model: Any) -> Iterator[None]:
 
     model.decode = decode
     try:
-        yield
+        with _encoding_once(model.encoder):
+            yield
     finally:
         del model.decode  # whisper's own method again
+
+
+@contextmanager
+def _encoding_once(encoder: Any) -> Iterator[None]:
+    """The encoder answers a window it has just encoded from memory.
+
+    find_alignment (word timestamps) runs the whole model on the window that was just decoded,
+    which is a third of a window's time on a CPU. The window is known by its address, shape and
+    version counter: a view of the same unchanged values, never values that merely look alike.
+    The last input is held, so its memory cannot be handed to another tensor meanwhile.
+    """
+    own = encoder.forward
+    last: list[Any] = [None, None, None]  # the input, its key when encoded, the output
+
+    def key(mels: Any) -> tuple[Any, ...]:
+        return (mels.data_ptr(), tuple(mels.shape), mels.stride(), mels.dtype, mels._version)
+
+    def forward(mels: Any) -> Any:
+        if last[1] != key(mels):
+            last[:] = [mels, key(mels), own(mels)]
+        return last[2]
+
+    encoder.forward = forward
+    try:
+        yield
+    finally:
+        del encoder.forward
 
 
 def _encode(model: Any, mels: Any, fp16: bool) -> tuple[Any, dict[Any, Any]]:
