@@ -103,7 +103,10 @@ def test_the_sequential_path_reads_what_whisper_reads(whisper_base, clip, second
     try:
         ours, ours_encoded = whisper_base.transcribe(long, options), len(encodings)
         monkeypatch.setattr(asr, "_decoding_once", lambda _model: contextlib.nullcontext())
-        theirs, theirs_encoded = whisper_base.transcribe(long, options), len(encodings) - ours_encoded
+        theirs, theirs_encoded = (
+            whisper_base.transcribe(long, options),
+            len(encodings) - ours_encoded,
+        )
     finally:
         whisper_base.batched = True
     assert len(long) > 30 * 16_000 and theirs.segments[-1].end_ms > 30_000
