@@ -279,3 +279,25 @@ def test_a_lane_reads_its_windows_in_order_each_after_the_text_before(
     alone = DecodeOptions(temperature=(0.0,), condition_on_previous_text=False)
     asr.transcribe_many([AudioJob(talk, alone)])
     assert seen == [[[]], [[]]]  # two lanes of one window each, one batch of one at a time
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_draft_read_with_sampling_is_the_same_whatever_was_drawn_before(
+    whisper_base, clip, batched
+):
+    """The fallback samples tokens; the same audio and settings still give the same draft, and
+    the caller's random state is left as it was."""
+    import torch
+
+    options = DecodeOptions(temperature=(1.0,))  # every window sampled
+    whisper_base.batched = batched
+    try:
+        torch.manual_seed(1)
+        first = whisper_base.transcribe(clip, options)
+        torch.manual_seed(2)
+        state = torch.get_rng_state()
+        second = whisper_base.transcribe(clip, options)
+        assert torch.equal(torch.get_rng_state(), state)
+    finally:
+        whisper_base.batched = True
+    assert first.words == second.words and len(first.words) > 3

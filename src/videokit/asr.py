@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Progress = Callable[[float], None]
 
+DRAW_SEED = 0  # where the temperature fallback's sampling starts (see _draws_fixed)
+
 
 @dataclass(frozen=True)
 class DecodeOptions:
@@ -204,7 +206,7 @@ class WhisperASR:
         all). A flow can call this with every video that needs a draft, one model per process.
         """
         try:
-            with self._lock:
+            with self._lock, _draws_fixed(self.device):
                 return self._transcribe_batched(jobs, progress)
         except VideokitError:
             raise
@@ -230,7 +232,12 @@ class WhisperASR:
         kwargs = options.to_dict()
         kwargs["temperature"] = tuple(options.temperature)
         try:
-            with self._lock, _progress_reporting(wt, progress), _decoding_once(self.model):
+            with (
+                self._lock,
+                _draws_fixed(self.device),
+                _progress_reporting(wt, progress),
+                _decoding_once(self.model),
+            ):
                 result = wt.transcribe(
                     self.model,
                     audio.astype(np.float32),
@@ -701,6 +708,23 @@ def _needs_fallback(result: Any, options: DecodeOptions, thresholds: dict[str, f
     if result.no_speech_prob > options.no_speech_threshold and low:
         return False
     return bool(result.compression_ratio > thresholds["compression_ratio_threshold"] or low)
+
+
+@contextmanager
+def _draws_fixed(device: str) -> Iterator[None]:
+    """The fallback's random draws start from the same seed for every transcription.
+
+    Above temperature 0 whisper samples tokens. Without a fixed start, the same video, model
+    and settings could give another draft each time the cache misses, and a draft would depend on
+    what the process had drawn before; the cache key promises it does not. The caller's random
+    state is put back afterwards.
+    """
+    import torch
+
+    devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(DRAW_SEED)
+        yield
 
 
 @contextmanager
