@@ -741,17 +741,20 @@ def _decoding_once(model: Any) -> Iterator[None]:
     import torch
     from whisper.decoding import DecodingOptions
 
-    last: list[Any] = [None, None]  # the window last encoded, and (its features, its cross K/V)
+    last: list[Any] = [None, None]  # the encoder output last projected, and its cross K/V
 
     @torch.no_grad()
     def decode(mel: Any, options: Any = None, **changes: Any) -> Any:
         options = options or DecodingOptions()  # whisper's decode() signature
         if changes:
             options = replace(options, **changes)
-        if last[0] is not mel:  # transcribe() hands the same tensor for every temperature
-            last[:] = [mel, _encode(model, mel[None] if mel.ndim == 2 else mel, options.fp16)]
-        features, cross = last[1]
-        results = _batch_task(model, options, cross).run(features)
+        mels = mel[None] if mel.ndim == 2 else mel
+        # transcribe() hands the same window for every temperature: the encoder answers it from
+        # memory (_encoding_once), the same object, so its projections are made once too.
+        features = model.encoder(mels.half() if options.fp16 else mels)
+        if last[0] is not features:
+            last[:] = [features, cross_attention_inputs(model, features)]
+        results = _batch_task(model, options, last[1]).run(features)
         return results[0] if mel.ndim == 2 else results
 
     model.decode = decode

@@ -31,8 +31,8 @@ class AsrSettings:
     # False (the default): whisper's transcribe(), window after window, each conditioned on the
     # text before it: the best drafts, measured (bench/asr.py: 72.7 % vs 79.4 % WER on the
     # samples with base, the loss from the pause-cut windows). True: windows cut at pauses and
-    # decoded side by side, in lanes that keep the text before where the batch allows: 1.7-2.4x
-    # faster on 2 CPU cores, and what a GPU needs to be busy.
+    # decoded side by side, in lanes that keep the text before where the batch allows: 1.4-1.7x
+    # faster on 2 CPU cores (samples, fallback on), and what a GPU needs to be busy.
     batched: bool = False
     batch_size: int = 0  # windows per batch; 0: 8 on CPU, from free memory on a GPU
     device: str = "auto"  # a GPU when there is one
