@@ -769,10 +769,11 @@ def _decoding_once(model: Any) -> Iterator[None]:
 def _encoding_once(encoder: Any) -> Iterator[None]:
     """The encoder answers a window it has just encoded from memory.
 
-    find_alignment (word timestamps) runs the whole model on the window that was just decoded,
-    which is a third of a window's time on a CPU. The window is known by its address, shape and
-    version counter: a view of the same unchanged values, never values that merely look alike.
-    The last input is held, so its memory cannot be handed to another tensor meanwhile.
+    find_alignment (word timestamps) runs the whole model on the window that was just decoded:
+    11 s of a 67 s profile of the samples (base, 2 CPU cores). The window is known by its
+    address, shape and version counter: a view of the same unchanged values, never values that
+    merely look alike. The last input is held, so its memory cannot be handed to another tensor
+    meanwhile.
     """
     own = encoder.forward
     last: list[Any] = [None, None, None]  # the input, its key when encoded, the output
