@@ -696,3 +696,225 @@ def test_11_the_run_s_prefect_server_ends_with_a_killed_run(tmp_path):
         time.sleep(0.5)
     else:
         raise AssertionError("the Prefect server outlived the killed run")
+
+
+# === round two ===================================================================================
+# --- R2.1 an approval that fails or is killed publishes nothing nobody approved ------------------
+
+
+def _site_text(layout: Layout) -> str | None:
+    vtt = layout.video_dir(SLUG) / f"{SLUG}.da.vtt"
+    return vtt.read_text(encoding="utf-8") if vtt.is_file() else None
+
+
+def _leftovers(layout: Layout) -> list[str]:
+    return [
+        p.name
+        for root in (layout.site, layout.social)
+        if root.is_dir()
+        for p in root.iterdir()
+        if p.name.startswith((".staging-", ".old-"))
+    ]
+
+
+@pytest.fixture
+def approved_once(produced, monkeypatch):
+    """The video approved and published as "Byrådet …", then corrected to "Kommunen …" and read
+    by a run: the next approval would replace a published version. Burn-in is faked (fast)."""
+
+    def burn(_video, text, out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+
+    monkeypatch.setattr(publish.media, "burn_in_vertical", burn)
+    layout = produced.layout
+    produced()
+    pipeline.approve_and_publish(layout, SLUG, "Ann")
+    desk = ReviewDesk(layout.review)
+    srt = desk.srt_path(SLUG).read_text(encoding="utf-8")
+    desk.srt_path(SLUG).write_text(srt.replace("Byrådet", "Kommunen"), encoding="utf-8")
+    assert produced().record.status == "in review"
+    return produced
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["history is a file", "record cannot be written"])
+def test_r2_1_an_approval_that_cannot_be_recorded_publishes_nothing(
+    approved_once, monkeypatch, how
+):
+    layout = approved_once.layout
+    desk = ReviewDesk(layout.review)
+    zip_before = layout.zip.read_bytes()
+    if how == "history is a file":
+        shutil.rmtree(desk.history_dir(SLUG))
+        desk.history_dir(SLUG).write_text("not a folder")
+    else:
+        import videokit.review as review_module
+
+        real = review_module.write_json
+
+        def refuse(path, data, **kw):
+            if path.name == "approval.json":
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, data, **kw)
+
+        monkeypatch.setattr(review_module, "write_json", refuse)
+    before = desk.approvals(SLUG) if how != "history is a file" else []
+    with pytest.raises(VideokitError, match="could not be recorded") as err:
+        pipeline.approve_and_publish(layout, SLUG, "Bo")
+    assert err.value.stage == "approve" and err.value.path is not None
+    assert "Byrådet" in (_site_text(layout) or ""), "the site keeps the approved version"
+    assert "Kommunen" not in (layout.social / SLUG / f"{SLUG}.da.srt").read_text(encoding="utf-8")
+    assert layout.zip.read_bytes() == zip_before and not _leftovers(layout)
+    monkeypatch.undo()
+    assert ReviewDesk(layout.review).approvals(SLUG) == before, "no half record left"
+    assert approved_once().record.status == "in review"
+    assert "Byrådet" in (_site_text(layout) or "")
+
+
+@pytest.mark.slow
+def test_r2_1_a_site_that_cannot_be_swapped_takes_the_record_back(approved_once, monkeypatch):
+    layout = approved_once.layout
+    real = os.replace
+
+    def no_site(src, dst):
+        if Path(dst) == layout.video_dir(SLUG) or Path(src) == layout.video_dir(SLUG):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(publish, "_exchange", lambda _a, _b: False)
+    monkeypatch.setattr(os, "replace", no_site)
+    with pytest.raises(VideokitError, match="site is as it was"):
+        pipeline.approve_and_publish(layout, SLUG, "Bo")
+    monkeypatch.undo()
+    desk = ReviewDesk(layout.review)
+    assert [a.editor for a in desk.approvals(SLUG)] == ["Ann"], "the record was taken back"
+    assert "Byrådet" in (_site_text(layout) or "")
+    social = (layout.social / SLUG / f"{SLUG}.da.srt").read_text(encoding="utf-8")
+    assert "Byrådet" in social, "the social swap was undone too"
+    assert not _leftovers(layout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_r2_1_an_approval_killed_at_any_step_never_publishes_an_unrecorded_version(
+    approved_once, tmp_path, monkeypatch, exchange
+):
+    """SIGKILL before each rename the approval makes (every file write ends in one)."""
+    import signal
+
+    layout = approved_once.layout
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda _a, _b: False)
+    root = layout.out.parent
+    snapshot = tmp_path / "snapshot"
+    for name in ("build", "review"):
+        shutil.copytree(root / name, snapshot / name, symlinks=True)
+    step, outcomes = 0, []
+    while True:
+        step += 1
+        for name in ("build", "review"):
+            shutil.rmtree(root / name)
+            shutil.copytree(snapshot / name, root / name, symlinks=True)
+        pid = os.fork()
+        if pid == 0:  # the approving process, killed just before its step-th rename
+            code = 1
+            try:
+                calls, real = [0], os.replace
+
+                def counting(src, dst, *, _calls=calls, _real=real, _k=step):
+                    _calls[0] += 1
+                    if _calls[0] == _k:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    return _real(src, dst)
+
+                os.replace = counting
+                pipeline.approve_and_publish(layout, SLUG, "Bo")
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        finished = os.WIFEXITED(status)
+        if finished:
+            assert os.WEXITSTATUS(status) == 0, "the approval itself worked"
+        # Right after the kill: the site shows the new text only if its approval is on record.
+        recorded = [a.editor for a in ReviewDesk(layout.review).approvals(SLUG)]
+        shown = _site_text(layout) or ""
+        if "Kommunen" in shown:
+            assert recorded == ["Ann", "Bo"], f"step {step}: published without a record"
+        elif exchange:
+            assert "Byrådet" in shown, f"step {step}: the site lost its video"
+        # The next run settles everything on what the history says.
+        out = approved_once()
+        publish.write_indexes(layout)  # as the flow does at the end of every run
+        expect = "Kommunen" if recorded == ["Ann", "Bo"] else "Byrådet"
+        assert expect in (_site_text(layout) or ""), f"step {step}"
+        assert out.record.status == ("approved" if expect == "Kommunen" else "in review")
+        assert not _leftovers(layout), f"step {step}"
+        with zipfile.ZipFile(layout.zip) as zf:
+            assert expect in zf.read(f"{SLUG}/{SLUG}.da.vtt").decode()
+        outcomes.append(expect)
+        if finished:
+            break
+    assert step > 10 and outcomes[0] == "Byrådet" and outcomes[-1] == "Kommunen"
+
+
+# --- R2.2 history is ordered by sequence, not by the clock -----------------------------------------
+
+
+def test_r2_2_an_approval_made_with_the_clock_ahead_does_not_undo_a_withdrawal(desk):
+    import datetime as dt
+
+    reconcile(desk)
+    desk.approve(SLUG, "Ann", now=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    withdrawal = desk.withdraw(SLUG, "Bo", "forældet")
+    assert desk.withdrawn(SLUG) == withdrawal and desk.approved_content(SLUG) is None
+    assert [e.seq for e in (*desk.approvals(SLUG), withdrawal)] == [1, 2]
+
+
+def test_r2_2_an_approval_made_with_the_clock_behind_is_the_newest(desk):
+    import datetime as dt
+
+    reconcile(desk)
+    desk.approve(SLUG, "Ann")
+    desk.srt_path(SLUG).write_text("1\n00:00:01,000 --> 00:00:03,000\nNy tekst.\n")
+    outcome = reconcile(desk)
+    late = desk.approve(SLUG, "Bo", now=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))
+    assert desk.approvals(SLUG)[-1] == late and late.seq == 2
+    assert "Ny tekst" in desk.approved_content(SLUG)[1][0].text
+    assert reconcile(desk).status == "approved" and outcome.content_sha == late.content_sha
+
+
+def test_r2_2_records_from_before_sequence_numbers_come_first(desk):
+    """A history written by an older videokit (folders named by time) is read in name order and
+    stays older than every new event, whatever the times say."""
+    reconcile(desk)
+    old = desk.approve(SLUG, "Ann")
+    folder = desk.history_dir(SLUG) / f"{old.seq:06d}"
+    legacy = folder.rename(desk.history_dir(SLUG) / "20991231T235959Z")
+    data = json.loads((legacy / "approval.json").read_text())
+    del data["seq"]
+    (legacy / "approval.json").write_text(json.dumps(data))
+    assert desk.approvals(SLUG)[0].seq == 0 and desk.next_seq(SLUG) == 1
+    withdrawal = desk.withdraw(SLUG, "Bo", "forældet")
+    assert withdrawal.seq == 1 and desk.withdrawn(SLUG) == withdrawal
+
+
+def test_r2_2_a_sequence_number_claimed_by_another_process_is_skipped(desk, monkeypatch):
+    reconcile(desk)
+    desk.history_dir(SLUG).mkdir(parents=True)
+    monkeypatch.setattr(ReviewDesk, "next_seq", lambda _self, _slug: 1)
+    (desk.history_dir(SLUG) / "000001").mkdir()  # claimed, still being written by someone else
+    assert desk.approve(SLUG, "Ann").seq == 2
+
+
+def test_r2_3_a_damaged_newest_approval_says_what_the_site_now_shows(desk):
+    reconcile(desk)
+    desk.approve(SLUG, "Ann")
+    desk.srt_path(SLUG).write_text("1\n00:00:01,000 --> 00:00:03,000\nNy tekst.\n")
+    reconcile(desk)
+    newest = desk.approve(SLUG, "Bo")
+    (desk.history_dir(SLUG) / f"{newest.seq:06d}" / "content.json").write_text("{")
+    notes: list[str] = []
+    desk.approved_content(SLUG, notes)
+    assert "keeps" not in notes[0] and "shows the last intact one instead" in notes[0]

@@ -49,6 +49,8 @@ def test_nothing_changed_gives_the_last_results(project):
         "manuscript",
         "glossary",
         "approval",
+        "review_state",
+        "site",
         "model",
         "language",
         "settings",
@@ -70,6 +72,14 @@ def test_any_change_means_a_run(project, change):
     elif change == "approval":
         (layout.review / "history" / "moede" / "1").mkdir(parents=True)
         (layout.review / "history" / "moede" / "1" / "approval.json").write_text("{}")
+    elif change == "review_state":
+        # A damaged state: `status` says the next run rebuilds it, so the run must happen.
+        (layout.review / ".state").mkdir(parents=True, exist_ok=True)
+        (layout.review / ".state" / "moede.json").write_text("{damaged")
+    elif change == "site":
+        # A kill between the approval's record and its swap leaves the site behind the record.
+        (layout.site / "moede").mkdir(parents=True, exist_ok=True)
+        (layout.site / "moede" / "index.html").write_text("older version")
     elif change == "model":
         options["model_sha256"] = "other"
     elif change == "language":

@@ -443,3 +443,35 @@ def test_a_file_that_does_not_parse_is_shown_and_kept_when_replaced(client, proj
 def test_the_studio_command_parses():
     args = build_parser().parse_args(["studio", "--port", "0", "--project", "x"])
     assert (args.host, args.port, args.func.__name__) == ("127.0.0.1", 0, "_cmd_studio")
+
+
+@pytest.mark.slow
+def test_an_approval_that_cannot_be_recorded_is_a_message_and_publishes_nothing(
+    tmp_path, monkeypatch
+):
+    produce(tmp_path, monkeypatch, media=True)
+    project = Project.locate(tmp_path)
+    client = TestClient(make_app(Studio(project, TOKEN, ORIGIN)), base_url=ORIGIN)
+    history = desk(project).history_dir(SLUG)
+    history.parent.mkdir(parents=True, exist_ok=True)
+    history.write_text("a file where the history folder should be")
+    response = client.post(f"/api/{SLUG}/approve", json={"editor": "Mette"}, headers=H)
+    assert response.status_code == 422, response.text
+    assert "could not be recorded" in response.json()["error"]
+    assert not (project.out / "site" / SLUG).exists() and not desk(project).approvals(SLUG)
+
+
+def test_a_save_that_cannot_be_written_is_a_message_not_a_crash(client, project, monkeypatch):
+    import videokit.review as review_module
+
+    data = load(client)
+    before = desk(project).srt_path(SLUG).read_bytes()
+
+    def read_only(path, _text):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(review_module, "write_text", read_only)
+    cues = [{**data["cues"][0], "text": "Byrådet mødes i aften."}, *data["cues"][1:]]
+    response = save(client, cues, data["sha"])
+    assert response.status_code == 422 and "could not be saved" in response.json()["error"]
+    assert desk(project).srt_path(SLUG).read_bytes() == before

@@ -7,8 +7,8 @@ cannot be read, means "run": a false "unchanged" would hide an editor's correcti
 fingerprint errs towards work.
 
 Made from: the video's bytes, its side files (title, glossary, manuscript), the shared glossary,
-the editors' views and the review history, the model's bytes, the run's language, settings and
-base URL, videokit's own version, and the record the last run left.
+the editors' views, the review state and history, the published page, the model's bytes, the
+run's language, settings and base URL, videokit's own version, and the record the last run left.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .review import ReviewDesk
 from .workspace import Layout, VideoJob
 
 # Raise when what a run writes changes, so every project runs once more after an upgrade.
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 
 
 def _file_sha(path: Path) -> str | None:
@@ -76,9 +76,13 @@ def fingerprint(
         "settings": dataclasses.asdict(settings),
         "base_url": base_url,
         "views": [_file_sha(desk.srt_path(job.slug)), _file_sha(desk.txt_path(job.slug))],
+        # A damaged or lost review state must bring the rebuild that ``status`` promises.
+        "review_state": _file_sha(desk.state_path(job.slug)),
         "history": _tree(desk.history_dir(job.slug)),
         "record": _file_sha(layout.state / f"{job.slug}.json"),
         "page": _file_sha(layout.video_dir(job.slug, layout.preview) / "index.html"),
+        # What is on the site: a version removed or half-swapped by hand or by a kill is redone.
+        "site": _file_sha(layout.video_dir(job.slug) / "index.html"),
     }
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -288,10 +288,15 @@ def approve_and_publish(
 ) -> tuple[Approval, VideoRecord]:
     """Approve the version in force and publish it, as one transaction.
 
-    Checked first (edits read, captions inside the video), then published to a staging folder
-    and swapped in, and only then recorded in the history: an approval on record is always on
-    the site, and a failure leaves the site, the history and the zip as they were. A run that is
-    producing the same video at that moment is waited for (``on_wait`` hears who it is).
+    1. checked (edits read, captions inside the video);
+    2. built beside the site and the social folder, where nobody sees it;
+    3. recorded in the history;
+    4. swapped in, site last; if the swap fails, the record is taken back.
+
+    So a failure at any step leaves the site, the history and the zip as they were, and a process
+    killed between 3 and 4 leaves the previous published version with an approval on record,
+    which the next ``videokit produce`` publishes: never a video on the site without one. A run
+    that is producing the same video at that moment is waited for (``on_wait`` hears who it is).
     """
     with video_lock(layout.out, slug, on_wait=on_wait, wait_s=wait_s), index_lock(layout.out):
         return _approve_and_publish(layout, slug, editor, note, base_url)
@@ -306,8 +311,17 @@ def _approve_and_publish(
     _, (transcript, cues) = desk.in_force(slug)
     record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
     preview = layout.video_dir(slug, layout.preview)
-    publish.publish_approved(layout, record, transcript, cues, base_url)
-    desk.record_approval(approval)
+    staged = publish.stage_approved(layout, record, transcript, cues, base_url)
+    try:
+        approval = desk.record_approval(approval)
+    except BaseException:
+        publish.discard(staged)
+        raise
+    try:
+        publish.swap_in(layout, staged)
+    except BaseException:
+        desk.revoke_approval(approval)
+        raise
     machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
     publish.write_video(
         preview, record, transcript, cues, machine, reviewed=True, base_url=base_url

@@ -12,14 +12,19 @@ Every file is replaced atomically; a video that fails keeps what an earlier run 
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import captions as fmt
 from . import media
+from .errors import PackageError
 from .files import sha256_file, sha256_text, temporary_beside, write_json, write_text
 from .naming import SITE_INDEX, file_names, social_names
 from .package import VideoEntry, write_manifest, write_zip
@@ -66,15 +71,19 @@ def write_media(folder: Path, source: Path, slug: str, duration_ms: int) -> None
     media.extract_poster(source, folder / names["poster"], at_ms=min(2000, duration_ms // 3))
 
 
+def _link_or_copy(src: Path, dst: Path) -> None:
+    with temporary_beside(dst) as tmp:
+        tmp.unlink()
+        try:
+            os.link(src, tmp)  # same bytes, no second copy of the video on disk
+        except OSError:
+            shutil.copyfile(src, tmp)
+
+
 def _copy_media(src: Path, dst: Path, slug: str) -> None:
     names = file_names(slug)
     for key in MEDIA_FILES:
-        with temporary_beside(dst / names[key]) as tmp:
-            tmp.unlink()
-            try:
-                os.link(src / names[key], tmp)  # same bytes, no second copy of the video on disk
-            except OSError:
-                shutil.copyfile(src / names[key], tmp)
+        _link_or_copy(src / names[key], dst / names[key])
 
 
 # -- one video -------------------------------------------------------------------------------------
@@ -105,6 +114,143 @@ def write_video(
     write_text(folder / names["page"], render_video_page(page, base_url=base_url))
 
 
+@dataclass(frozen=True)
+class Staged:
+    """An approved version built beside the live folders, not yet visible to anyone."""
+
+    slug: str
+    site: Path  # becomes ``site/<slug>/``
+    social: Path  # becomes ``social/<slug>/``
+
+
+def _staging(root: Path, slug: str) -> tuple[Path, Path]:
+    return root / f".staging-{slug}", root / f".old-{slug}"
+
+
+def recover(layout: Layout, slug: str) -> None:
+    """Clear what a process killed while publishing ``slug`` left beside the live folders.
+
+    A staging folder is dropped. An ``.old-`` folder with no live folder beside it is a swap cut
+    off between its two renames: it is the published version, and goes back in place.
+    """
+    for root, live in (
+        (layout.site, layout.video_dir(slug)),
+        (layout.social, layout.social / slug),
+    ):
+        staging, old = _staging(root, slug)
+        shutil.rmtree(staging, ignore_errors=True)
+        if old.is_dir() and not live.exists():
+            os.replace(old, live)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def stage_approved(
+    layout: Layout,
+    record: VideoRecord,
+    transcript: Transcript,
+    cues: Sequence[Cue],
+    base_url: str | None = None,
+) -> Staged:
+    """Build an approved version beside the site and the social folder, changing nothing live.
+
+    Media come from the preview, text as approved. The caller either :func:`swap_in` the result
+    or :func:`discard` it; a staging folder left by a killed process is removed by the next one.
+    """
+    recover(layout, record.slug)
+    site, _ = _staging(layout.site, record.slug)
+    social, _ = _staging(layout.social, record.slug)
+    staged = Staged(record.slug, site, social)
+    try:
+        site.mkdir(parents=True)
+        _copy_media(layout.video_dir(record.slug, layout.preview), site, record.slug)
+        write_video(site, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
+        mp4 = site / file_names(record.slug)["mp4"]
+        write_social(layout.social / record.slug, social, record, cues, video=mp4)
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def discard(staged: Staged) -> None:
+    for folder in (staged.site, staged.social):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux ``renameat2``); ``False`` where unsupported.
+
+    With it a reader of the site never finds the video's folder missing, not even for the moment
+    between two renames.
+    """
+    global _EXCHANGE_WORKS
+    if not _EXCHANGE_WORKS:
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        _EXCHANGE_WORKS = False
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False  # this file system cannot; two renames will do
+    raise OSError(err, os.strerror(err), str(b))
+
+
+_EXCHANGE_WORKS = sys.platform.startswith("linux")
+
+
+def _replace_folder(staging: Path, live: Path, undo: list[Callable[[], None]]) -> None:
+    """``staging`` becomes ``live``; the published version is kept in ``staging`` until the end."""
+    if live.is_dir() and _exchange(staging, live):
+
+        def exchange_back() -> None:
+            _exchange(staging, live)
+
+        undo.append(exchange_back)
+        return
+    old = live.parent / f".old-{live.name}"
+    shutil.rmtree(old, ignore_errors=True)
+    if live.is_dir():
+        os.replace(live, old)
+        undo.append(lambda: os.replace(old, live))
+    os.replace(staging, live)
+    undo.append(lambda: os.replace(live, staging))
+
+
+def swap_in(layout: Layout, staged: Staged) -> None:
+    """Make a staged version the published one: social copies first, the site folder last.
+
+    Each folder is exchanged with its staged version in one step where the file system can (else
+    two renames); if a step fails, those done are undone in reverse, so a failure leaves both
+    folders as they were. The site goes last because it is what the manifest and the zip describe.
+    """
+    undo: list[Callable[[], None]] = []
+    try:
+        _replace_folder(staged.social, layout.social / staged.slug, undo)
+        _replace_folder(staged.site, layout.video_dir(staged.slug), undo)
+    except BaseException as err:
+        for step in reversed(undo):
+            step()
+        if isinstance(err, OSError):
+            raise PackageError(
+                f"the published folder could not be replaced ({err.strerror or err}); "
+                "the site is as it was",
+                path=err.filename or layout.site,
+                stage="publish",
+                hint="check that the output folder is writable, then try again",
+            ) from None
+        raise
+    finally:
+        discard(staged)  # after an exchange, the staging folders hold the old versions
+        for root in (layout.site, layout.social):
+            shutil.rmtree(root / f".old-{staged.slug}", ignore_errors=True)
+
+
 def publish_approved(
     layout: Layout,
     record: VideoRecord,
@@ -112,46 +258,37 @@ def publish_approved(
     cues: Sequence[Cue],
     base_url: str | None = None,
 ) -> None:
-    """Put an approved version on the site as one step: media from the preview, text as approved.
+    """Put a version whose approval is already on record on the site, as one step.
 
-    The new folder is built beside the site (``.staging-<slug>``) together with the social-media
-    copies, and only then swapped in: a failure anywhere leaves the published version as it was.
+    A new approval goes through :func:`stage_approved` and :func:`swap_in` with the record
+    written between them (``pipeline.approve_and_publish``).
     """
-    folder = layout.video_dir(record.slug)
-    staging = layout.site / f".staging-{record.slug}"
-    old = layout.site / f".old-{record.slug}"
-    for leftover in (staging, old):
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        _copy_media(layout.video_dir(record.slug, layout.preview), staging, record.slug)
-        write_video(staging, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
-        write_social(layout, record, cues, video=staging / file_names(record.slug)["mp4"])
-        if folder.is_dir():
-            os.replace(folder, old)
-        os.replace(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+    swap_in(layout, stage_approved(layout, record, transcript, cues, base_url))
 
 
-def write_social(layout: Layout, record: VideoRecord, cues: Sequence[Cue], *, video: Path) -> Path:
-    """Copies for social media, from the approved site version (docs/norms.md, "Packaging").
+def write_social(
+    live: Path, folder: Path, record: VideoRecord, cues: Sequence[Cue], *, video: Path
+) -> Path:
+    """Copies for social media into ``folder``, from the approved site version (docs/norms.md,
+    "Packaging").
 
     ``<slug>.da_DK.srt`` is the name Facebook reads the language from; ``<slug>.da.srt`` suits
     YouTube and LinkedIn; ``<slug>-9x16.mp4`` has the captions burned in for feeds that ignore
-    caption files. The vertical video is remade only when the video or the captions change.
+    caption files. The vertical video is burned in again only when the video or the captions
+    differ from those of the published copy in ``live``, which is linked otherwise.
     """
-    folder = layout.social / record.slug
     names = social_names(record.slug, record.language)
     text = fmt.to_srt(cues)
-    vertical = folder / names["vertical"]
-    stamp = folder / ".made-from"
     made_from = sha256_file(video) + ":" + sha256_text(text)
-    current = stamp.read_text(encoding="utf-8") if stamp.is_file() else ""
-    if current != made_from or not vertical.is_file():
+    folder.mkdir(parents=True, exist_ok=True)
+    old_stamp, old_vertical = live / ".made-from", live / names["vertical"]
+    current = old_stamp.read_text(encoding="utf-8") if old_stamp.is_file() else ""
+    vertical = folder / names["vertical"]
+    if current == made_from and old_vertical.is_file():
+        _link_or_copy(old_vertical, vertical)
+    else:
         media.burn_in_vertical(video, text, vertical)
-        write_text(stamp, made_from)
+    write_text(folder / ".made-from", made_from)
     write_text(folder / names["facebook_srt"], text)
     write_text(folder / names["srt"], text)
     return folder
@@ -160,6 +297,9 @@ def write_social(layout: Layout, record: VideoRecord, cues: Sequence[Cue], *, vi
 def unpublish(layout: Layout, slug: str) -> bool:
     """Take a video off the site and social folders; only ever on an editor's explicit request."""
     folder = layout.video_dir(slug)
+    for root in (layout.site, layout.social):
+        for leftover in _staging(root, slug):  # never to be put back by :func:`recover`
+            shutil.rmtree(leftover, ignore_errors=True)
     shutil.rmtree(layout.social / slug, ignore_errors=True)
     if folder.is_dir():
         shutil.rmtree(folder)

@@ -16,8 +16,11 @@ Rules, in order of importance:
 3. A malformed edit is reported with its file and line, and the last good version stays in use.
 4. A new machine draft (new model, changed video) never replaces edited captions: it is written
    beside them as ``<slug>.new-draft.da.srt`` / ``.new-draft.txt``.
-5. Approval freezes the content: ``history/<slug>/<time>/`` keeps what was approved, by whom and
-   why. A video is approved while its content is the approved content.
+5. Approval freezes the content: ``history/<slug>/<seq>/`` keeps what was approved, by whom and
+   why. A video is approved while its content is the approved content. Events are ordered by
+   their sequence number (the folder name), never by the clock: a clock set wrong cannot put an
+   old approval after a newer withdrawal. Folders named by time are records from before
+   sequence numbers, and come first, in name order.
 
 6. State that can be lost is rebuilt: without ``.state/<slug>.json`` (a run killed at the wrong
    moment, a copied folder) or with an unreadable one, the views on disk are taken as they are and
@@ -37,9 +40,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -94,6 +99,7 @@ class Approval:
     content_sha: str
     source: str
     video_sha256: str = ""  # the video the captions were checked against ("" in old records)
+    seq: int = 0  # its place in the video's history (0: not recorded yet, or an old record)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -106,7 +112,7 @@ class Approval:
         if any(not isinstance(d.get(k), str) for k in fields):
             raise ValueError("an approval record lacks a field")
         slug, editor, note, time, sha, source = (str(d[k]) for k in fields)
-        return cls(slug, editor, note, time, sha, source, str(d.get("video_sha256", "")))
+        return cls(slug, editor, note, time, sha, source, str(d.get("video_sha256", "")), _seq(d))
 
 
 @dataclass(frozen=True)
@@ -116,10 +122,40 @@ class Withdrawal:
     slug: str
     editor: str
     reason: str
-    time: str
+    time: str  # information only: the order is ``seq``
+    seq: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Withdrawal:
+        if not isinstance(d, dict):
+            raise ValueError("a withdrawal record is a JSON object")
+        fields = ("slug", "editor", "reason", "time")
+        if any(not isinstance(d.get(k), str) for k in fields):
+            raise ValueError("a withdrawal record lacks a field")
+        slug, editor, reason, time = (str(d[k]) for k in fields)
+        return cls(slug, editor, reason, time, _seq(d))
+
+
+def _seq(d: dict[str, Any]) -> int:
+    seq = d.get("seq", 0)
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise ValueError("an event's sequence number is not a whole number")
+    return seq
+
+
+# A sequence-numbered event folder; anything else in the history is an older record or a copy.
+_SEQ_NAME = re.compile(r"[0-9]{6,9}")
+SEQ_DIGITS = 6
+
+
+def event_order(folder: Path) -> tuple[int, int, str]:
+    """Sort key of a history folder: older time-named records first, then by sequence number."""
+    if _SEQ_NAME.fullmatch(folder.name):
+        return (1, int(folder.name), "")
+    return (0, 0, folder.name)
 
 
 @dataclass(frozen=True)
@@ -225,7 +261,7 @@ class ReviewDesk:
     def txt_path(self, slug: str) -> Path:
         return self.root / review_names(slug, self.language)["txt"]
 
-    def _state_path(self, slug: str) -> Path:
+    def state_path(self, slug: str) -> Path:
         return self.root / ".state" / f"{slug}.json"
 
     def history_dir(self, slug: str) -> Path:
@@ -235,12 +271,12 @@ class ReviewDesk:
     def _load(self, slug: str) -> _State | None:
         """The saved state; ``None`` when it is missing or damaged (the caller rebuilds it)."""
         try:
-            return _State.from_dict(json.loads(self._state_path(slug).read_text(encoding="utf-8")))
+            return _State.from_dict(json.loads(self.state_path(slug).read_text(encoding="utf-8")))
         except (OSError, ValueError, RecursionError):
             return None
 
     def _save(self, slug: str, state: _State) -> None:
-        write_json(self._state_path(slug), state.__dict__, indent=None)
+        write_json(self.state_path(slug), state.__dict__, indent=None)
 
     def _current_sha(self, path: Path) -> str | None:
         try:
@@ -278,13 +314,17 @@ class ReviewDesk:
     def _events(self, slug: str) -> list[tuple[Path, Approval | Withdrawal | None]]:
         """Every approval and withdrawal, oldest first; ``None`` for a damaged record."""
         found: list[tuple[Path, Approval | Withdrawal | None]] = []
-        for folder in sorted(p for p in self.history_dir(slug).glob("*") if p.is_dir()):
+        folders = [p for p in self.history_dir(slug).glob("*") if p.is_dir()]
+        for folder in sorted(folders, key=event_order):
             event: Approval | Withdrawal | None = None
+            seq = event_order(folder)[1]
             try:
                 if (folder / "approval.json").is_file():
-                    event = Approval.from_dict(json.loads((folder / "approval.json").read_text()))
+                    data = json.loads((folder / "approval.json").read_text(encoding="utf-8"))
+                    event = replace(Approval.from_dict(data), seq=seq)
                 elif (folder / "withdrawal.json").is_file():
-                    event = Withdrawal(**json.loads((folder / "withdrawal.json").read_text()))
+                    data = json.loads((folder / "withdrawal.json").read_text(encoding="utf-8"))
+                    event = replace(Withdrawal.from_dict(data), seq=seq)
                 else:
                     continue  # superseded copies, or an approval that never completed
             except (OSError, ValueError, TypeError):
@@ -343,7 +383,8 @@ class ReviewDesk:
             if skipped and notes is not None:
                 notes.append(
                     f"{skipped} newer approval record(s) in {self.history_dir(slug)} are damaged; "
-                    f"the site keeps the approval of {event.time} by {event.editor}"
+                    f"the site shows the last intact one instead, approved {event.time} by "
+                    f"{event.editor}"
                 )
             return content
         return None
@@ -366,9 +407,9 @@ class ReviewDesk:
         notes: list[str] = []
         refused = False
         state = self._load(slug)
-        if state is None and self._state_path(slug).exists():
+        if state is None and self.state_path(slug).exists():
             notes.append(
-                f"the review state {self._state_path(slug)} was damaged; rebuilt from the "
+                f"the review state {self.state_path(slug)} was damaged; rebuilt from the "
                 "review files and the history"
             )
         if state is None and not self._has_views(slug):
@@ -721,7 +762,11 @@ class ReviewDesk:
         )
 
     def record_approval(self, approval: Approval) -> Approval:
-        """Freeze the approved content in the history. The approval record is written last."""
+        """Freeze the approved content in the history; returns the approval with its ``seq``.
+
+        The approval record is written last, so an approval without its copies is never seen as
+        complete. A history that cannot be written raises with its path, leaving no record.
+        """
         state, content = self.in_force(approval.slug)
         if content_sha(*content) != approval.content_sha:
             raise VideokitError(
@@ -730,14 +775,37 @@ class ReviewDesk:
                 stage="approve",
                 hint="check the captions again and approve once more",
             )
-        folder = self._new_event_folder(approval.slug, approval.time)
-        for path in (self.srt_path(approval.slug), self.txt_path(approval.slug)):
-            if path.is_file():
-                shutil.copy2(path, folder / path.name)
-        write_json(folder / "content.json", {"transcript": state.transcript, "cues": state.cues})
-        # Written last: an approval without its copies is never seen as complete.
-        write_json(folder / "approval.json", approval.to_dict())
-        return approval
+        with self._writing_history(approval.slug, "approve") as (folder, seq):
+            for path in (self.srt_path(approval.slug), self.txt_path(approval.slug)):
+                if path.is_file():
+                    shutil.copy2(path, folder / path.name)
+            write_json(
+                folder / "content.json", {"transcript": state.transcript, "cues": state.cues}
+            )
+            recorded = replace(approval, seq=seq)
+            write_json(folder / "approval.json", recorded.to_dict())
+        return recorded
+
+    def revoke_approval(self, approval: Approval) -> None:
+        """Undo :meth:`record_approval` when what it approved could not be published.
+
+        The record goes first, so that a failure half-way leaves an incomplete folder, which
+        counts as no event, rather than an approval nobody can see on the site.
+        """
+        folder = self.history_dir(approval.slug) / f"{approval.seq:0{SEQ_DIGITS}d}"
+        if approval.seq <= 0 or not folder.is_dir():
+            return
+        try:
+            (folder / "approval.json").unlink(missing_ok=True)
+        except OSError as err:
+            raise VideokitError(
+                f"the approval could not be published, and its record could not be taken back "
+                f"({err.strerror})",
+                path=folder,
+                stage="approve",
+                hint="delete this folder by hand, then approve again",
+            ) from None
+        shutil.rmtree(folder, ignore_errors=True)
 
     def withdraw(self, slug: str, editor: str, reason: str) -> Withdrawal:
         """Record that ``slug`` is taken off the site; a later approval publishes it again."""
@@ -748,19 +816,43 @@ class ReviewDesk:
                 hint="add --editor 'Your Name'",
             )
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        withdrawal = Withdrawal(slug, editor.strip(), reason, now)
-        write_json(self._new_event_folder(slug, now) / "withdrawal.json", withdrawal.to_dict())
+        with self._writing_history(slug, "unpublish") as (folder, seq):
+            withdrawal = Withdrawal(slug, editor.strip(), reason, now, seq)
+            write_json(folder / "withdrawal.json", withdrawal.to_dict())
         return withdrawal
 
-    def _new_event_folder(self, slug: str, iso_time: str) -> Path:
-        stamp = dt.datetime.fromisoformat(iso_time).strftime("%Y%m%dT%H%M%SZ")
-        folder = self.history_dir(slug) / stamp
-        n = 1
-        while folder.exists():  # two events within a second keep both records
-            n += 1
-            folder = self.history_dir(slug) / f"{stamp}-{n}"
-        folder.mkdir(parents=True)
-        return folder
+    def next_seq(self, slug: str) -> int:
+        """One more than the highest sequence number in the history (1 for a new one)."""
+        folders = self.history_dir(slug).glob("*") if self.history_dir(slug).is_dir() else ()
+        return 1 + max((event_order(p)[1] for p in folders), default=0)
+
+    @contextmanager
+    def _writing_history(self, slug: str, stage: str) -> Iterator[tuple[Path, int]]:
+        """A new event folder, claimed by its sequence number; removed again if writing fails.
+
+        ``mkdir`` is the claim: two processes cannot both create the same number, and the loser
+        takes the next one. Callers hold the video's lock, so that race is only a safety net.
+        """
+        try:
+            seq = self.next_seq(slug)
+            self.history_dir(slug).mkdir(parents=True, exist_ok=True)
+            while True:
+                folder = self.history_dir(slug) / f"{seq:0{SEQ_DIGITS}d}"
+                try:
+                    folder.mkdir()
+                    break
+                except FileExistsError:
+                    seq += 1
+        except OSError as err:
+            raise _history_error(self.history_dir(slug), err, stage) from None
+        try:
+            yield folder, seq
+        except OSError as err:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise _history_error(folder, err, stage) from None
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     def current(self, slug: str) -> tuple[Transcript, tuple[Cue, ...]] | None:
         """The version in force as last read, unchecked (:meth:`in_force` checks it)."""
@@ -810,6 +902,20 @@ class ReviewDesk:
             )
         base = content[0]
         cues = tuple(parse_srt(text, path, duration_ms=base.duration_ms))
+        try:
+            return self._write_save(slug, state, base, cues, text)
+        except OSError as err:
+            raise VideokitError(
+                f"the captions could not be saved ({err.strerror or err})",
+                path=err.filename or path,
+                stage="review",
+                hint="make the review folder writable and save again; the page keeps your text",
+            ) from None
+
+    def _write_save(
+        self, slug: str, state: _State, base: Transcript, cues: tuple[Cue, ...], text: str
+    ) -> str:
+        path = self.srt_path(slug)
         current = self._current_sha(path)
         if current is not None and current != state.written.get("srt"):
             # The file being replaced is an edit (read or not): the history keeps it.
@@ -829,7 +935,16 @@ class ReviewDesk:
 
     def _keep_conflict(self, slug: str, name: str, text: str) -> Path:
         kept = self.history_dir(slug) / "conflicts" / f"{_stamp()}-{name}"
-        write_text(kept, text)
+        try:
+            write_text(kept, text)
+        except OSError as err:
+            raise VideokitError(
+                f"the captions were changed elsewhere, and your version could not be kept "
+                f"({err.strerror or err})",
+                path=kept,
+                stage="review",
+                hint="copy your text somewhere safe, make the review folder writable, reload",
+            ) from None
         return kept
 
     def status(self, slug: str) -> tuple[Status, Source] | None:
@@ -841,3 +956,14 @@ class ReviewDesk:
 
     def slugs(self) -> list[str]:
         return sorted(p.stem for p in (self.root / ".state").glob("*.json"))
+
+
+def _history_error(path: Path, err: OSError, stage: str) -> VideokitError:
+    what = "approval" if stage == "approve" else "withdrawal"
+    return VideokitError(
+        f"the {what} could not be recorded in the review history ({err.strerror or err}); "
+        "nothing was changed on the site",
+        path=path,
+        stage=stage,
+        hint="make the review folder writable (history/<video> must be a folder), then try again",
+    )
