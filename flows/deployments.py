@@ -9,3 +9,12 @@ VIDEO = f"produce-video/{NAME}"
 DRAFTS = f"transcribe-video/{NAME}"
 PICKUP = f"pickup/{NAME}"
 ASR_LIMIT = "videokit-asr"  # the global concurrency limit on drafts made at once
+
+# The only runs a videokit worker starts: these deployments with these module entrypoints. Anyone
+# who may write to the API could otherwise point a deployment at any code on the worker's machine.
+ENTRYPOINTS = {
+    BATCH: "flows.produce.produce",
+    VIDEO: "flows.produce.produce_video",
+    DRAFTS: "flows.produce.transcribe_video",
+    PICKUP: "flows.pickup.pickup",
+}

@@ -16,6 +16,11 @@ with the same history. Another machine joins with ``videokit team worker --serve
 
 Processes are started in their own session and remembered by pid file, so that ``down`` stops
 each one with everything it started (a worker's flow runs included).
+
+The API asks for a login: Prefect's own basic authentication, with a secret made at the first
+``team up`` and kept in the team folder (readable by its owner only). Every process gets it through
+its environment, never its command line (which any user of the machine can read). The workers are
+:mod:`flows.worker`, which starts only videokit's own deployments.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -44,6 +50,9 @@ START_TIMEOUT_S = 180.0
 # Flow runs of the team send a heartbeat this often; three missed ones mark a run Crashed.
 HEARTBEAT_S = 30
 CRASH_AUTOMATION = "videokit: runs whose worker died are crashed"
+AUTH_FILE = "api-auth"  # in the team folder: "videokit:<secret>", mode 0600
+AUTH_USER = "videokit"
+AUTH_ENV = "VIDEOKIT_TEAM_AUTH"  # the login, for a worker or `team status` on another machine
 
 
 def team_home() -> Path:
@@ -71,6 +80,7 @@ class Team:
     asr_slots: int = 1
     asr_pool: str | None = None
     cache_dir: Path | None = None
+    public_url: str | None = None  # how browsers and other machines reach the server
 
     @property
     def reach_at(self) -> str:
@@ -79,7 +89,114 @@ class Team:
 
     @property
     def url(self) -> str:
-        return f"http://{self.reach_at}:{self.port}/api"
+        return f"http://{_bracketed(self.reach_at)}:{self.port}/api"
+
+    @property
+    def public(self) -> str:
+        """The server's address for others: the UI's API calls and the workers' ``--server``.
+
+        Listening on every address means other machines are meant to connect, and the browser
+        runs on theirs: ``127.0.0.1`` would be their own machine. This machine's host name is
+        what a small team's network resolves (DNS or mDNS) without anyone configuring it;
+        ``--public-url`` names another (an IP address, a name behind a proxy) where it does not.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/").removesuffix("/api")
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{_bracketed(host)}:{self.port}"
+
+    @property
+    def ui_api_url(self) -> str:
+        return f"{self.public}/api"
+
+    @property
+    def ui_origins(self) -> list[str]:
+        """Where the UI is opened from: the only origins whose pages may call the API."""
+        local = [f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}"]
+        own = self.url.removesuffix("/api")
+        return list(dict.fromkeys([self.public, own, *local]))
+
+    @property
+    def auth(self) -> str:
+        """The team's login (``user:secret``), made at the first call."""
+        return ensure_secret(self.home)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def ensure_secret(home: Path) -> str:
+    """The team's login from its file in ``home``, made on the first call."""
+    path = home / AUTH_FILE
+    home.mkdir(parents=True, exist_ok=True)
+    try:
+        # Made with its mode, never chmod-ed afterwards: no moment where others may read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return read_secret(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"{AUTH_USER}:{secrets.token_urlsafe(32)}\n")
+    return read_secret(path)
+
+
+def read_secret(path: Path) -> str:
+    """A login (``user:secret``) from a file that only its owner may read."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise VideokitError(
+            f"the team's login cannot be read: {err.strerror}",
+            path=path,
+            stage="team",
+            hint="copy it from the server machine's team folder (file api-auth)",
+        ) from err
+    if mode & 0o077:
+        raise VideokitError(
+            "the team's login file may be read by other users",
+            path=path,
+            stage="team",
+            hint=f"make it yours alone: chmod 600 {path}",
+        )
+    if ":" not in text:
+        raise VideokitError(
+            "the team's login file does not hold 'user:secret'",
+            path=path,
+            stage="team",
+            hint="copy it again from the server machine's team folder (file api-auth)",
+        )
+    return text
+
+
+def rotate_secret(home: Path, log: Any = print) -> None:
+    """A new login; the old one stops working at the next ``team up``."""
+    if _alive(home, "server") or any(_alive(home, p.stem) for p in home.glob("worker-*.pid")):
+        raise VideokitError(
+            "the team service is running on this machine",
+            path=home,
+            stage="team",
+            hint="stop it first: videokit team down (then rotate-secret, then team up)",
+        )
+    (home / AUTH_FILE).unlink(missing_ok=True)
+    ensure_secret(home)
+    log(
+        f"a new login is in {home / AUTH_FILE}; 'videokit team up' starts with it. Give it to "
+        f"the other machines' workers (--auth-file or ${AUTH_ENV})."
+    )
+
+
+def client_auth(home: Path, auth_file: Path | None = None) -> str | None:
+    """The login a client here uses: ``--auth-file``, ``$VIDEOKIT_TEAM_AUTH``, Prefect's own
+    ``$PREFECT_API_AUTH_STRING``, else this machine's team folder (the server's machine)."""
+    if auth_file is not None:
+        return read_secret(auth_file)
+    for name in (AUTH_ENV, "PREFECT_API_AUTH_STRING"):
+        if os.environ.get(name):
+            return os.environ[name]
+    if (home / AUTH_FILE).is_file():
+        return read_secret(home / AUTH_FILE)
+    return None
 
 
 def _prefect() -> list[str]:
@@ -87,8 +204,20 @@ def _prefect() -> list[str]:
     return [str(beside)] if beside.is_file() else [sys.executable, "-m", "prefect"]
 
 
-def _env(home: Path, url: str | None, cache_dir: Path | None) -> dict[str, str]:
+def _worker_command(pool: str, name: str | None, limit: int | None = None) -> list[str]:
+    command = [sys.executable, "-m", "flows.worker", "--pool", pool]
+    if name:
+        command += ["--name", name]
+    if limit:
+        command += ["--limit", str(limit)]
+    return command
+
+
+def _env(
+    home: Path, url: str | None, cache_dir: Path | None, auth: str | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop(AUTH_ENV, None)  # handed on as Prefect's own setting below, once
     env["PREFECT_HOME"] = str(home / "prefect")  # the team's history, apart from one-off runs
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("DO_NOT_TRACK", "1")
@@ -96,6 +225,10 @@ def _env(home: Path, url: str | None, cache_dir: Path | None) -> dict[str, str]:
     env.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_S))
     if url:
         env["PREFECT_API_URL"] = url
+    if auth:
+        env["PREFECT_API_AUTH_STRING"] = auth
+    else:
+        env.pop("PREFECT_API_AUTH_STRING", None)
     if cache_dir:
         env["VIDEOKIT_CACHE_DIR"] = str(cache_dir)
     return env
@@ -153,17 +286,59 @@ def _stop(home: Path, name: str, timeout_s: float = 20.0) -> bool:
     return True
 
 
-def healthy(url: str, timeout_s: float = 2.0) -> bool:
+def _headers(auth: str | None) -> dict[str, str]:
+    if not auth:
+        return {}
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()}
+
+
+def _answer(url: str, path: str, auth: str | None, timeout_s: float = 2.0) -> int | None:
     try:
-        return httpx.get(f"{url}/health", timeout=timeout_s).status_code == 200
+        return httpx.get(f"{url}{path}", headers=_headers(auth), timeout=timeout_s).status_code
     except httpx.HTTPError:
+        return None
+
+
+def healthy(url: str, timeout_s: float = 2.0, auth: str | None = None) -> bool:
+    """Whether a Prefect server answers at ``url``. Prefect 3.9 lets ``GET /health`` through
+    without a login (for probes); the login is sent anyway for versions that do not."""
+    return _answer(url, "/health", auth, timeout_s) == 200
+
+
+def check_login(url: str, auth: str | None) -> None:
+    """Raise a clear error when the server at ``url`` refuses ``auth`` (HTTP 401)."""
+    if _answer(url, "/admin/version", auth, timeout_s=10) != 401:
+        return
+    raise VideokitError(
+        f"the Prefect server at {url} refused "
+        + ("this login (HTTP 401)" if auth else "a request without the team's login (HTTP 401)"),
+        path=None,
+        stage="team",
+        hint=f"the login is the file {AUTH_FILE} in the team folder of the server machine "
+        f"('videokit team up' makes it): copy it here and pass --auth-file FILE, or set "
+        f"${AUTH_ENV} to its content",
+    )
+
+
+def _serves_team(team: Team, auth: str) -> bool:
+    """Whether the server at ``team.url`` asks for this team's login and shows its UI address."""
+    if _answer(team.url, "/admin/version", None) != 401:
+        return False  # started without a login (before videokit set one): open to anyone
+    if _answer(team.url, "/admin/version", auth) != 200:
         return False
+    try:
+        ui = httpx.get(f"{team.url.removesuffix('/api')}/ui-settings", timeout=2.0)
+    except httpx.HTTPError:
+        return True
+    return ui.status_code != 200 or ui.json().get("api_url") == team.ui_api_url
 
 
 def _wait_healthy(url: str, home: Path, name: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if healthy(url):
+        if healthy(url, auth=ensure_secret(home)):
             return
         if _alive(home, name) is None:
             break
@@ -176,11 +351,34 @@ def _wait_healthy(url: str, home: Path, name: str) -> None:
     )
 
 
-def start_server(team: Team, log: Any = print) -> None:
-    if healthy(team.url):
-        log(f"Prefect server: already running at {team.url}")
-        return
-    if _alive(team.home, "server"):
+def _server_env(team: Team) -> dict[str, str]:
+    env = _env(team.home, None, None, team.auth)
+    env["PREFECT_SERVER_API_AUTH_STRING"] = team.auth
+    # Same-origin requests need no CORS; this only keeps other sites' pages (in a team member's
+    # browser, which may hold the login) from calling the API.
+    env["PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS"] = ",".join(team.ui_origins)
+    # `prefect server start --port` does not reach the UI, which would call 127.0.0.1:4200.
+    env.pop("PREFECT_UI_API_URL", None)  # the older name; the server's own name wins over it
+    env["PREFECT_SERVER_UI_API_URL"] = team.ui_api_url
+    return env
+
+
+def start_server(team: Team, log: Any = print) -> bool:
+    """Start the server unless it runs already as set up here; ``True`` when (re)started."""
+    if healthy(team.url, auth=team.auth):
+        if _serves_team(team, team.auth):
+            log(f"Prefect server: already running at {team.url}")
+            return False
+        if not _alive(team.home, "server"):
+            raise VideokitError(
+                f"a Prefect server that is not this team's answers at {team.url}",
+                path=None,
+                stage="team",
+                hint="stop it, or choose another port with --port",
+            )
+        log("Prefect server: restarting it with the team's login and UI address")
+        _stop(team.home, "server")
+    elif _alive(team.home, "server"):
         _stop(team.home, "server")  # alive but not answering: start it afresh
     with socket.socket() as s:
         if s.connect_ex((team.reach_at, team.port)) == 0:
@@ -191,18 +389,31 @@ def start_server(team: Team, log: Any = print) -> None:
                 hint="choose another one with --port",
             )
     command = [*_prefect(), "server", "start", "--host", team.host, "--port", str(team.port)]
-    _start(team.home, "server", command, _env(team.home, None, None), team.home)
+    _start(team.home, "server", command, _server_env(team), team.home)
     log(f"Prefect server: starting at {team.url} (log: {team.home / 'server.log'})")
     _wait_healthy(team.url, team.home, "server")
-    log(f"Prefect server: up; open {team.url.removesuffix('/api')} in a browser")
+    log(
+        f"Prefect server: up; open {team.public} in a browser (user {AUTH_USER}, password: "
+        f"the part after ':' in {team.home / AUTH_FILE})"
+    )
+    return True
 
 
 @contextlib.contextmanager
-def _client(url: str) -> Iterator[Any]:
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _settings(url: str, auth: str | None) -> Iterator[None]:
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as c:
+    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: auth}):
+        yield
+
+
+@contextlib.contextmanager
+def _client(url: str, auth: str | None = None) -> Iterator[Any]:
+    """A Prefect client for ``url``; without ``auth``, the login a client here finds."""
+    from prefect.client.orchestration import get_client
+
+    login = auth or client_auth(team_home())
+    with _settings(url, login), get_client(sync_client=True) as c:
         yield c
 
 
@@ -267,13 +478,12 @@ def _ensure_crash_detection(client: Any) -> None:
 def register(team: Team, log: Any = print) -> list[str]:
     """Create or update the pools, the ASR limit and the deployments; returns their names."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-    from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.types.entrypoint import EntrypointType
 
     from flows.pickup import pickup
     from flows.produce import produce, produce_video, transcribe_video
 
-    with _client(team.url) as client:
+    with _client(team.url, team.auth) as client:
         _ensure_pool(client, POOL, "videokit: videos from media/ to captions and site")
         if team.asr_pool:
             _ensure_pool(client, team.asr_pool, "videokit: drafts (speech recognition) on a GPU")
@@ -314,7 +524,7 @@ def register(team: Team, log: Any = print) -> list[str]:
         ),
     ]
     names = []
-    with temporary_settings(updates={PREFECT_API_URL: team.url}):
+    with _settings(team.url, team.auth):
         for flow_, pool, parameters, description, schedule in plans:
             deployment = flow_.to_deployment(
                 name=NAME,
@@ -328,7 +538,7 @@ def register(team: Team, log: Any = print) -> list[str]:
             deployment_id = deployment.apply()
             names.append(f"{flow_.name}/{NAME}")
             if flow_ is pickup and not team.watch:
-                _drop_scheduled_runs(team.url, deployment_id)
+                _drop_scheduled_runs(team.url, team.auth, deployment_id)
     watching = (
         f"every {team.watch_every_s:.0f} s"
         if team.watch
@@ -338,7 +548,7 @@ def register(team: Team, log: Any = print) -> list[str]:
     return names
 
 
-def _drop_scheduled_runs(url: str, deployment_id: Any) -> None:
+def _drop_scheduled_runs(url: str, auth: str, deployment_id: Any) -> None:
     """Looks the scheduler had already planned: pausing the schedule keeps them otherwise."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -349,7 +559,7 @@ def _drop_scheduled_runs(url: str, deployment_id: Any) -> None:
     )
     from prefect.client.schemas.objects import StateType
 
-    with _client(url) as client:
+    with _client(url, auth) as client:
         planned = client.read_flow_runs(
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
             flow_run_filter=FlowRunFilter(
@@ -362,15 +572,14 @@ def _drop_scheduled_runs(url: str, deployment_id: Any) -> None:
 
 def start_workers(team: Team, log: Any = print) -> list[str]:
     started = []
-    env = _env(team.home, team.url, team.cache_dir)
+    env = _env(team.home, team.url, team.cache_dir, team.auth)
     host = socket.gethostname()
     for i in range(1, team.workers + 1):
         name = f"worker-{i}"
         if _alive(team.home, name):
             log(f"{name}: already running")
             continue
-        command = [*_prefect(), "worker", "start", "--pool", POOL, "--name", f"{host}-{i}"]
-        command += ["--limit", str(team.runs_per_worker)]
+        command = _worker_command(POOL, f"{host}-{i}", team.runs_per_worker)
         _start(team.home, name, command, env, team.project)
         started.append(name)
         log(f"{name}: started for pool {POOL} (log: {team.home / (name + '.log')})")
@@ -378,14 +587,22 @@ def start_workers(team: Team, log: Any = print) -> list[str]:
 
 
 def up(team: Team, log: Any = print) -> None:
-    start_server(team, log)
-    write_json(team.home / "team.json", {"url": team.url, "project": str(team.project)})
+    if start_server(team, log):
+        # Workers started before hold the old server's login (or none): they start again.
+        for pid_file in sorted(team.home.glob("worker-*.pid")):
+            _stop(team.home, pid_file.stem)
+    write_json(
+        team.home / "team.json",
+        {"url": team.url, "public": team.public, "project": str(team.project)},
+    )
     register(team, log)
     start_workers(team, log)
+    joins = f"videokit team worker --server {team.ui_api_url} --auth-file FILE"
+    log(f"another machine joins with: {joins} (FILE: a copy of {team.home / AUTH_FILE})")
     if team.asr_pool:
         log(
-            f"drafts are made by the pool {team.asr_pool}: start a worker on the GPU machine "
-            f"with: videokit team worker --server {team.url} --pool {team.asr_pool}"
+            f"drafts are made by the pool {team.asr_pool}: on the GPU machine, "
+            f"{joins} --pool {team.asr_pool}"
         )
 
 
@@ -397,19 +614,25 @@ def down(home: Path, log: Any = print) -> None:
     log(f"history is kept in {home}; 'videokit team up' continues with it")
 
 
-def worker(server: str, pool: str, name: str | None, cache_dir: Path | None) -> int:
+def worker(
+    server: str,
+    pool: str,
+    name: str | None,
+    cache_dir: Path | None,
+    auth_file: Path | None = None,
+) -> int:
     """Run one worker in the foreground (another machine joining the team)."""
-    if not healthy(server):
+    auth = client_auth(team_home(), auth_file)
+    if not healthy(server, auth=auth):
         raise VideokitError(
             f"no Prefect server answers at {server}",
             path=None,
             stage="team",
             hint="start it with 'videokit team up' on the server machine, and check the address",
         )
-    command = [*_prefect(), "worker", "start", "--pool", pool]
-    if name:
-        command += ["--name", name]
-    return subprocess.call(command, env=_env(team_home(), server, cache_dir))
+    check_login(server, auth)
+    command = _worker_command(pool, name)
+    return subprocess.call(command, env=_env(team_home(), server, cache_dir, auth))
 
 
 def server_url(home: Path) -> str:
@@ -420,12 +643,14 @@ def server_url(home: Path) -> str:
         return f"http://127.0.0.1:{DEFAULT_PORT}/api"
 
 
-def status(url: str, home: Path) -> list[str]:
+def status(url: str, home: Path, auth_file: Path | None = None) -> list[str]:
     lines = [f"team folder: {home}"]
-    if not healthy(url):
+    auth = client_auth(home, auth_file)
+    if not healthy(url, auth=auth):
         return [*lines, f"Prefect server: not running at {url} ('videokit team up' starts it)"]
+    check_login(url, auth)
     lines.append(f"Prefect server: {url.removesuffix('/api')}")
-    with _client(url) as client:
+    with _client(url, auth) as client:
         for w in client.read_workers_for_work_pool(POOL):
             lines.append(
                 f"worker {w.name}: {w.status.value.lower()}, last seen {w.last_heartbeat_time}"

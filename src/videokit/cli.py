@@ -433,6 +433,12 @@ def _team_parser(sub: Any) -> None:
         default="127.0.0.1",
         help="address the server listens on (0.0.0.0: reachable by other machines)",
     )
+    up.add_argument(
+        "--public-url",
+        default=None,
+        help="how browsers and other machines reach the server (with --host 0.0.0.0: "
+        "http://THIS-HOST-NAME:PORT)",
+    )
     up.add_argument("--workers", type=int, default=1, help="workers on this machine (1)")
     up.add_argument(
         "--no-watch",
@@ -463,12 +469,23 @@ def _team_parser(sub: Any) -> None:
     down.set_defaults(func=_cmd_team_down)
     st = t.add_parser("status", help="the server, its workers and the latest runs")
     st.add_argument("--server", default=None, help="API address (default: this machine's)")
+    st.add_argument("--auth-file", type=Path, default=None, help="the team's login file")
     st.set_defaults(func=_cmd_team_status)
+    rot = t.add_parser(
+        "rotate-secret", help="a new login for the team's API (after team down; then team up)"
+    )
+    rot.set_defaults(func=_cmd_team_rotate_secret)
     w = t.add_parser("worker", help="join a team's server with a worker (another machine)")
     w.add_argument("--server", required=True, help="http://SERVER:4200/api")
     w.add_argument("--pool", default="videokit", help="work pool (videokit, or a GPU pool)")
     w.add_argument("--name", default=None, help="the worker's name (default: Prefect's)")
     w.add_argument("--cache", type=Path, default=None, help="shared draft cache (a network folder)")
+    w.add_argument(
+        "--auth-file",
+        type=Path,
+        default=None,
+        help="a copy of the server's team login file (api-auth; or set $VIDEOKIT_TEAM_AUTH)",
+    )
     w.set_defaults(func=_cmd_team_worker)
 
 
@@ -493,6 +510,7 @@ def _cmd_team_up(args: argparse.Namespace) -> int:
             asr_slots=args.asr_slots,
             asr_pool=args.asr_pool,
             cache_dir=args.cache.resolve() if args.cache else None,
+            public_url=args.public_url,
         )
     )
     return 0
@@ -509,14 +527,21 @@ def _cmd_team_status(args: argparse.Namespace) -> int:
     from flows import team
 
     url = args.server or team.server_url(team.team_home())
-    print("\n".join(team.status(url, team.team_home())))
+    print("\n".join(team.status(url, team.team_home(), args.auth_file)))
+    return 0
+
+
+def _cmd_team_rotate_secret(args: argparse.Namespace) -> int:
+    from flows import team
+
+    team.rotate_secret(team.team_home())
     return 0
 
 
 def _cmd_team_worker(args: argparse.Namespace) -> int:
     from flows import team
 
-    return team.worker(args.server, args.pool, args.name, args.cache)
+    return team.worker(args.server, args.pool, args.name, args.cache, args.auth_file)
 
 
 def main(argv: list[str] | None = None) -> int:
