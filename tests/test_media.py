@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +210,43 @@ def test_failed_encode_keeps_the_old_file_and_leaves_no_partial(tmp_path):
         media.encode_web_mp4(bad, target)
     assert target.read_bytes() == b"the good old file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4", "v.mp4"]
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
+def test_an_ffmpeg_ends_with_the_videokit_that_started_it(tmp_path):
+    """A killed run used to leave its encodes running (7 of 10 kills)."""
+    marker = f"videokit-test-{os.getpid()}-{time.monotonic_ns()}"
+    script = (
+        "import sys\n"
+        "from videokit import media\n"
+        "print('started', flush=True)\n"
+        # -re: at the speed of playback, so it is still running when its parent is killed.
+        "media._execute(['ffmpeg', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi',\n"
+        f"    '-i', 'anullsrc', '-t', '600', '-metadata', 'title={marker}', '-f', 'null', '-'])\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert run.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 20
+    while not _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(marker), "ffmpeg started"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _processes_with(marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "ffmpeg outlived the process that started it"

@@ -7,9 +7,14 @@ place, so an interrupted or failed encode never leaves a half-written file where
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +26,66 @@ import numpy as np
 from .audio import SAMPLE_RATE
 from .errors import MediaError, ToolMissingError
 from .files import temporary_beside
+
+# -- running ffmpeg --------------------------------------------------------------------------------
+# ffmpeg-python builds the command lines; videokit starts the processes itself, so that an ffmpeg
+# never outlives the videokit that started it (a killed run used to leave encodes running).
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _resolve_prctl() -> Any:
+    # Looked up once here, not in the child: between fork and exec only the call itself is safe.
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _resolve_prctl()
+
+
+def _die_with_parent() -> None:  # runs in the child, between fork and exec
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _execute(args: list[str], stdin: bytes | None = None) -> tuple[bytes, bytes]:
+    """Run one ffmpeg/ffprobe command; ``ffmpeg.Error`` on failure, as ffmpeg-python raises.
+
+    The child gets SIGTERM when this process dies (Linux), and is killed when this thread is
+    interrupted (Ctrl-C, a cancelled task), so no encode runs on for nobody.
+    """
+    process = subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent if _PRCTL is not None else None,
+    )
+    try:
+        out, err = process.communicate(stdin)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    if process.returncode:
+        raise ffmpeg.Error(os.path.basename(args[0]), out, err)
+    return out, err
+
+
+def _ffprobe(path: Path) -> dict[str, Any]:
+    out, _ = _execute(["ffprobe", "-show_format", "-show_streams", "-of", "json", str(path)])
+    data = json.loads(out.decode("utf-8", errors="replace"))
+    return data if isinstance(data, dict) else {}
+
+
+def _ffmpeg(stream: Any, stdin: bytes | None = None) -> bytes:
+    # -nostdin keeps ffmpeg from reading the terminal, except where stdin carries the input.
+    options = ("-hide_banner", "-loglevel", "error", *(("-nostdin",) if stdin is None else ()))
+    return _execute(ffmpeg.compile(stream.global_args(*options), overwrite_output=True), stdin)[0]
+
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".mxf", ".wmv")
 
@@ -102,8 +167,8 @@ def probe(path: Path) -> MediaInfo:
     require_ffmpeg()
     _check_readable(path, "probe")
     try:
-        info = ffmpeg.probe(str(path))
-    except ffmpeg.Error as err:
+        info = _ffprobe(path)
+    except (ffmpeg.Error, ValueError) as err:
         raise MediaError(
             f"not a video ffmpeg can read ({_stderr_tail(err, 1) or 'unknown format'})",
             path=path,
@@ -145,11 +210,10 @@ def load_audio(path: Path) -> np.ndarray:
     require_ffmpeg()
     _check_readable(path, "audio")
     try:
-        out, _ = (
-            ffmpeg.input(str(path))
-            .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE)
-            .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-            .run(capture_stdout=True, capture_stderr=True)
+        out = _ffmpeg(
+            ffmpeg.input(str(path)).output(
+                "pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE
+            )
         )
     except ffmpeg.Error as err:
         raise MediaError(
@@ -163,9 +227,7 @@ def load_audio(path: Path) -> np.ndarray:
 
 def _run(stream: Any, path: Path, stage: str, hint: str) -> None:
     try:
-        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error").run(
-            capture_stdout=True, capture_stderr=True, overwrite_output=True
-        )
+        _ffmpeg(stream)
     except ffmpeg.Error as err:
         raise MediaError(
             f"ffmpeg failed ({_stderr_tail(err)})", path=path, stage=stage, hint=hint
@@ -236,7 +298,7 @@ def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> WebPlan:
     """
     require_ffmpeg()
     try:
-        plan: WebPlan | None = web_plan(ffmpeg.probe(str(src)), max_height)
+        plan: WebPlan | None = web_plan(_ffprobe(src), max_height)
     except (ffmpeg.Error, KeyError, ValueError, TypeError):
         plan = None  # encode everything, and let ffmpeg name what is wrong with the file
     if plan is not None and (plan.copy_video or plan.copy_audio):
@@ -367,9 +429,7 @@ def write_wav(samples: np.ndarray, dst: Path) -> None:
             str(tmp), format="wav"
         )
         try:
-            stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error").run(
-                input=pcm, capture_stdout=True, capture_stderr=True, overwrite_output=True
-            )
+            _ffmpeg(stream, stdin=pcm)
         except ffmpeg.Error as err:
             raise MediaError(
                 f"could not write audio ({_stderr_tail(err)})", path=dst, stage="audio"
