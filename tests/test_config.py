@@ -47,6 +47,16 @@ def test_norms_and_decoding_are_read(tmp_path):
         ("[decoding]\ntemperature = [0.0, 7]\n", "temperature"),
         ("[decoding]\ncondition_on_previous_text = 1\n", "true or false"),
         ("[decoding]\nno_speech_threshold = 'lav'\n", "a number"),
+        # Round two: values TOML accepts that would switch a rule off or crash a run later.
+        ("[captions]\nmax_cps = nan\n", "max_cps must be from 0 to 60"),
+        ("[captions]\nmax_cps = inf\n", "max_cps"),
+        ("[captions]\nmax_line_chars = 42.5\n", "max_line_chars must be a whole number"),
+        ("[captions]\nmax_line_chars = '42'\n", "max_line_chars must be a whole number"),
+        ("[captions]\nmin_gap_ms = 1e9\n", "min_gap_ms"),
+        ("[captions]\nmax_lines = true\n", "max_lines"),
+        ("[decoding]\nno_speech_threshold = nan\n", "no_speech_threshold"),
+        ("[decoding]\nhallucination_silence_threshold = -inf\n", "from 0 to 30"),
+        ("[asr]\nbatch_size = true\n", "batch_size"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(tmp_path, text, words):

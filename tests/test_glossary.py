@@ -51,3 +51,41 @@ def test_only_case_and_spacing_change(tokens):
     fold = lambda s: s.casefold().replace(" ", "")  # noqa: E731
     assert fold(out.segments[0].text) == fold(t(*tokens).segments[0].text)
     assert all(a.start_ms <= b.start_ms for a, b in zip(out.words, out.words[1:]))
+
+
+_WORDS = st.sampled_from(["kl", "KL", "tik", "tok", "Tik", "TikTok", "og", "byrådet", "Aarhus,"])
+
+
+@given(
+    tokens=st.lists(_WORDS, min_size=1, max_size=12),
+    terms=st.lists(st.sampled_from(["KL", "TikTok", "Byrådet", "Tik Tok", "KL og"]), max_size=4),
+    noise=st.lists(
+        st.text(alphabet="abcxyzæø ", min_size=1, max_size=8).map(str.strip).filter(bool),
+        max_size=30,
+    ),
+)
+def test_terms_that_cannot_match_are_skipped_without_changing_the_result(tokens, terms, noise):
+    """The pre-filter that makes a 100,000-term glossary cheap changes no word and no fix."""
+    from videokit.glossary import _apply_to_words
+
+    transcript = t(*tokens)
+    everything = [*noise, *terms]
+    out, fixes = apply_glossary(transcript, everything)
+    unfiltered: list = []
+    words = _apply_to_words(transcript.segments[0].words, everything, unfiltered)
+    assert [w.text for w in out.words] == [w.text for w in words]
+    assert fixes == unfiltered
+
+
+def test_a_glossary_too_long_for_the_prompt_keeps_its_first_terms_and_says_so():
+    from videokit.workspace import PROMPT_MAX_CHARS, glossary_note, glossary_prompt, prompt_terms
+
+    terms = [f"Term{n}" for n in range(100_000)]
+    used, left = prompt_terms(terms)
+    assert used == terms[: len(used)] and used + left == terms
+    prompt = glossary_prompt(terms)
+    assert prompt is not None and len(prompt) <= PROMPT_MAX_CHARS and prompt.startswith("Term0,")
+    note = glossary_note(terms)
+    assert note is not None and "100000 terms" in note and f"first {len(used)}" in note
+    assert "Term99999" not in note and left[0] in note
+    assert glossary_note(terms[:3]) is None

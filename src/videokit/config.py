@@ -23,6 +23,7 @@ and the key: a typo must not silently leave a norm at its default.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +100,15 @@ def _decoding(path: Path, table: dict[str, Any]) -> dict[str, Any]:
     for key in ("condition_on_previous_text",):
         if key in table and not isinstance(table[key], bool):
             raise bad(key, "true or false")
-    for key in ("hallucination_silence_threshold", "no_speech_threshold"):
+    for key, top in (("hallucination_silence_threshold", 30.0), ("no_speech_threshold", 1.0)):
         value = table.get(key)
-        if key in table and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise bad(key, "a number")
+        if key in table and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not 0 <= value <= top
+        ):
+            raise bad(key, f"a number from 0 to {top:g}")
     if "temperature" in table:
         temps = table["temperature"]
         temps = temps if isinstance(temps, list) else [temps]

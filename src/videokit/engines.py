@@ -47,7 +47,11 @@ class AsrSettings:
             raise ValueError(f"compute_type must be one of {', '.join(COMPUTE_TYPES)}")
         if not isinstance(self.batched, bool):
             raise ValueError("batched must be true or false")
-        if not isinstance(self.batch_size, int) or self.batch_size < 0:
+        if (
+            isinstance(self.batch_size, bool)
+            or not isinstance(self.batch_size, int)
+            or self.batch_size < 0
+        ):
             raise ValueError("batch_size must be a whole number, 0 for automatic")
 
     @property

@@ -104,9 +104,26 @@ def _match(
     return None
 
 
+def _candidates(transcript: Transcript, terms: Sequence[str]) -> list[str]:
+    """The terms that could match somewhere: a term matches only a span whose letters fold to it.
+
+    Every span length :func:`_match` tries is folded once, so a glossary of 100,000 terms costs a
+    set lookup each instead of a scan of the transcript each (12 minutes for 5 seconds of video).
+    """
+    counts = {1, 2, 3} | {len(t.split()) for t in terms}
+    seen: set[str] = set()
+    for seg in transcript.segments:
+        cores = [_split(w.text)[1] for w in seg.words]
+        for count in counts:
+            for i in range(len(cores) - count + 1):
+                seen.add(_fold("".join(cores[i : i + count])))
+    return [t for t in terms if _fold(t) in seen]
+
+
 def apply_glossary(transcript: Transcript, terms: Sequence[str]) -> tuple[Transcript, list[Fix]]:
     """The transcript with glossary spellings restored, and every change made."""
     fixes: list[Fix] = []
+    terms = _candidates(transcript, terms) if terms else []
     if not terms:
         return transcript, fixes
     segments = []

@@ -7,8 +7,9 @@ undertekstning.dk). The same checker serves the caption engine's tests and the q
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .transcript import Cue
@@ -50,6 +51,15 @@ class CaptionNorms:
     comfortable_duration_ms: int = 1500
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            whole = f.type == "int"
+            if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+                wanted = "a whole number" if whole else "a number"
+                raise ValueError(f"{f.name} must be {wanted}, got {value!r}")
+            # nan passes every comparison below as False, and would switch a rule off silently.
+            if not math.isfinite(value) or not 0 <= value <= _CEILINGS[f.name]:
+                raise ValueError(f"{f.name} must be from 0 to {_CEILINGS[f.name]}, got {value!r}")
         if self.max_line_chars < 1 or self.max_lines < 1:
             raise ValueError("a caption needs at least one line of at least one character")
         if self.max_cps <= 0:
@@ -75,6 +85,18 @@ class CaptionNorms:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+
+# Far beyond any norm, short of nonsense: a value past these is a typo (an extra digit).
+_CEILINGS: dict[str, float] = {
+    "max_line_chars": 200,
+    "max_lines": 6,
+    "max_cps": 60.0,
+    "min_duration_ms": 60_000,
+    "max_duration_ms": 60_000,
+    "min_gap_ms": 10_000,
+    "max_linger_ms": 10_000,
+    "comfortable_duration_ms": 60_000,
+}
 
 DEFAULT_NORMS = CaptionNorms()
 

@@ -46,6 +46,7 @@ from .workspace import (
     VideoJob,
     VideoMeta,
     VideoRecord,
+    glossary_note,
     glossary_prompt,
     read_glossary,
     read_manuscript,
@@ -109,7 +110,7 @@ def caption_and_review(
         log(f"{source.job.slug}: aligning corrected text to the audio")
         return cached_alignment(store, source, samples, model, caps.transcript, text)
 
-    return review_and_publish(
+    out = review_and_publish(
         layout,
         source,
         meta,
@@ -120,6 +121,10 @@ def caption_and_review(
         base_url=base_url,
         norms=settings.norms,
     )
+    note = glossary_note(read_glossary(source.job))
+    if note is None:
+        return out
+    return replace(out, review=replace(out.review, notes=(*out.review.notes, note)))
 
 
 def approve_command(slug: str, layout: Layout) -> str:

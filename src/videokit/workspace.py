@@ -140,15 +140,15 @@ def read_meta(job: VideoJob) -> VideoMeta:
 
 def read_glossary(job: VideoJob) -> list[str]:
     """Terms from the shared glossary and the video's own, one per line, '#' starts a comment."""
-    terms: list[str] = []
+    terms: dict[str, None] = {}  # in the order written, each once (a set would lose the order)
     for path in (job.path.parent / "glossary.txt", _side_file(job, ".glossary.txt")):
         if path is None or not path.is_file():
             continue
         for line in path.read_text(encoding="utf-8-sig").splitlines():
             term = line.split("#", 1)[0].strip()
-            if term and term not in terms:
-                terms.append(term)
-    return terms
+            if term:
+                terms.setdefault(term)
+    return list(terms)
 
 
 def read_manuscript(job: VideoJob) -> str | None:
@@ -157,9 +157,39 @@ def read_manuscript(job: VideoJob) -> str | None:
     return path.read_text(encoding="utf-8-sig") if path is not None else None
 
 
+# Whisper keeps the last 223 tokens of a prompt and silently drops the start; Danish spellings
+# take about one token per three characters, so this many characters fit with room to spare.
+PROMPT_MAX_CHARS = 500
+
+
+def prompt_terms(terms: list[str]) -> tuple[list[str], list[str]]:
+    """The glossary terms that fit Whisper's prompt, in the order written, and those left out."""
+    used: list[str] = []
+    size = 0
+    for n, term in enumerate(terms):
+        size += len(term) + 2
+        if size > PROMPT_MAX_CHARS:
+            return used, terms[n:]
+        used.append(term)
+    return used, []
+
+
 def glossary_prompt(terms: list[str]) -> str | None:
     """Whisper reads its prompt as preceding speech; a plain list of spellings steers it best."""
-    return ", ".join(terms) + "." if terms else None
+    used, _ = prompt_terms(terms)
+    return ", ".join(used) + "." if used else None
+
+
+def glossary_note(terms: list[str]) -> str | None:
+    """What a run should say when the glossary is longer than the prompt can use."""
+    used, left = prompt_terms(terms)
+    if not left:
+        return None
+    named = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return (
+        f"the glossary has {len(terms)} terms; the first {len(used)} steer the recogniser, the "
+        f"rest ({named}) only fix spellings: put the terms that matter most first"
+    )
 
 
 PROJECT_MARKERS = ("videokit.toml", "media")
