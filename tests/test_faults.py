@@ -918,3 +918,24 @@ def test_r2_3_a_damaged_newest_approval_says_what_the_site_now_shows(desk):
     notes: list[str] = []
     desk.approved_content(SLUG, notes)
     assert "keeps" not in notes[0] and "shows the last intact one instead" in notes[0]
+
+
+def test_r2_3_a_video_name_too_long_for_side_files_is_read_with_its_slug(tmp_path):
+    """245 characters left no room for `.manuscript.txt`: every run ended in `[internal] OSError
+    36`. Now the name's side files are simply absent, and the slug's are used."""
+    from videokit import freshness
+    from videokit.config import Settings
+    from videokit.workspace import read_glossary, read_manuscript
+
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / ("Byrådsmøde " * 19 + ".mp4")).write_bytes(b"video")
+    [job], problems = find_videos([media])
+    assert not problems and len(job.path.name.encode()) > 240
+    (media / f"{job.slug}.manuscript.txt").write_text("Velkommen til mødet.", encoding="utf-8")
+    assert read_meta(job).title.startswith("Byrådsmøde")
+    assert read_glossary(job) == [] and read_manuscript(job) == "Velkommen til mødet."
+    layout = Layout(tmp_path / "build", tmp_path / "review")
+    assert freshness.fingerprint(
+        job, layout, model_sha256="m", language="da", settings=Settings(), base_url=None
+    )

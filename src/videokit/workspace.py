@@ -13,6 +13,7 @@ from), ``videokit-site.zip``. Editors' files live in the review folder (default 
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass
@@ -87,9 +88,16 @@ def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]
     return jobs, errors
 
 
+NAME_MAX_BYTES = 255  # the longest file name ext4, APFS, NTFS and most others take
+
+
 def _side_file(job: VideoJob, suffix: str) -> Path | None:
+    """``<video name><suffix>``, else ``<slug><suffix>``: the slug serves a name too long for a
+    side file of its own (a 245-character video name leaves no room for ``.manuscript.txt``)."""
     for stem in dict.fromkeys((job.path.stem, job.slug)):
         candidate = job.path.with_name(stem + suffix)
+        if len(os.fsencode(candidate.name)) > NAME_MAX_BYTES:
+            continue  # cannot exist, and asking the file system raises ENAMETOOLONG
         if candidate.is_file():
             return candidate
     return None
