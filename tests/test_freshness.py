@@ -99,3 +99,24 @@ def test_a_failed_video_or_a_missing_package_means_a_run(project):
     freshness.remember(layout, job.slug, print_, VideoResult("Møde.mp4", "moede", True))
     layout.zip.unlink()
     assert freshness.unchanged([job], layout, **options) is None
+
+
+def test_an_upgrade_of_videokit_s_code_or_templates_means_a_run(project, tmp_path, monkeypatch):
+    """A version number raised by hand was forgotten twice: the code itself is the version."""
+    from videokit import render
+
+    job, layout = project
+    _, before = settle(job, layout)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "video.html.j2").write_text("a page")
+    monkeypatch.setattr(render, "DEFAULT_TEMPLATES_DIR", templates)
+    freshness.code_digest.cache_clear()
+    _, other = settle(job, layout)
+    (templates / "video.html.j2").write_text("a page, rewritten")
+    freshness.code_digest.cache_clear()
+    _, rewritten = settle(job, layout)
+    monkeypatch.undo()
+    freshness.code_digest.cache_clear()
+    assert len({before, other, rewritten}) == 3
+    assert settle(job, layout)[1] == before, "the same code gives the same fingerprint"

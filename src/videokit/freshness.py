@@ -8,12 +8,14 @@ fingerprint errs towards work.
 
 Made from: the video's bytes, its side files (title, glossary, manuscript), the shared glossary,
 the editors' views, the review state and history, the published page, the model's bytes, the
-run's language, settings and base URL, videokit's own version, and the record the last run left.
+run's language, settings and base URL, videokit's own version and code (:func:`code_digest`),
+and the record the last run left.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -48,6 +50,26 @@ def _tree(folder: Path) -> dict[str, str | None]:
     }
 
 
+@functools.cache
+def code_digest() -> str:
+    """A hash of the code and templates that turn a draft into captions and pages.
+
+    An upgrade changes what a run writes without changing any input, and a version number raised
+    by hand was forgotten twice: so the code itself is part of what outputs are made from. Read
+    once per process (about 60 small files).
+    """
+    from .render import DEFAULT_TEMPLATES_DIR
+
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = sorted(package.glob("*.py")) + sorted(
+        p for p in DEFAULT_TEMPLATES_DIR.rglob("*") if p.is_file()
+    )
+    for path in files:
+        h.update(f"{path.name}\0{_file_sha(path)}\0".encode())
+    return h.hexdigest()
+
+
 def fingerprint(
     job: VideoJob,
     layout: Layout,
@@ -68,7 +90,7 @@ def fingerprint(
         and p != job.path
     }
     parts: dict[str, Any] = {
-        "version": [FINGERPRINT_VERSION, __version__],
+        "version": [FINGERPRINT_VERSION, __version__, code_digest()],
         "video": _file_sha(job.path),
         "side": side,
         "model": model_sha256,
