@@ -16,10 +16,10 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-
 from flows import team as t
 from flows.deployments import ENTRYPOINTS, PICKUP, POOL
 from flows.worker import refusal
+
 from videokit.errors import VideokitError
 
 pytestmark = pytest.mark.slow
@@ -165,33 +165,31 @@ def test_on_every_address_the_ui_uses_a_name_other_machines_reach():
 
 
 def test_a_worker_refuses_a_foreign_deployment_and_a_command(team, tmp_path):
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
     foreign_marker, command_marker = tmp_path / "foreign-ran", tmp_path / "command-ran"
     deployment_id = _foreign_deployment(team, foreign_marker)
     with t._client(team.url, team.auth) as client:
-        foreign = client.create_flow_run_from_deployment(deployment_id)
-    # videokit's own deployment, with the command swapped through the run's job variables.
-    hijacked = _run(
-        team,
-        PICKUP,
-        job_variables={"command": f"touch {shlex.quote(str(command_marker))}"},
-    )
-    assert hijacked.state.is_failed(), hijacked.state
-    assert "job variable(s) command" in hijacked.state.message
-    with t._client(team.url, team.auth) as client:
-        deadline = time.monotonic() + 120
+        pickup = client.read_deployment_by_name(PICKUP)
+        runs = {
+            "foreign": client.create_flow_run_from_deployment(deployment_id),
+            # videokit's own deployment, its command swapped through the run's job variables
+            "hijacked": client.create_flow_run_from_deployment(
+                pickup.id,
+                job_variables={"command": f"touch {shlex.quote(str(command_marker))}"},
+            ),
+        }
+        # Refused runs end in a second or two; a command that ran leaves its run unfinished.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            (run,) = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[foreign.id]))
-            )
-            if run.state and run.state.is_final():
+            runs = {k: client.read_flow_run(r.id) for k, r in runs.items()}
+            if all(r.state and r.state.is_final() for r in runs.values()):
                 break
             time.sleep(0.5)
-    assert run.state.is_failed(), run.state
-    assert "evil/evil is not one of videokit's deployments" in run.state.message
-    assert run.infrastructure_pid is None  # no process was started for it
     assert not foreign_marker.exists() and not command_marker.exists()
+    for run in runs.values():
+        assert run.state.is_failed(), run.state
+        assert run.infrastructure_pid is None  # no process was started for it
+    assert "evil/evil is not one of videokit's deployments" in runs["foreign"].state.message
+    assert "job variable(s) command" in runs["hijacked"].state.message
 
 
 def test_videokits_own_deployments_pass_the_guard(team):
@@ -241,9 +239,7 @@ def test_the_guard_names_what_it_refuses(deployment, flow_name, run_variables, p
         assert found is not None and reason in found
 
 
-def test_a_worker_elsewhere_without_the_login_is_told_how_to_get_it(
-    team, tmp_path, monkeypatch
-):
+def test_a_worker_elsewhere_without_the_login_is_told_how_to_get_it(team, tmp_path, monkeypatch):
     monkeypatch.setenv("VIDEOKIT_TEAM_HOME", str(tmp_path / "elsewhere"))
     monkeypatch.delenv("VIDEOKIT_TEAM_AUTH", raising=False)
     monkeypatch.delenv("PREFECT_API_AUTH_STRING", raising=False)
