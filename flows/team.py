@@ -392,9 +392,10 @@ def start_server(team: Team, log: Any = print) -> bool:
     _start(team.home, "server", command, _server_env(team), team.home)
     log(f"Prefect server: starting at {team.url} (log: {team.home / 'server.log'})")
     _wait_healthy(team.url, team.home, "server")
+    # Prefect's login page takes the whole "user:secret" line, not the part after the colon.
     log(
-        f"Prefect server: up; open {team.public} in a browser (user {AUTH_USER}, password: "
-        f"the part after ':' in {team.home / AUTH_FILE})"
+        f"Prefect server: up; open {team.public} in a browser and log in with the whole line "
+        f"in {team.home / AUTH_FILE}"
     )
     return True
 
