@@ -542,7 +542,7 @@ def test_12_webvtt_saved_as_srt_is_read_as_webvtt():
     )
     cues = parse_srt(vtt)
     assert [(c.start_ms, c.speaker, c.lines) for c in cues] == [
-        (1000, "Mette", ("Hej &amp; velkommen",)),
+        (1000, "Mette", ("Hej & velkommen",)),  # "&amp;" decoded once (issue 28, case 8)
         (3000, "Bo", ("Tak",)),
     ]
 

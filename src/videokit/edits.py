@@ -21,6 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import webvtt
+from .encodings import decode_text as decode_text  # the review desk and the studio read it here
+from .encodings import normalise_newlines
 from .errors import TranscriptError
 from .transcript import Cue, Segment, Transcript, spread_words
 
@@ -36,7 +39,6 @@ _KEPT_TAG = re.compile(r"</?[ibuIBU]>")
 # Markup players act on in SRT (colours, Subtitle Edit's positions) is dropped; anything else in
 # angle brackets is the editor's text ("<tips>", "<I >").
 _DROPPED = re.compile(r"</?font(?:\s[^<>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+([^>]+)>", re.IGNORECASE)
 # End of a name label: "Mette:", "Anne Marie Jensen:", "Hans van der Berg:", "Ödön:", "de Gaulle:".
 _PARTICLES = frozenset(
     [
@@ -57,83 +59,31 @@ _PARTICLES = frozenset(
         "ter",
     ]
 )
-_NAME_WORD = r"[^\W\d_][\w.'’-]*"
-_LABEL = re.compile(rf"^[ \t]*({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[ \t]*:(?=\s|$)")
 
-# Plausible non-ASCII characters of Western European text read as cp1252: letters with accents,
-# typographic quotes, dashes, the euro and degree signs. Anything else means a wrong guess.
-_WESTERN = re.compile(r"[\u00a0-\u00ff\u2013\u2014\u2018-\u201e\u2020-\u2026\u20ac\u2122]")
+
+def _marks() -> str:
+    """Combining marks of the Basic Multilingual Plane as a character class body: a name in NFD
+    (``Ödön`` as O + U+0308) or in Devanagari is letters *and* marks; ``\\w`` has no marks."""
+    import unicodedata
+
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_NAME_WORD = rf"[^\W\d_][\w{_marks()}.'’-]*"
+_LABEL = re.compile(rf"^[ \t]*({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[ \t]*:(?=\s|$)")
 
 
 # --- encodings ------------------------------------------------------------------------------------
 
-
-def decode_text(data: bytes, path: Path | None = None) -> str:
-    """Decode an editor's file: BOM-marked UTF-8/UTF-16, plain UTF-8, else Windows-1252.
-
-    A file that is UTF-8 in some places and not in others is refused with the first bad line: a
-    guess would turn every ``å`` elsewhere into ``Ã¥``. So is a file that cp1252 can only read as
-    nonsense (Chinese GB2312, say).
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _normalise_newlines(_strict_utf8(data[3:], path))
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _normalise_newlines(data.decode("utf-16"))
-        except UnicodeDecodeError:
-            raise _unreadable(path, "broken UTF-16") from None
-    try:
-        return _normalise_newlines(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
-        raise _unreadable(path, "binary data or UTF-16 without a byte-order mark")
-    if _has_utf8_sequences(data):
-        _strict_utf8(data, path)  # raises, naming the first line that is not UTF-8
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise _unreadable(path, "not text") from None
-    _check_western(text, path)
-    return _normalise_newlines(text)
-
-
-def _unreadable(path: Path | None, why: str, line: int | None = None) -> TranscriptError:
-    return TranscriptError(
-        f"unreadable encoding ({why})",
-        path=path,
-        line=line,
-        stage="review",
-        hint="save the file as UTF-8 (Subtitle Edit: File → Save as, encoding UTF-8)",
-    )
-
-
-def _strict_utf8(data: bytes, path: Path | None) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        why = "mixed: this line is not UTF-8, the rest of the file is"
-        raise _unreadable(path, why, line) from None
-
-
-def _has_utf8_sequences(data: bytes) -> bool:
-    """True when the bytes hold at least one well-formed multi-byte UTF-8 character."""
-    return re.search(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}", data) is not None
-
-
-def _check_western(text: str, path: Path | None) -> None:
-    foreign = [ch for ch in text if ord(ch) > 127 and not _WESTERN.match(ch)]
-    # Double-byte encodings read as cp1252 come out as runs of accented capitals and symbols.
-    runs = re.findall(r"[^\x00-\x7f]{3,}", text)
-    if foreign or len(runs) > 1:
-        sample = (foreign[:1] or runs[:1])[0]
-        line = text[: text.find(sample)].count("\n") + 1
-        raise _unreadable(path, "not UTF-8, and not Western European text either", line)
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+# Decoding lives in .encodings (side files share it); editors' files are read through it here.
+_normalise_newlines = normalise_newlines
 
 
 # --- speaker labels -------------------------------------------------------------------------------
@@ -160,9 +110,9 @@ def split_label(text: str, known: Iterable[str] = ()) -> tuple[str | _Keep | Non
     name = " ".join(words)
     rest = text[m.end() :]
     first = words[0]
-    if not (first[0].isupper() or (first in _PARTICLES and len(words) > 1)):
+    if not (_capital(first[0]) or (first in _PARTICLES and len(words) > 1)):
         return KEEP, text
-    if any(not w[0].isupper() and w not in _PARTICLES for w in words):
+    if any(not _capital(w[0]) and w not in _PARTICLES for w in words):
         return KEEP, text
     following = rest.lstrip(" \t")
     named = (
@@ -179,11 +129,72 @@ def split_label(text: str, known: Iterable[str] = ()) -> tuple[str | _Keep | Non
     return name, following.lstrip()
 
 
+def _capital(letter: str) -> bool:
+    """A capital, or a letter of a script without case (中, محمد): names in any script."""
+    return letter.isupper() or letter.istitle() or (letter.isalpha() and not letter.islower())
+
+
+SPEAKER_NAME_RULE = (
+    "a speaker name is one to five words of letters ('.', '-' and apostrophes inside a word), "
+    "each starting with a capital letter (van, von, de … may be small), e.g. "
+    "'Borgmester Jens Hansen'"
+)
+
+
+def speaker_problem(name: str) -> str | None:
+    """Why ``name`` would not read back as the speaker from the SRT and text views; ``None`` when
+    it would. Decided by the reader itself (a label on a line of its own is how both views write
+    a name they must be sure of), so the rule and the reader cannot drift apart; the reasons
+    only explain it."""
+    if name != " ".join(name.split()):
+        return "has extra spaces"
+    if split_label(f"{name}:") == (name, ""):
+        return None
+    if name == NO_SPEAKER:
+        return f"'{NO_SPEAKER}' means no named speaker: leave the speaker empty"
+    words = name.split(" ")
+    if ":" in name:
+        return "holds a colon, which would end the name there"
+    bad = next((ch for ch in name if ch.isdigit()), None)
+    if bad is not None:
+        return f"holds the digit '{bad}'"
+    bad = next((ch for w in words for ch in w if re.fullmatch(_NAME_WORD, "a" + ch) is None), None)
+    if bad is not None:
+        return f"holds '{bad}', which a name cannot hold"
+    if len(words) > 5:
+        return "has more than five words"
+    start = next((w for w in words if not re.fullmatch(_NAME_WORD, w)), None)
+    if start is not None:
+        return f"has a word that does not start with a letter ('{start}')"
+    small = next((w for w in words if not _capital(w[0]) and w not in _PARTICLES), None)
+    if small is not None:
+        return f"has a word that does not start with a capital letter ('{small}')"
+    return "would not read back as a name"
+
+
+def check_speaker(name: str | None, where: str = "") -> str | None:
+    """``name`` as both views write it (spaces squeezed; empty is no speaker), or a
+    :class:`TranscriptError` saying why it would become caption text instead."""
+    if name is None or not name.strip():
+        return None
+    name = " ".join(name.split())
+    problem = speaker_problem(name)
+    if problem is not None:
+        prefix = f"{where}: " if where else ""
+        raise TranscriptError(
+            f"{prefix}the speaker name {name!r} {problem}",
+            stage="review",
+            hint=SPEAKER_NAME_RULE,
+        )
+    return name
+
+
 def _label(speaker: str | None, text: str, current: str | None, known: set[str]) -> str:
     """The text with the label a reader needs to get ``speaker`` back (none when it carries on).
 
     ``known`` is what the reader will know at this point: the labels written so far. A label the
-    reader would not take for one inline (``Bo: ja``) goes on a line of its own, where it always is.
+    reader would not take for one inline (``Bo: ja``) goes on a line of its own, where it always
+    is, for every name :func:`check_speaker` lets through.
     """
     if speaker == current and isinstance(split_label(text, known)[0], _Keep):
         return text
@@ -254,6 +265,31 @@ def plain_text(line: str) -> str:
     return " ".join(_KEPT_TAG.sub("", _DROPPED.sub("", line)).split())
 
 
+class RuleRefusal(TranscriptError):
+    """A file refused for one of videokit's own rules, though a player might show it.
+
+    ``rule`` names the rule (see :data:`VIDEOKIT_RULES`), so a refusal of a valid WebVTT file
+    is always a stated choice, never a parse error in disguise.
+    """
+
+    def __init__(self, message: str, *, rule: str = "", **kwargs: object) -> None:
+        self.rule = rule
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+VIDEOKIT_RULES = {
+    "overlap": "each cue starts after the previous one ends (players allow overlaps)",
+    "timing-order": "a cue ends after it starts",
+    "empty-cue": "a cue has text",
+    "skipped-cue": "no block a player would skip (a broken timing line, or none): its text is lost",
+    "missing-blank-line": "an empty line between two cues (a player makes the line above the "
+    "next cue's number into text)",
+    "beyond-video": "cues lie inside the video",
+    "no-cues": "the file holds a cue",
+    "speaker-name": "a speaker name the text view can carry (see SPEAKER_NAME_RULE)",
+}
+
+
 def parse_srt(
     text: str,
     path: Path | None = None,
@@ -263,20 +299,52 @@ def parse_srt(
 ) -> list[Cue]:
     """Cues exactly as the editor left them, or a :class:`TranscriptError` naming the line.
 
-    Accepts any cue-id line (Subtitle Edit and players do), WebVTT saved as ``.srt``, and ``Navn:``
-    speaker labels. With ``duration_ms``, a cue must lie inside the video.
+    Accepts any cue-id line (Subtitle Edit and players do), WebVTT saved as ``.srt`` (read as a
+    browser reads it, see :mod:`videokit.webvtt`), and ``Navn:`` speaker labels. With
+    ``duration_ms``, a cue must lie inside the video.
     """
-    known = set(known_speakers)
-    is_vtt = text.lstrip("\ufeff \t\n").startswith("WEBVTT")
+    return _parse(text, path, duration_ms, set(known_speakers), hints=True)
+
+
+def _parse(
+    text: str, path: Path | None, duration_ms: int | None, known: set[str], *, hints: bool
+) -> list[Cue]:
+    if text.lstrip("\ufeff \t\n").startswith("WEBVTT"):
+        return _parse_vtt(text, path, duration_ms, hints=hints)
+    return _parse_srt(text, path, duration_ms, known, hints=hints)
+
+
+# SubViewer (YouTube's .sbv): "0:00:01.000,0:00:03.000" where SRT has "-->".
+_SBV_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}\.\d{3},\d{1,2}:\d{2}:\d{2}\.\d{3}\s*$")
+
+
+def _refuse_subviewer(text: str, path: Path | None) -> None:
+    lines = text.split("\n")
+    if any("-->" in line for line in lines):
+        return
+    for number, line in enumerate(lines, 1):
+        if _SBV_TIMING.match(line):
+            raise TranscriptError(
+                "this is a SubViewer (.sbv) file, not SRT or WebVTT",
+                path=path,
+                line=number,
+                stage="review",
+                hint="export it as SRT or WebVTT (YouTube Studio: Subtitles → Download → .srt)",
+            )
+
+
+def _parse_srt(
+    text: str, path: Path | None, duration_ms: int | None, known: set[str], *, hints: bool
+) -> list[Cue]:
+    _refuse_subviewer(text, path)
     cues: list[Cue] = []
-    previous_end, previous_line = -1, 0
+    previous: tuple[int, int] | None = None  # end and line of the cue before
     speaker: str | None = None
-    for index, block in enumerate(_blocks(text)):
+    for block in _blocks(text):
         lines = list(block.lines)
-        if is_vtt and _vtt_meta(lines[0], index == 0):
-            continue
         line_no = block.line
-        if "-->" not in lines[0] and len(lines) > 1:
+        numbered = "-->" not in lines[0] and len(lines) > 1
+        if numbered:
             lines.pop(0)  # the cue id: any text at all, numbers in order or not
             line_no += 1
         match = _TIMING.match(lines[0])
@@ -291,61 +359,125 @@ def parse_srt(
             )
         for offset, body_line in enumerate(lines[1:], 1):
             if _TIMING.match(body_line):
-                raise TranscriptError(
+                timing_line = line_no + offset
+                raise RuleRefusal(
                     "a timing line inside the text of the cue above: the empty line between "
                     "two cues is missing",
+                    rule="missing-blank-line",
                     path=path,
-                    line=line_no + offset,
+                    line=timing_line,
                     stage="review",
-                    hint=f"insert an empty line before line {line_no + offset - 1}",
+                    hint=_blank_line_hint(text, timing_line, numbered, path, duration_ms, hints),
                 )
         start, end = _ms(match["start"], path, line_no), _ms(match["end"], path, line_no)
         body = [clean_line(line) for line in lines[1:]]
-        if is_vtt:
-            body, voice = _vtt_voice(body)
-            speaker = voice if voice is not None else speaker
-        elif body:
+        if body:
             label, first = split_label(body[0], known)
             if not isinstance(label, _Keep):
                 speaker, body[0] = label, first
                 if label:
                     known.add(label)
-        body = [b for b in body if plain_text(b)]
-        if not body:
-            raise TranscriptError(
-                "cue has no text",
-                path=path,
-                line=line_no,
-                stage="review",
-                hint="write the text under the timing line, or remove the cue",
-            )
-        if end <= start:
-            raise TranscriptError(
-                f"cue ends before it starts ({match['start']} --> {match['end']})",
-                path=path,
-                line=line_no,
-                stage="review",
-            )
-        if start < previous_end:
-            raise TranscriptError(
-                f"cue overlaps the cue at line {previous_line}",
-                path=path,
-                line=line_no,
-                stage="review",
-                hint="make each cue start after the previous one ends",
-            )
-        if duration_ms is not None:
-            _inside_video(start, end, duration_ms, path, line_no)
-        cues.append(Cue(start, end, tuple(body), speaker))
-        previous_end, previous_line = end, line_no
+        stamps = (match["start"], match["end"])
+        cue = _checked_cue(start, end, body, speaker, stamps, previous, duration_ms, path, line_no)
+        cues.append(cue)
+        previous = (end, line_no)
+    return _some(cues, path)
+
+
+def _checked_cue(
+    start: int,
+    end: int,
+    body: list[str],
+    speaker: str | None,
+    stamps: tuple[str, str],
+    previous: tuple[int, int] | None,
+    duration_ms: int | None,
+    path: Path | None,
+    line: int,
+) -> Cue:
+    """The cue, or the refusal of the first of videokit's rules it breaks (both formats)."""
+    body = [b for b in body if plain_text(b)]
+    if not body:
+        raise RuleRefusal(
+            "cue has no text",
+            rule="empty-cue",
+            path=path,
+            line=line,
+            stage="review",
+            hint="write the text under the timing line, or remove the cue",
+        )
+    if end == start:
+        raise RuleRefusal(
+            f"cue starts and ends at the same time ({stamps[0]})",
+            rule="timing-order",
+            path=path,
+            line=line,
+            stage="review",
+            hint="make the second time, when the cue leaves the screen, later; or remove the cue",
+        )
+    if end < start:
+        raise RuleRefusal(
+            f"cue ends before it starts ({stamps[0]} --> {stamps[1]})",
+            rule="timing-order",
+            path=path,
+            line=line,
+            stage="review",
+            hint="the first time is when the cue appears, the second when it leaves the screen",
+        )
+    if previous is not None and start < previous[0]:
+        raise RuleRefusal(
+            f"cue overlaps the cue at line {previous[1]}",
+            rule="overlap",
+            path=path,
+            line=line,
+            stage="review",
+            hint="make each cue start after the previous one ends",
+        )
+    if duration_ms is not None:
+        _inside_video(start, end, duration_ms, path, line)
+    return Cue(start, end, tuple(body), speaker)
+
+
+def _some(cues: list[Cue], path: Path | None) -> list[Cue]:
     if not cues:
-        raise TranscriptError(
+        raise RuleRefusal(
             "no cues found",
+            rule="no-cues",
             path=path,
             stage="review",
             hint="the file is empty; delete it to get the draft back",
         )
     return cues
+
+
+def _blank_line_hint(
+    text: str,
+    timing_line: int,
+    numbered: bool,
+    path: Path | None,
+    duration_ms: int | None,
+    hints: bool,
+) -> str:
+    """Where to put the missing empty line, tried on a copy of the file before it is said.
+
+    Cues with numbers want it above the next cue's number, cues without above its timing line;
+    a place that leaves the file unreadable, or that turns the line above into a cue number
+    where the cues have none (deleting a line of text), is never suggested.
+    """
+    generic = "separate the two cues with an empty line"
+    if not hints:
+        return generic
+    lines = text.split("\n")
+    for before in [timing_line - 1, timing_line] if numbered else [timing_line]:
+        fixed = "\n".join([*lines[: before - 1], "", *lines[before - 1 :]])
+        try:
+            _parse(fixed, path, duration_ms, set(), hints=False)
+        except TranscriptError as err:
+            # The fixed cue is the one at timing_line + 1 now; a problem after it is another one.
+            if err.line is None or err.line <= timing_line + 1:
+                continue
+        return f"insert an empty line before line {before}"
+    return generic
 
 
 # A cue may end a little after the last frame (players stop at the end anyway, and the editor's
@@ -355,9 +487,10 @@ END_SLACK_MS = 1000
 
 def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, line: int) -> None:
     if start >= duration_ms or end > duration_ms + END_SLACK_MS:
-        raise TranscriptError(
+        raise RuleRefusal(
             f"cue {_clock(start)} --> {_clock(end)} lies beyond the end of the video "
             f"({_clock(duration_ms)})",
+            rule="beyond-video",
             path=path,
             line=line,
             stage="review",
@@ -365,34 +498,125 @@ def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, lin
         )
 
 
-def _vtt_meta(first_line: str, is_header: bool) -> bool:
-    """Header, NOTE, STYLE and REGION blocks of a WebVTT file carry no cue."""
-    word = first_line.strip().split(" ", 1)[0]
-    return (is_header and word.startswith("WEBVTT")) or word in ("NOTE", "STYLE", "REGION")
+# --- WebVTT ---------------------------------------------------------------------------------------
 
 
-def _vtt_voice(body: list[str]) -> tuple[list[str], str | None]:
-    voice = None
-    out = []
-    for line in body:
-        m = _VOICE.search(line)
-        if m and voice is None:
-            voice = " ".join(m.group(1).split())
-        out.append(clean_line(_VOICE.sub("", line).replace("</v>", "")))
-    return out, voice
+def _parse_vtt(text: str, path: Path | None, duration_ms: int | None, *, hints: bool) -> list[Cue]:
+    """A WebVTT file read as a browser reads it, then held to videokit's rules (named ones)."""
+    text = _normalise_newlines(text)
+    if not text.removeprefix("\ufeff").startswith("WEBVTT"):
+        raise TranscriptError(
+            "text before the 'WEBVTT' line: players read no cues from this file",
+            path=path,
+            line=1,
+            stage="review",
+            hint="delete everything above the 'WEBVTT' line, empty lines too",
+        )
+    try:
+        parsed = webvtt.parse_file(text)
+    except webvtt.NotWebVTT as err:
+        raise TranscriptError(
+            f"not a WebVTT file: the first line is {err}, not 'WEBVTT'",
+            path=path,
+            line=1,
+            stage="review",
+            hint="make the first line 'WEBVTT' alone, or 'WEBVTT', a space and a title",
+        ) from None
+    for skipped in parsed.skipped:
+        _refuse_skipped(skipped, path)
+    if parsed.run_on:
+        line = parsed.run_on[0]
+        above = next(c for c in reversed(parsed.cues) if c.line < line)
+        raise RuleRefusal(
+            "a timing line right under the text of the cue above: the empty line between two "
+            "cues is missing",
+            rule="missing-blank-line",
+            path=path,
+            line=line,
+            stage="review",
+            hint=_blank_line_hint(text, line, bool(above.identifier), path, duration_ms, hints),
+        )
+    cues: list[Cue] = []
+    previous: tuple[int, int] | None = None
+    for vtt in parsed.cues:
+        shown = webvtt.cue_text(vtt.text)
+        speaker = _vtt_speaker(shown.voice, path, vtt.line)
+        stamps = (_vtt_clock(vtt.start_ms), _vtt_clock(vtt.end_ms))
+        cue = _checked_cue(
+            vtt.start_ms,
+            vtt.end_ms,
+            list(shown.lines),
+            speaker,
+            stamps,
+            previous,
+            duration_ms,
+            path,
+            vtt.line,
+        )
+        cues.append(cue)
+        previous = (vtt.end_ms, vtt.line)
+    return _some(cues, path)
+
+
+def _vtt_clock(ms: int) -> str:
+    return _clock(ms).replace(",", ".")
+
+
+def _refuse_skipped(skipped: webvtt.Skipped, path: Path | None) -> None:
+    if skipped.why == "meta":
+        return
+    if skipped.why == "timing":
+        raise RuleRefusal(
+            f"broken timestamp in {skipped.first_line.strip()[:60]!r}: a player skips this cue",
+            rule="skipped-cue",
+            path=path,
+            line=skipped.line,
+            stage="review",
+            hint="write times as HH:MM:SS.mmm or MM:SS.mmm (minutes and seconds below 60, three "
+            "decimals)",
+        )
+    raise RuleRefusal(
+        f"a block without a timing line ({skipped.first_line.strip()[:40]!r}): a player skips it",
+        rule="skipped-cue",
+        path=path,
+        line=skipped.line,
+        stage="review",
+        hint="add its timing line, start it with NOTE to make it a comment, or remove it",
+    )
+
+
+def _vtt_speaker(voice: str | None, path: Path | None, line: int) -> str | None:
+    if voice is None:
+        return None
+    problem = speaker_problem(voice)
+    if problem is None:
+        return voice
+    raise RuleRefusal(
+        f"the speaker name {voice!r} {problem}: the text view would read it as caption text",
+        rule="speaker-name",
+        path=path,
+        line=line,
+        stage="review",
+        hint=SPEAKER_NAME_RULE,
+    )
 
 
 def to_review_srt(cues: Sequence[Cue]) -> str:
-    """The SRT view: cues with ``Navn:`` where the speaker changes; :func:`parse_srt` reads it back."""
+    """The SRT view: cues with ``Navn:`` where the speaker changes; :func:`parse_srt` reads it back.
+
+    A speaker name that would read back as caption text is refused here (see
+    :func:`check_speaker`), the point every save from the studio passes.
+    """
     from .captions import to_srt
 
     known: set[str] = set()
     labelled: list[Cue] = []
     current: str | None = None
-    for cue in cues:
-        first = _label(cue.speaker, cue.lines[0], current, known)
+    for i, cue in enumerate(cues, 1):
+        speaker = check_speaker(cue.speaker, f"cue {i} ({_clock(cue.start_ms)})")
+        first = _label(speaker, cue.lines[0], current, known)
         labelled.append(replace(cue, lines=(first, *cue.lines[1:])))
-        current = cue.speaker
+        current = speaker
     return to_srt(labelled)
 
 
@@ -454,15 +678,19 @@ def parse_review_text(text: str, known_speakers: Iterable[str] = ()) -> list[Tex
 
 
 def write_review_text(paragraphs: Sequence[TextParagraph]) -> str:
-    """The text view of paragraphs; :func:`parse_review_text` reads it back to the same value."""
+    """The text view of paragraphs; :func:`parse_review_text` reads it back to the same value.
+
+    A speaker name that would read back as text is refused (see :func:`check_speaker`).
+    """
     known: set[str] = set()
     blocks: list[str] = []
     current: str | None = None
-    for p in paragraphs:
+    for n, p in enumerate(paragraphs, 1):
         if not p.words:
             continue
-        blocks.append(_label(p.speaker, " ".join(p.words), current, known))
-        current = p.speaker
+        speaker = check_speaker(p.speaker, f"paragraph {n}")
+        blocks.append(_label(speaker, " ".join(p.words), current, known))
+        current = speaker
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
