@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videokit.cache import TranscriptCache
+from videokit.captions import to_vtt
 from videokit.config import load_settings
 from videokit.edits import (
     TextParagraph,
@@ -77,6 +78,49 @@ def test_random_bytes_never_crash_the_srt_reader(data):
 @given(mutated(VALID_SRT))
 def test_mutated_srt_never_crashes_the_reader(data):
     read_srt(data)
+
+
+VALID_VTT = (
+    "WEBVTT\nKind: captions\nLanguage: da\n\n"
+    "00:01.000 --> 00:02.500 align:start position:0%\n"
+    "<v Mette>Byrådet <c.yellow.bg_black>holder</c> møde &amp; mere\n\n"
+    "intro\n00:00:03.000 --> 00:00:04.000\n<i.x>Alle</i> er<00:03.500><c> velkomne</c>\n"
+    "<ruby>漢字<rt>かんじ</rt></ruby> <lang en>2 &lt; 3</lang> &#229;&nbsp;&notit;\n"
+)
+# Pieces of WebVTT cue markup, whole and broken, for the cue text of a valid file.
+MARKUP = st.sampled_from(
+    ["<", ">", "&", "&amp;", "&lt", "&#", "&#x110000;", "&#0;", "<c.", "</", "<v ", "<v>", "</v>"]
+    + ["<00:0", "<00:01.000>", "<ruby>", "<rt>", "</rt>", "</ruby>", "<lang", "\x00", "-->"]
+    + ["\r", "<i>", "</b>", "<u.x>", "< i>", "</i >", "\ufeff", "\t", " ", "x"]
+)
+
+
+@st.composite
+def mutated_cue_text(draw: st.DrawFn) -> bytes:
+    """The valid WebVTT file with markup pieces put into its cue text, in some encoding."""
+    lines = VALID_VTT.split("\n")
+    for _ in range(draw(st.integers(1, 6))):
+        i = draw(st.sampled_from([5, 8, 9]))  # the cue text lines
+        at = draw(st.integers(0, len(lines[i])))
+        lines[i] = lines[i][:at] + "".join(draw(st.lists(MARKUP, max_size=4))) + lines[i][at:]
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+    return "\n".join(lines).encode(encoding, errors="replace")
+
+
+@fuzz
+@given(mutated(VALID_VTT) | mutated_cue_text())
+def test_mutated_webvtt_and_its_cue_markup_never_crash_the_reader(data):
+    read_srt(data)
+
+
+@fuzz
+@given(mutated_cue_text())
+def test_webvtt_read_back_and_written_again_reads_the_same(data):
+    try:
+        cues = parse_srt(decode_text(data), duration_ms=6000)
+    except VideokitError:
+        return
+    assert parse_srt(to_vtt(cues)) == cues
 
 
 @fuzz

@@ -309,7 +309,7 @@ def parse_srt(
 def _parse(
     text: str, path: Path | None, duration_ms: int | None, known: set[str], *, hints: bool
 ) -> list[Cue]:
-    if text.lstrip("\ufeff \t\n").startswith("WEBVTT"):
+    if text.lstrip("\ufeff \t\n")[:6].upper() == "WEBVTT":
         return _parse_vtt(text, path, duration_ms, hints=hints)
     return _parse_srt(text, path, duration_ms, known, hints=hints)
 
@@ -504,7 +504,7 @@ def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, lin
 def _parse_vtt(text: str, path: Path | None, duration_ms: int | None, *, hints: bool) -> list[Cue]:
     """A WebVTT file read as a browser reads it, then held to videokit's rules (named ones)."""
     text = _normalise_newlines(text)
-    if not text.removeprefix("\ufeff").startswith("WEBVTT"):
+    if text.removeprefix("\ufeff")[:6].upper() != "WEBVTT":
         raise TranscriptError(
             "text before the 'WEBVTT' line: players read no cues from this file",
             path=path,
@@ -516,7 +516,7 @@ def _parse_vtt(text: str, path: Path | None, duration_ms: int | None, *, hints: 
         parsed = webvtt.parse_file(text)
     except webvtt.NotWebVTT as err:
         raise TranscriptError(
-            f"not a WebVTT file: the first line is {err}, not 'WEBVTT'",
+            f"not a WebVTT file: the first line is {str(err)!r}, not 'WEBVTT'",
             path=path,
             line=1,
             stage="review",
@@ -567,7 +567,8 @@ def _refuse_skipped(skipped: webvtt.Skipped, path: Path | None) -> None:
         return
     if skipped.why == "timing":
         raise RuleRefusal(
-            f"broken timestamp in {skipped.first_line.strip()[:60]!r}: a player skips this cue",
+            f"broken timestamp in {skipped.first_line.strip()[:60]!r}: a player skips this "
+            "block (a cue number or text may not hold '-->' either)",
             rule="skipped-cue",
             path=path,
             line=skipped.line,

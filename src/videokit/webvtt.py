@@ -40,7 +40,8 @@ class VttCue:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A block the spec's parser drops, with why: text a player never shows.
+    """A block the spec's parser drops, with why: text a player never shows. ``line`` and
+    ``first_line`` are the timing line that failed, or else the block's first line.
 
     ``why`` is ``"timing"`` (a timing line that does not parse), ``"no timing"`` (no timing line)
     or ``"meta"`` (a NOTE, STYLE or REGION block, which carries no cue by design).
@@ -125,6 +126,7 @@ class _Parser:
         buffer: list[str] = []
         cue: tuple[int, int, str, int] | None = None
         identifier = ""
+        failed = (first + 1, self.lines[first])  # the timing line that did not parse
         seen_arrow = False
         count = 0
         while self.pos < len(self.lines):
@@ -137,6 +139,7 @@ class _Parser:
                     timing = parse_timing(line)
                     if timing is None:
                         cue = None
+                        failed = (self.pos, line)
                     else:
                         cue = (*timing, self.pos)
                         identifier = "\n".join(buffer)
@@ -156,8 +159,9 @@ class _Parser:
         elif not in_header:
             head = self.lines[first]
             word = re.split(r"[ \t]", head, maxsplit=1)[0]
-            why = "timing" if seen_arrow else "meta" if word in _META else "no timing"
-            self.skipped.append(Skipped(first + 1, why, head))
+            why = "meta" if word in _META else "timing" if seen_arrow else "no timing"
+            line_no, shown = failed if why == "timing" else (first + 1, head)
+            self.skipped.append(Skipped(line_no, why, shown))
 
 
 _META = frozenset({"NOTE", "STYLE", "REGION"})
