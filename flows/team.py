@@ -205,7 +205,9 @@ def _prefect() -> list[str]:
 
 
 def _worker_command(pool: str, name: str | None, limit: int | None = None) -> list[str]:
-    command = [sys.executable, "-m", "flows.worker", "--pool", pool]
+    # -P: `-m` would put the working folder (the project, often a share others write to) first
+    # on the import path, so a `prefect.py` or `flows/` there would be imported by the worker.
+    command = [sys.executable, "-P", "-m", "flows.worker", "--pool", pool]
     if name:
         command += ["--name", name]
     if limit:

@@ -79,10 +79,10 @@ def team(project, tmp_path_factory, base_model):
 
 
 def _run(team, deployment: str, timeout: float | None = 900, **parameters):
+    from flows.team import _settings
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: team.url}):
+    with _settings(team.url, team.auth):
         return run_deployment(
             deployment, parameters=parameters, timeout=timeout, as_subflow=False, poll_interval=1
         )
@@ -92,7 +92,7 @@ def _runs(team, name: str | None = None):
     from flows.team import _client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
-    with _client(team.url) as client:
+    with _client(team.url, team.auth) as client:
         flt = FlowRunFilter(name=FlowRunFilterName(any_=[name])) if name else None
         return client.read_flow_runs(flow_run_filter=flt, limit=200)
 
@@ -156,7 +156,7 @@ def test_two_workers_share_a_batch_and_match_a_plain_run(team, project, tmp_path
     # The UI shows the end table as an artifact of the batch run.
     from flows.team import _client
 
-    with _client(team.url) as client:
+    with _client(team.url, team.auth) as client:
         artifacts = client.read_latest_artifacts(limit=20)
     assert any(a.key == "videokit-summary" for a in artifacts)
 
@@ -165,6 +165,7 @@ def test_two_workers_share_a_batch_and_match_a_plain_run(team, project, tmp_path
     shutil.copytree(project / "media", plain / "media")
     env = {**os.environ, "VIDEOKIT_CACHE_DIR": str(team.cache_dir)}
     env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_API_AUTH_STRING", None)
     done = subprocess.run(
         [str(Path(sys.executable).with_name("videokit")), "produce", "--project", str(plain)],
         env=env,
@@ -256,7 +257,7 @@ def test_a_worker_killed_mid_transcription_leaves_nothing_half_done(team, projec
     assert cues and "sociale medier" in " ".join(c.content for c in cues)
     assert not _no_partials(project / "build") and not _no_partials(project / "review")
     # Prefect marks the dead run Crashed once its heartbeats stop, so nothing waits on it forever.
-    with _client(team.url) as client:
+    with _client(team.url, team.auth) as client:
         crashed = _wait(
             lambda: client.read_flow_run(child[0].id).state.is_crashed(), 300, "the crash mark"
         )
@@ -267,7 +268,12 @@ def test_two_runs_at_once_on_one_folder_write_each_video_whole(team, project):
     if not all((project / "build" / "preview" / s).is_dir() for s in SAMPLES):
         assert _run(team, "produce/videokit").state.is_completed()
     before = _digest(project, SAMPLES)
-    env = {**os.environ, "VIDEOKIT_CACHE_DIR": str(team.cache_dir), "PREFECT_API_URL": team.url}
+    env = {
+        **os.environ,
+        "VIDEOKIT_CACHE_DIR": str(team.cache_dir),
+        "PREFECT_API_URL": team.url,
+        "PREFECT_API_AUTH_STRING": team.auth,
+    }
     command = [
         str(Path(sys.executable).with_name("videokit")),
         "produce",
@@ -313,13 +319,13 @@ def test_drafts_can_be_made_by_a_gpu_pool_while_the_pool_renders(team, project):
     gpu = replace(team, asr_pool="videokit-gpu")
     t.register(gpu, log=lambda _m: None)
     try:
-        command = [*t._prefect(), "worker", "start", "--pool", "videokit-gpu", "--name", "gpu-1"]
+        command = t._worker_command("videokit-gpu", "gpu-1")
         with _info_logs():
             t._start(
                 team.home,
                 "worker-gpu",
                 command,
-                t._env(team.home, team.url, team.cache_dir),
+                t._env(team.home, team.url, team.cache_dir, team.auth),
                 project,
             )
         clip = clips.speech_video(
@@ -330,7 +336,7 @@ def test_drafts_can_be_made_by_a_gpu_pool_while_the_pool_renders(team, project):
         assert run.state.is_completed(), run.state
         from flows.team import _client
 
-        with _client(team.url) as client:
+        with _client(team.url, team.auth) as client:
             by_gpu = [
                 client.read_flow(r.flow_id).name
                 for r in _runs(team)
