@@ -939,3 +939,48 @@ def test_r2_3_a_video_name_too_long_for_side_files_is_read_with_its_slug(tmp_pat
     assert freshness.fingerprint(
         job, layout, model_sha256="m", language="da", settings=Settings(), base_url=None
     )
+
+
+# --- R2.6 side files are read by the editor files' encoding rules ---------------------------------
+
+
+def _job(tmp_path: Path) -> VideoJob:
+    media = tmp_path / "media"
+    media.mkdir(exist_ok=True)
+    (media / "Møde.mp4").write_bytes(b"video")
+    [job], _ = find_videos([media])
+    return job
+
+
+def test_r2_6_a_cp1252_glossary_and_a_utf16_manuscript_are_read(tmp_path):
+    from videokit.workspace import read_glossary, read_manuscript
+
+    job = _job(tmp_path)
+    (job.path.parent / "glossary.txt").write_bytes("Århus\nKøge Bugt\n".encode("cp1252"))
+    job.path.with_name("Møde.manuscript.txt").write_bytes(
+        "Velkommen til byrådsmødet.".encode("utf-16")  # with its byte-order mark
+    )
+    assert read_glossary(job) == ["Århus", "Køge Bugt"]
+    assert read_manuscript(job) == "Velkommen til byrådsmødet."
+
+
+def test_r2_6_an_unreadable_side_file_is_named_not_an_internal_error(tmp_path):
+    from videokit.workspace import read_manuscript
+
+    job = _job(tmp_path)
+    manuscript = job.path.with_name("Møde.manuscript.txt")
+    manuscript.write_bytes("Velkommen til byrådsmødet.".encode("utf-16-le"))  # no mark
+    with pytest.raises(VideokitError, match="manuscript") as err:
+        read_manuscript(job)
+    assert err.value.path == manuscript and "UTF-8" in err.value.hint
+
+
+def test_r2_5_a_speaker_that_would_become_caption_text_is_refused_in_the_title_file(tmp_path):
+    job = _job(tmp_path)
+    toml = job.path.with_name("Møde.toml")
+    toml.write_text('title = "Møde"\nspeaker = "Dr: Hansen"\n', encoding="utf-8")
+    with pytest.raises(VideokitError, match="colon") as err:
+        read_meta(job)
+    assert err.value.path == toml
+    toml.write_text('title = "Møde"\nspeaker = "Borgmester Jens Hansen"\n', encoding="utf-8")
+    assert read_meta(job).speaker == "Borgmester Jens Hansen"

@@ -398,6 +398,15 @@ def test_a_spelling_goes_into_the_projects_glossary_once(client, project):
     assert lines == ["# stavemåder", "Byrådet", "Aarhus Kommune"]
 
 
+def test_a_cp1252_glossary_takes_a_new_spelling_and_becomes_utf8(client, project):
+    """Was HTTP 500: the glossary button read the file as UTF-8 only."""
+    (project.media / "glossary.txt").write_bytes("Århus\nKøge\n".encode("cp1252"))
+    response = client.post(f"/api/{SLUG}/glossary", json={"term": "Ærø"}, headers=H)
+    assert response.status_code == 200, response.text
+    lines = (project.media / "glossary.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == ["Århus", "Køge", "Ærø"]
+
+
 # -- what the page and the server exchange ---------------------------------------------------------
 
 _line = (

@@ -34,6 +34,7 @@ from .align import _key as word_key
 from .align import align_text
 from .config import load_settings
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
+from .encodings import read_text_file
 from .errors import TranscriptError, VideokitError
 from .files import write_text
 from .locks import video_lock
@@ -226,7 +227,8 @@ def add_to_glossary(media: Path, term: str) -> bool:
             hint="write the word or name as it should be spelled",
         )
     path = media / GLOSSARY
-    text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
+    # Read as every side file is (a cp1252 glossary was an HTTP 500); written back as UTF-8.
+    text = read_text_file(path, "glossary") if path.is_file() else ""
     known = {line.split("#", 1)[0].strip().casefold() for line in text.splitlines()}
     if term.casefold() in known:
         return False

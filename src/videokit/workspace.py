@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .edits import SPEAKER_NAME_RULE, speaker_problem
+from .encodings import read_text_file
 from .errors import TranscriptError, VideokitError
 from .files import write_json
 from .media import VIDEO_EXTENSIONS
@@ -113,8 +115,8 @@ def read_meta(job: VideoJob) -> VideoMeta:
     if path is None:
         return VideoMeta(default_title(job))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        data = tomllib.loads(read_text_file(path, "title file"))
+    except tomllib.TOMLDecodeError as err:
         raise TranscriptError(
             f"not valid TOML: {err}",
             path=path,
@@ -139,6 +141,15 @@ def read_meta(job: VideoJob) -> VideoMeta:
             stage="metadata",
             hint="write a title, or remove the line to use the file name",
         )
+    problem = speaker_problem(values["speaker"]) if values["speaker"] else None
+    if problem is not None:
+        # Checked here, where the file can be named, not later when a view is written.
+        raise TranscriptError(
+            f"the speaker name {values['speaker']!r} {problem}",
+            path=path,
+            stage="metadata",
+            hint=SPEAKER_NAME_RULE,
+        )
     return VideoMeta(
         values["title"] or default_title(job),
         values["description"],
@@ -152,7 +163,7 @@ def read_glossary(job: VideoJob) -> list[str]:
     for path in (job.path.parent / "glossary.txt", _side_file(job, ".glossary.txt")):
         if path is None or not path.is_file():
             continue
-        for line in path.read_text(encoding="utf-8-sig").splitlines():
+        for line in read_text_file(path, "glossary").splitlines():
             term = line.split("#", 1)[0].strip()
             if term:
                 terms.setdefault(term)
@@ -162,7 +173,7 @@ def read_glossary(job: VideoJob) -> list[str]:
 def read_manuscript(job: VideoJob) -> str | None:
     """The script the video was read from, if any: taken as corrected text until an editor edits."""
     path = _side_file(job, ".manuscript.txt")
-    return path.read_text(encoding="utf-8-sig") if path is not None else None
+    return read_text_file(path, "manuscript") if path is not None else None
 
 
 # Whisper keeps the last 223 tokens of a prompt and silently drops the start; Danish spellings
