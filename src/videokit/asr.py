@@ -8,6 +8,7 @@ callback, so callers never see Whisper's own types.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,8 +23,8 @@ from .align import Span, Window
 from .audio import SAMPLE_RATE
 from .errors import ModelError, TranscriptionError, VideokitError
 from .models import ModelSpec
-from .transcript import Segment, Transcript, Word
-from .windows import DEFAULT_PAUSES, Pauses, lanes, windows
+from .transcript import Segment, Transcript, Unread, Word
+from .windows import DEFAULT_PAUSES, Pauses, lanes, unread_stretches, windows
 
 if TYPE_CHECKING:  # pragma: no cover
     import whisper
@@ -108,7 +109,12 @@ class AudioJob:
     path: Path | None = None
 
 
-def transcript_of(job: AudioJob, raw: list[dict[str, Any]], model_id: str) -> Transcript:
+def transcript_of(
+    job: AudioJob,
+    raw: list[dict[str, Any]],
+    model_id: str,
+    unread: Sequence[Unread] = (),
+) -> Transcript:
     """The draft of one recording from a recogniser's segment dicts (either engine)."""
     duration_ms = round(len(job.audio) * 1000 / SAMPLE_RATE)
     return Transcript(
@@ -118,6 +124,7 @@ def transcript_of(job: AudioJob, raw: list[dict[str, Any]], model_id: str) -> Tr
         model=model_id,
         source_sha256=job.source_sha256,
         options=job.options.to_dict(),
+        unread=tuple(sorted(unread, key=lambda u: u.start_ms)),
     )
 
 
@@ -228,15 +235,26 @@ class WhisperASR:
         # whisper/__init__ rebinds the name "transcribe" to the function; fetch the module itself.
         wt = importlib.import_module("whisper.transcribe")
 
+        job = AudioJob(audio, options, source_sha256, path)
         duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)
+        unread = [Unread(a, b) for a, b in unread_parts(audio)]
+        clips = complement([(u.start_ms, u.end_ms) for u in unread], duration_ms)
+        if not clips:
+            if progress is not None:
+                progress(1.0)
+            return transcript_of(job, [], self.spec.cache_id, unread)
         kwargs = options.to_dict()
         kwargs["temperature"] = tuple(options.temperature)
+        if unread:
+            kwargs["clip_timestamps"] = clip_timestamps(clips, duration_ms)
+        budget = _Budget(WINDOW_ATTEMPTS * len(options.temperature), duration_ms)
         try:
             with (
                 self._lock,
                 _draws_fixed(self.device),
-                _progress_reporting(wt, progress),
-                _decoding_once(self.model),
+                budget.watching(wt),
+                _progress_reporting(wt, progress, budget),
+                _decoding_once(self.model, budget),
             ):
                 result = wt.transcribe(
                     self.model,
@@ -249,13 +267,10 @@ class WhisperASR:
                 )
         except Exception as err:
             raise TranscriptionError(f"Whisper failed: {err}", path=path) from err
-        return Transcript(
-            language=options.language,
-            duration_ms=duration_ms,
-            segments=tuple(segments_from_whisper(result["segments"], duration_ms)),
-            model=self.spec.cache_id,
-            source_sha256=source_sha256,
-            options=options.to_dict(),
+        if progress is not None:
+            progress(1.0)  # whisper's own count leaves out the stretches it skipped
+        return transcript_of(
+            job, result["segments"], self.spec.cache_id, [*unread, *budget.skipped]
         )
 
     # --- batched decoding ------------------------------------------------------------------------
@@ -265,7 +280,8 @@ class WhisperASR:
     ) -> list[Transcript]:
         import torch
 
-        cuts = [audio_windows(job.audio) for job in jobs]
+        plans = [reading_plan(job.audio) for job in jobs]
+        cuts = [cut for cut, _ in plans]
         size = self.plan(jobs[0].options).batch_size if jobs else 1
         shares = lanes(
             [len(c) for c in cuts], [j.options.condition_on_previous_text for j in jobs], size
@@ -309,7 +325,10 @@ class WhisperASR:
             progress(1.0)
         return [
             transcript_of(
-                job, sorted(found[j], key=lambda seg: float(seg["start"])), self.spec.cache_id
+                job,
+                sorted(found[j], key=lambda seg: float(seg["start"])),
+                self.spec.cache_id,
+                plans[j][1],
             )
             for j, job in enumerate(jobs)
         ]
@@ -539,8 +558,11 @@ class WhisperASR:
 
 
 @contextmanager
-def _progress_reporting(wt: Any, progress: Progress | None) -> Iterator[None]:
-    """Route whisper's tqdm progress (frames decoded) to a callback instead of the terminal."""
+def _progress_reporting(
+    wt: Any, progress: Progress | None, budget: _Budget | None = None
+) -> Iterator[None]:
+    """Route whisper's progress to a callback instead of the terminal, as the share of the
+    recording read so far: whisper counts frames decoded, leaving out what it skipped."""
     if progress is None:
         yield
         return
@@ -554,7 +576,9 @@ def _progress_reporting(wt: Any, progress: Progress | None) -> Iterator[None]:
             self._done = 0
 
         def update(self, n: float | None = 1) -> bool | None:
-            self._done += int(n or 0)
+            # n frames on from where the window just read started: the position in the recording.
+            start = budget.start_frame if budget is not None else self._done
+            self._done = max(self._done, start + int(n or 0))
             progress(min(1.0, self._done / self._total))  # type: ignore[misc]
             return None
 
@@ -676,17 +700,111 @@ class _Piece:
     end: int
 
 
-def audio_windows(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
-    """Where :func:`videokit.windows.windows` cuts ``audio``, in samples."""
+def unread_parts(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
+    """Long stretches of ``audio`` with no speech, in ms (:func:`videokit.windows.unread_stretches`)."""
+    from . import vad
+
+    probabilities = vad.speech_probabilities(audio)
+    if probabilities is None:
+        return []
+    return unread_stretches(probabilities, vad.FRAME_MS, pauses)
+
+
+def reading_plan(
+    audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES
+) -> tuple[list[tuple[int, int]], list[Unread]]:
+    """Where :func:`videokit.windows.windows` cuts ``audio`` (in samples), and what it leaves
+    unread because there is no speech in it."""
     from .media import window_peaks_dbfs
 
     levels = window_peaks_dbfs(audio, pauses.frame_ms)
+    unread = unread_parts(audio, pauses)
     per_ms = SAMPLE_RATE // 1000
-    return [
+    cuts = [
         (a * per_ms, min(len(audio), b * per_ms))
-        for a, b in windows(levels, pauses)
+        for a, b in windows(levels, pauses, unread)
         if a * per_ms < len(audio)
     ]
+    return cuts, [Unread(a, b) for a, b in unread]
+
+
+def audio_windows(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
+    """Where :func:`videokit.windows.windows` cuts ``audio``, in samples."""
+    return reading_plan(audio, pauses)[0]
+
+
+def complement(spans: Sequence[tuple[int, int]], end: int) -> list[tuple[int, int]]:
+    """The parts of ``0..end`` outside ``spans`` (ordered, disjoint)."""
+    out, at = [], 0
+    for a, b in spans:
+        if a > at:
+            out.append((at, a))
+        at = max(at, b)
+    if at < end:
+        out.append((at, end))
+    return out
+
+
+def clip_timestamps(spans: Sequence[tuple[int, int]], duration_ms: int) -> list[float]:
+    """``spans`` (ms) as whisper's ``clip_timestamps`` (seconds, start, end, start, ...): a last
+    span that runs to the end leaves its end out, so whisper reads to its own last frame."""
+    stamps = [t / 1000 for a, b in spans for t in (a, b)]
+    if spans and spans[-1][1] >= duration_ms:
+        stamps.pop()
+    return stamps
+
+
+# A window of the recording may be decoded this many times per fallback temperature before it is
+# skipped as unreadable. Speech needs one or two reads of each 30 s (more where whisper re-reads
+# around pauses); Whisper on noise was seen re-reading a window 30 times, one second further each
+# time, and spending 52 minutes on under 2 minutes of a room's noise.
+WINDOW_ATTEMPTS = 4
+
+
+class _Budget:
+    """Decoding attempts per 30 s of the recording, counted by where whisper's window starts.
+
+    transcribe() slices the window it reads out of the whole recording's spectrogram; the slice's
+    offset in that tensor is the window's start (in 10 ms frames), read as it is handed to
+    ``pad_or_trim``. Past the budget, :func:`_decoding_once` answers "no speech", so transcribe()
+    moves on a whole window, and the window is reported as skipped.
+    """
+
+    def __init__(self, attempts: int, duration_ms: int) -> None:
+        self.attempts = max(1, attempts)
+        self.duration_ms = duration_ms
+        self.start_frame = 0
+        self.spent: dict[int, int] = {}
+        self.skipped: list[Unread] = []
+
+    @contextmanager
+    def watching(self, wt: Any) -> Iterator[None]:
+        own = wt.pad_or_trim
+
+        def pad_or_trim(array: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(array, "ndim", 0) == 2 and hasattr(array, "storage_offset"):
+                self.start_frame = int(array.storage_offset())
+            return own(array, *args, **kwargs)
+
+        wt.pad_or_trim = pad_or_trim
+        try:
+            yield
+        finally:
+            wt.pad_or_trim = own
+
+    def admit(self) -> bool:
+        bucket = self.start_frame // 3000  # 30 s of 10 ms frames
+        self.spent[bucket] = self.spent.get(bucket, 0) + 1
+        if self.spent[bucket] <= self.attempts:
+            return True
+        start = min(self.start_frame * 10, self.duration_ms)
+        end = min(start + 30_000, self.duration_ms)
+        if not self.skipped or self.skipped[-1].end_ms < start:
+            self.skipped.append(Unread(start, end, "budget"))
+        else:
+            last = self.skipped[-1]
+            self.skipped[-1] = Unread(last.start_ms, max(last.end_ms, end), "budget")
+        return False
 
 
 def _thresholds() -> dict[str, float]:
@@ -728,7 +846,7 @@ def _draws_fixed(device: str) -> Iterator[None]:
 
 
 @contextmanager
-def _decoding_once(model: Any) -> Iterator[None]:
+def _decoding_once(model: Any, budget: _Budget | None = None) -> Iterator[None]:
     """whisper's transcribe() with each window encoded once and its prompt read once.
 
     transcribe() calls ``model.decode`` once per fallback temperature, and each call encodes the
@@ -739,7 +857,7 @@ def _decoding_once(model: Any) -> Iterator[None]:
     encoding made once per window, and the alignment finds that encoding too.
     """
     import torch
-    from whisper.decoding import DecodingOptions
+    from whisper.decoding import DecodingOptions, DecodingResult
 
     last: list[Any] = [None, None]  # the encoder output last projected, and its cross K/V
 
@@ -748,6 +866,18 @@ def _decoding_once(model: Any) -> Iterator[None]:
         options = options or DecodingOptions()  # whisper's decode() signature
         if changes:
             options = replace(options, **changes)
+        if budget is not None and mel.ndim == 2 and not budget.admit():
+            # What transcribe() takes for silence: it skips the window and reads the next one.
+            return DecodingResult(
+                audio_features=mel,
+                language=options.language or "",
+                tokens=[],
+                text="",
+                avg_logprob=-math.inf,
+                no_speech_prob=1.0,
+                temperature=options.temperature,
+                compression_ratio=0.0,
+            )
         mels = mel[None] if mel.ndim == 2 else mel
         # transcribe() hands the same window for every temperature: the encoder answers it from
         # memory (_encoding_once), the same object, so its projections are made once too.

@@ -20,14 +20,17 @@ from .asr import (
     AudioJob,
     DecodeOptions,
     Progress,
-    audio_windows,
+    clip_timestamps,
+    complement,
+    reading_plan,
     transcript_of,
+    unread_parts,
 )
 from .audio import SAMPLE_RATE
 from .errors import ModelError, TranscriptionError
 from .hardware import CPU_BATCH
 from .models import ModelSpec
-from .transcript import Transcript
+from .transcript import Transcript, Unread
 
 
 class FasterWhisperASR:
@@ -103,18 +106,19 @@ class FasterWhisperASR:
                         progress(min(1.0, (before + end_s * SAMPLE_RATE) / total))
 
                 try:
-                    raw = self._decode(job, report)
+                    raw, unread = self._decode(job, report)
                 except Exception as err:
                     raise TranscriptionError(
                         f"faster-whisper failed: {err}", path=job.path
                     ) from err
                 done += len(job.audio)
-                out.append(transcript_of(job, raw, self.spec.cache_id))
+                out.append(transcript_of(job, raw, self.spec.cache_id, unread))
         if progress is not None:
             progress(1.0)
         return out
 
-    def _decode(self, job: AudioJob, report: Any) -> list[dict[str, Any]]:
+    def _decode(self, job: AudioJob, report: Any) -> tuple[list[dict[str, Any]], list[Unread]]:
+        """The recogniser's segments, and the stretches it was not given (no speech in them)."""
         from faster_whisper import BatchedInferencePipeline
 
         o = job.options
@@ -129,15 +133,21 @@ class FasterWhisperASR:
             "word_timestamps": True,
         }
         if self.batched:
-            clips = [
-                {"start": a / SAMPLE_RATE, "end": b / SAMPLE_RATE} for a, b in audio_windows(audio)
-            ]
+            cuts, unread = reading_plan(audio)
+            clips = [{"start": a / SAMPLE_RATE, "end": b / SAMPLE_RATE} for a, b in cuts]
             if not clips:
-                return []
+                return [], unread
             segments, _info = BatchedInferencePipeline(self.model).transcribe(
                 audio, clip_timestamps=clips, batch_size=self.batch_size, **kwargs
             )
         else:
+            unread = [Unread(a, b) for a, b in unread_parts(audio)]
+            duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)
+            spoken = complement([(u.start_ms, u.end_ms) for u in unread], duration_ms)
+            if not spoken:
+                return [], unread
+            if unread:
+                kwargs["clip_timestamps"] = clip_timestamps(spoken, duration_ms)
             segments, _info = self.model.transcribe(
                 audio,
                 condition_on_previous_text=o.condition_on_previous_text,
@@ -166,4 +176,4 @@ class FasterWhisperASR:
                     ],
                 }
             )
-        return sorted(raw, key=lambda seg: float(seg["start"]))
+        return sorted(raw, key=lambda seg: float(seg["start"])), unread

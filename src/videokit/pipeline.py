@@ -121,10 +121,35 @@ def caption_and_review(
         base_url=base_url,
         norms=settings.norms,
     )
-    note = glossary_note(read_glossary(source.job))
-    if note is None:
+    notes = [*unread_notes(machine), glossary_note(read_glossary(source.job))]
+    if not any(notes):
         return out
-    return replace(out, review=replace(out.review, notes=(*out.review.notes, note)))
+    kept = tuple(n for n in notes if n)
+    return replace(out, review=replace(out.review, notes=(*out.review.notes, *kept)))
+
+
+def _clock(ms: int) -> str:
+    s = ms // 1000
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+def unread_notes(machine: Transcript) -> list[str]:
+    """What the run says about the stretches the recogniser did not decode (``Transcript.unread``)."""
+    quiet = [u for u in machine.unread if u.reason == "no speech"]
+    stuck = [u for u in machine.unread if u.reason == "budget"]
+    notes = []
+    if quiet:
+        where = ", ".join(f"{_clock(u.start_ms)}–{_clock(u.end_ms)}" for u in quiet)
+        notes.append(f"no speech found in {where}; not decoded (check that nothing is said there)")
+    if stuck:
+        where = ", ".join(f"{_clock(u.start_ms)}–{_clock(u.end_ms)}" for u in stuck)
+        notes.append(
+            f"the recogniser could not read {where} (it kept re-reading it: noise or music?); "
+            "caption what is said there by hand"
+        )
+    return notes
 
 
 def approve_command(slug: str, layout: Layout) -> str:

@@ -126,6 +126,35 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A stretch of the recording that was not decoded, and why.
+
+    ``no speech``: silent or steady sound (room tone, hum) for a long stretch, found before
+    decoding. ``budget``: the recogniser kept re-reading this window past its budget of attempts
+    (Whisper on noise can), so it was skipped rather than let a run go on for hours.
+    """
+
+    start_ms: int
+    end_ms: int
+    reason: str = "no speech"
+
+    def __post_init__(self) -> None:
+        _check_span("unread stretch", self.start_ms, self.end_ms)
+        if self.reason not in UNREAD_REASONS:
+            raise ValueError(f"unknown reason {self.reason!r} for an unread stretch")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_ms": self.start_ms, "end_ms": self.end_ms, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Unread:
+        return cls(int(d["start_ms"]), int(d["end_ms"]), str(d.get("reason", "no speech")))
+
+
+UNREAD_REASONS = ("no speech", "budget")
+
+
+@dataclass(frozen=True)
 class Transcript:
     """The machine draft of one video: what was heard, by which model, with which options."""
 
@@ -135,6 +164,7 @@ class Transcript:
     model: str = ""
     source_sha256: str = ""
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    unread: tuple[Unread, ...] = ()  # what the recogniser did not decode, in order
 
     def __post_init__(self) -> None:
         _check_span("transcript", 0, self.duration_ms)
@@ -167,6 +197,8 @@ class Transcript:
             "source_sha256": self.source_sha256,
             "options": self.options,
             "segments": [s.to_dict() for s in self.segments],
+            # Only when set, so that drafts without it read back (and hash) as before.
+            **({"unread": [u.to_dict() for u in self.unread]} if self.unread else {}),
         }
 
     @classmethod
@@ -180,6 +212,7 @@ class Transcript:
             model=d.get("model", ""),
             source_sha256=d.get("source_sha256", ""),
             options=dict(d.get("options", {})),
+            unread=tuple(Unread.from_dict(u) for u in d.get("unread", ())),
         )
 
     def to_json(self) -> str:

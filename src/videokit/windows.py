@@ -34,6 +34,16 @@ class Pauses:
     # reading over a long silence is where it hallucinates.
     split_ms: int = 2_000
     max_ms: int = MAX_WINDOW_MS
+    # A stretch this long in which the speech detector hears no speech is not decoded at all:
+    # Whisper reads room noise, hum or music as made-up text, slowly. Shorter stretches are left
+    # to the level test above: a wrong call there would cut into speech.
+    unread_ms: int = 10_000
+    # Sound kept in the decoded part on each side of such a stretch: the detector finds a soft
+    # onset up to a few hundred ms late, and a second of noise costs Whisper nothing.
+    unread_margin_ms: int = 1_000
+    # Silero VAD's speech probability above which a 32 ms frame may be speech. Below silero's own
+    # 0.5, so that unsure frames are decoded rather than skipped.
+    speech_probability: float = 0.3
 
     def __post_init__(self) -> None:
         if self.frame_ms <= 0 or self.max_ms < 4 * self.frame_ms:
@@ -51,6 +61,41 @@ def threshold_dbfs(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> 
     return max(
         pauses.floor_dbfs, min(floor + pauses.above_floor_db, finite[-1] - pauses.max_range_db)
     )
+
+
+def unread_stretches(
+    probabilities: Sequence[float], frame_ms: int, pauses: Pauses = DEFAULT_PAUSES
+) -> list[tuple[int, int]]:
+    """Stretches ``(start_ms, end_ms)`` of at least ``unread_ms`` without speech, from a speech
+    detector's probability per frame of ``frame_ms``.
+
+    Each stretch leaves ``unread_margin_ms`` at both ends (but not at the recording's ends) to
+    the decoded part, so a soft word at its edge is not lost.
+    """
+    need, pad = pauses.unread_ms, pauses.unread_margin_ms
+    total = len(probabilities) * frame_ms
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, p in enumerate([*probabilities, 1.0]):
+        speech = i == len(probabilities) or p >= pauses.speech_probability
+        if not speech and start is None:
+            start = i
+        elif speech and start is not None:
+            a = start * frame_ms + (pad if start else 0)
+            b = i * frame_ms - (pad if i < len(probabilities) else 0)
+            if b - a >= need:
+                out.append((a, min(b, total)))
+            start = None
+    return out
+
+
+def _masked(
+    levels: Sequence[float], unread: Sequence[tuple[int, int]], frame_ms: int
+) -> list[float]:
+    out = list(levels)
+    for a, b in unread:
+        out[a // frame_ms : b // frame_ms] = [-math.inf] * len(out[a // frame_ms : b // frame_ms])
+    return out
 
 
 def speech_spans(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
@@ -81,13 +126,20 @@ def _quietest_cut(levels: Sequence[float], a: int, b: int, max_frames: int) -> i
     return max(best, a + 1)
 
 
-def windows(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
+def windows(
+    levels: Sequence[float],
+    pauses: Pauses = DEFAULT_PAUSES,
+    unread: Sequence[tuple[int, int]] = (),
+) -> list[tuple[int, int]]:
     """Decoding windows as ``(start_ms, end_ms)``: ordered, disjoint, each at most ``max_ms``.
 
     Every speech frame lies in exactly one window. Speech is packed greedily into a window until
     the next stretch would overflow it or follows a long pause; a stretch longer than a window
-    (no pause for 30 s) is cut at its quietest moment.
+    (no pause for 30 s) is cut at its quietest moment. Nothing in ``unread`` (see
+    :func:`unread_stretches`) is in any window.
     """
+    if unread:
+        levels = _masked(levels, unread, pauses.frame_ms)
     f = pauses.frame_ms
     max_frames = pauses.max_ms // f
     split = pauses.split_ms // f
