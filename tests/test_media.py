@@ -250,3 +250,91 @@ def test_an_ffmpeg_ends_with_the_videokit_that_started_it(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "ffmpeg outlived the process that started it"
+
+
+# --- media from the real world (hostile input, round two) -----------------------------------------
+
+
+def _make(path: Path, *args: str) -> Path:
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *args, str(path)], check=True)
+    return path
+
+
+def _first_sound_s(samples) -> float:
+    import numpy as np
+
+    return float(np.flatnonzero(np.abs(samples) > 0.01)[0]) / 16_000
+
+
+def test_sound_that_starts_after_the_picture_keeps_its_delay(tmp_path):
+    """Phone and camera files: every cue would otherwise be early by the delay (1.5 s here)."""
+    clip = _make(
+        tmp_path / "telefon.mp4",
+        *("-f", "lavfi", "-i", "color=c=blue:s=320x180:r=25:d=6"),
+        *("-itsoffset", "1.5", "-f", "lavfi", "-i", "sine=frequency=440:duration=4"),
+        *("-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-c:a", "aac"),
+    )
+    assert abs(_first_sound_s(media.load_audio(clip)) - 1.5) < 0.05
+    web = tmp_path / "web.mp4"
+    media.encode_web_mp4(clip, web)
+    assert abs(_first_sound_s(media.load_audio(web)) - 1.5) < 0.05, "the page plays it the same"
+
+
+def test_surround_sound_is_read_as_one_channel(tmp_path):
+    clip = _make(
+        tmp_path / "surround.mkv",
+        *("-f", "lavfi", "-i", "color=c=blue:s=320x180:r=25:d=3"),
+        *("-f", "lavfi", "-i", "sine=frequency=440:duration=3"),
+        *("-filter_complex", "[1]pan=5.1|FC=c0[a]", "-map", "0:v", "-map", "[a]"),
+        *("-c:v", "libx264", "-c:a", "pcm_s16le"),
+    )
+    samples = media.load_audio(clip)
+    assert samples.ndim == 1 and abs(len(samples) / 16_000 - 3.0) < 0.1
+    # A sine at 0.125 in the centre channel (where a 5.1 mix puts speech), at ffmpeg's downmix.
+    assert samples.max() > 0.25 * 0.125, "the centre channel is heard"
+
+
+def test_an_audio_only_file_is_refused_with_what_to_do(tmp_path):
+    clip = _make(tmp_path / "lyd.m4a", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac")
+    with pytest.raises(MediaError, match="no video stream") as err:
+        media.probe(clip)
+    assert err.value.path == clip and "video file" in err.value.hint
+
+
+def test_hevc_10_bit_is_encoded_for_browsers(tmp_path):
+    clip = _make(
+        tmp_path / "hevc.mkv",
+        *("-f", "lavfi", "-i", "testsrc=s=640x360:r=25:d=2"),
+        *("-f", "lavfi", "-i", "sine=duration=2"),
+        *("-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error"),
+        *("-c:a", "aac"),
+    )
+    web = tmp_path / "web.mp4"
+    plan = media.encode_web_mp4(clip, web)
+    assert plan is None or not plan.copy_video
+    info = media._ffprobe(web)
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert (video["codec_name"], video["pix_fmt"]) == ("h264", "yuv420p")
+
+
+def test_a_rotated_variable_rate_phone_video_plays_upright(tmp_path):
+    """Held upright, a phone stores landscape frames and a rotation; browsers need it applied."""
+    raw = _make(
+        tmp_path / "raw.mp4",
+        *("-f", "lavfi", "-i", "testsrc=s=320x180:r=30:d=3"),
+        *("-f", "lavfi", "-i", "sine=duration=3"),
+        *("-vf", "setpts='PTS+0.02*sin(N)/TB'", "-fps_mode", "vfr"),
+        *("-c:v", "libx264", "-c:a", "aac"),
+    )
+    clip = _make(
+        tmp_path / "phone.mp4",
+        *("-i", str(raw), "-c", "copy", "-metadata:s:v:0", "rotate=90"),
+    )
+    info = media.probe(clip)
+    assert info.duration_ms > 2_500
+    web = tmp_path / "web.mp4"
+    media.encode_web_mp4(clip, web)
+    video = next(s for s in media._ffprobe(web)["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (180, 320), "stored upright, no rotation left"
+    rotation = [d for d in video.get("side_data_list", []) if "rotation" in d]
+    assert not rotation or rotation[0]["rotation"] in (0, -0)

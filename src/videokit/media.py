@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import re
 import shutil
@@ -205,24 +206,44 @@ def probe(path: Path) -> MediaInfo:
     )
 
 
+def audio_lead_s(info: dict[str, Any]) -> float:
+    """How long after the file's start its first sound track starts, in seconds (0 if unknown).
+
+    Phones and cameras often start the sound a little after the picture. A player keeps that
+    delay; raw decoded samples lose it, and every caption would come that much too early.
+    """
+    _, audio = _main_streams(info)
+    try:
+        start = float((audio or {}).get("start_time", 0.0))
+        origin = float(info.get("format", {}).get("start_time", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+    lead = start - origin
+    return lead if math.isfinite(lead) and 0.0 < lead < 3600.0 else 0.0
+
+
 def load_audio(path: Path) -> np.ndarray:
-    """Decode the first audio stream as 16 kHz mono float32 in [-1, 1], as Whisper expects."""
+    """Decode the first audio stream as 16 kHz mono float32 in [-1, 1], as Whisper expects,
+    on the file's own timeline: sound that starts late is preceded by that much silence."""
     require_ffmpeg()
     _check_readable(path, "audio")
     try:
+        lead = audio_lead_s(_ffprobe(path))
         out = _ffmpeg(
-            ffmpeg.input(str(path)).output(
+            ffmpeg.input(str(path))["a:0"].output(
                 "pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE
             )
         )
-    except ffmpeg.Error as err:
+    except (ffmpeg.Error, ValueError) as err:
         raise MediaError(
             f"audio could not be decoded ({_stderr_tail(err)})",
             path=path,
             stage="audio",
             hint="export the video again with AAC or PCM sound",
         ) from None
-    return np.frombuffer(out, np.int16).astype(np.float32) / 32768.0
+    samples = np.frombuffer(out, np.int16).astype(np.float32) / 32768.0
+    silence = round(lead * SAMPLE_RATE)
+    return np.concatenate([np.zeros(silence, np.float32), samples]) if silence else samples
 
 
 def _run(stream: Any, path: Path, stage: str, hint: str) -> None:
