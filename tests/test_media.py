@@ -14,6 +14,7 @@ import pytest
 import clips
 from videokit import draft, media
 from videokit.errors import MediaError
+from videokit.workspace import VideoJob
 
 pytestmark = pytest.mark.slow
 
@@ -275,6 +276,9 @@ def test_sound_that_starts_after_the_picture_keeps_its_delay(tmp_path):
         *("-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-c:a", "aac"),
     )
     assert abs(_first_sound_s(media.load_audio(clip)) - 1.5) < 0.05
+    source = draft.probe(VideoJob(clip, "telefon"))
+    assert 1400 <= source.info.audio_lead_ms <= 1550
+    assert source.audio_id != source.sha256, "its draft is not one made before the delay was kept"
     web = tmp_path / "web.mp4"
     media.encode_web_mp4(clip, web)
     assert abs(_first_sound_s(media.load_audio(web)) - 1.5) < 0.05, "the page plays it the same"

@@ -50,7 +50,7 @@ class DraftsAhead:
         self._lock = threading.Lock()
 
     def key(self, source: Source, options: DecodeOptions) -> str:
-        return draft_key(source.sha256, self._model.spec, options, self._model.settings)
+        return draft_key(source.audio_id, self._model.spec, options, self._model.settings)
 
     def add(self, videos: Sequence[tuple[Source, DecodeOptions]]) -> None:
         """The videos to draft; called once, before :meth:`run` (a waiter blocks until then)."""

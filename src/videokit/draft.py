@@ -41,6 +41,13 @@ class Source:
     sha256: str
     info: media.MediaInfo
 
+    @property
+    def audio_id(self) -> str:
+        """What the audio a draft hears is made from: the bytes, and for a file whose sound
+        starts late, that delay (drafts made before it was kept are then made again)."""
+        lead = self.info.audio_lead_ms
+        return f"{self.sha256}+lead{lead}" if lead else self.sha256
+
 
 def probe(job: VideoJob) -> Source:
     info = media.probe(job.path)
@@ -176,6 +183,9 @@ def draft_key(
 ) -> str:
     """Same video bytes, same model bytes, same options, same engine: the same draft.
 
+    ``source_sha256`` is :attr:`Source.audio_id`: the bytes, and the sound's delay where it has
+    one (drafts of such files made before the delay was kept are wrong by it).
+
     The transcript schema version is part of the key too, so a draft written by an older
     videokit is made again rather than read into newer types. The engine and whether windows are
     batched change the words, so they are in the key; the device and the batch size do not (see
@@ -219,7 +229,7 @@ def cached_draft(
     have made this very draft meanwhile. ``made_ahead(key)`` waits for a batch that drafts this
     run's videos together (:class:`videokit.ahead.DraftsAhead`) and says whether it made this one.
     """
-    key = draft_key(source.sha256, model.spec, options, model.settings)
+    key = draft_key(source.audio_id, model.spec, options, model.settings)
     if made_ahead(key):
         found = cache.get(key)
         if found is not None:
@@ -242,7 +252,7 @@ def cached_draft_or_none(
     cache: TranscriptCache, source: Source, model: ModelHandle, options: DecodeOptions
 ) -> Transcript | None:
     """The cached draft, if there is one (what another machine made, for example)."""
-    return cache.get(draft_key(source.sha256, model.spec, options, model.settings))
+    return cache.get(draft_key(source.audio_id, model.spec, options, model.settings))
 
 
 def cached_alignment(

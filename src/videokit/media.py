@@ -113,6 +113,7 @@ class MediaInfo:
     duration_ms: int  # probe() refuses files without a picture or a sound track
     width: int = 0
     height: int = 0
+    audio_lead_ms: int = 0  # how long after the picture the sound starts (see audio_lead_s)
 
 
 def require_ffmpeg() -> None:
@@ -203,6 +204,7 @@ def probe(path: Path) -> MediaInfo:
         duration_ms=round(duration_s * 1000),
         width=int(video.get("width", 0)),
         height=int(video.get("height", 0)),
+        audio_lead_ms=round(audio_lead_s(info) * 1000),
     )
 
 
