@@ -2,15 +2,16 @@
 
 The team set-up gives the ``pickup`` deployment an interval schedule (``videokit team up
 --watch-every``; ``--no-watch`` pauses it). Each run looks at the videos, and for each new or
-changed video whose copy has finished (see :mod:`videokit.pickup`) starts one run of the
-``produce`` deployment for that video alone. The start carries an idempotency key made of the
-video's name, size and time, so Prefect itself refuses a second run for the same copy even if two
-looks overlap. A video whose outputs are already up to date (made from exactly this file, edits
-and settings) is not started again.
+changed video whose copy has finished (see :mod:`videokit.pickup`) goes into one run of the
+``produce`` deployment, which gives each video its own run. The start carries an idempotency key
+made of the videos' names, sizes and times, so Prefect itself refuses a second run for the same
+copies even if two looks overlap. A video whose outputs are already up to date (made from
+exactly this file, edits and settings) is not started again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -56,38 +57,39 @@ def pickup(
     # One look at a time (the deployment's concurrency limit), so the watch has one writer.
     watch, ready = look(_read(watch_file), seen, int(time.time() * 1000), int(quiet_s * 1000))
     write_text(watch_file, watch.to_json())
-    started = []
-    for name in ready:
-        job = by_name[name]
-        if _up_to_date(job, layout, project.config, model):
-            continue
-        size, mtime_ns = seen[name]
-        try:
-            run: Any = run_deployment(
-                BATCH,
-                parameters={
-                    "paths": [str(job.path)],
-                    "project_dir": str(project.root),
-                    "model": model,
-                },
-                timeout=0,
-                as_subflow=False,
-                idempotency_key=f"pickup:{job.slug}:{size}:{mtime_ns}",
-                flow_run_name=f"new footage: {job.slug}",
-                tags=["videokit", "pickup"],
-            )
-        except Exception as err:  # try again at the next look
-            log.warning(
-                "%s: could not start its run (%s); trying again at the next look", name, err
-            )
-            watch = unstart(watch, name)
-            write_text(watch_file, watch.to_json())
-            continue
-        log.info("%s: copy finished; run %s started", name, run.name)
-        started.append(name)
-    if not started:
+    todo = [name for name in ready if not _up_to_date(by_name[name], layout, project.config, model)]
+    if not todo:
         log.info("no new footage in %s", project.media)
-    return started
+        return []
+    # One batch for everything this look found, never one per video: each batch holds a worker
+    # slot while it waits for its videos, and batches enough to fill every slot wait for ever.
+    slugs = [by_name[name].slug for name in todo]
+    key = hashlib.sha256(
+        "\n".join(f"{by_name[n].slug}:{seen[n][0]}:{seen[n][1]}" for n in todo).encode()
+    ).hexdigest()[:32]
+    shown = ", ".join(slugs[:3]) + (f" and {len(slugs) - 3} more" if len(slugs) > 3 else "")
+    try:
+        run: Any = run_deployment(
+            BATCH,
+            parameters={
+                "paths": [str(by_name[name].path) for name in todo],
+                "project_dir": str(project.root),
+                "model": model,
+            },
+            timeout=0,
+            as_subflow=False,
+            idempotency_key=f"pickup:{key}",
+            flow_run_name=f"new footage: {shown}",
+            tags=["videokit", "pickup"],
+        )
+    except Exception as err:  # try again at the next look
+        log.warning("could not start a run for %s (%s); trying again at the next look", shown, err)
+        for name in todo:
+            watch = unstart(watch, name)
+        write_text(watch_file, watch.to_json())
+        return []
+    log.info("%s: copy finished; run %s started", shown, run.name)
+    return todo
 
 
 def _read(path: Path) -> Watch:

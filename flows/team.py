@@ -507,7 +507,14 @@ def register(team: Team, log: Any = print) -> list[str]:
             ),
             "Alle videoer i media-mappen (eller dem du vælger) bliver til undertekster, "
             "transskriptioner og en hjemmesidepakke. Hver video køres af en ledig worker.",
-            {},
+            # One batch at a time, the others queued without holding a worker: a batch holds a
+            # worker slot while it waits for its videos' runs, and batches that filled every
+            # slot would wait for ever (the first team up on three new videos did).
+            dict(
+                concurrency_limit=ConcurrencyLimitConfig(
+                    limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+                )
+            ),
         ),
         (produce_video, POOL, {}, "Én video (startes af produce).", {}),
         (transcribe_video, team.asr_pool or POOL, {}, "Udkast til én video (ASR).", {}),
@@ -590,10 +597,17 @@ def start_workers(team: Team, log: Any = print) -> list[str]:
 
 
 def up(team: Team, log: Any = print) -> None:
+    if team.workers and team.runs_per_worker < 2:
+        raise VideokitError(
+            f"a worker that runs {team.runs_per_worker} flow run at a time cannot finish a batch",
+            stage="team",
+            hint="a batch waits in one slot for its videos' runs: give --runs-per-worker 2 or more",
+        )
     if start_server(team, log):
         # Workers started before hold the old server's login (or none): they start again.
         for pid_file in sorted(team.home.glob("worker-*.pid")):
             _stop(team.home, pid_file.stem)
+        _release_draft_slots(team, log)
     write_json(
         team.home / "team.json",
         {"url": team.url, "public": team.public, "project": str(team.project)},
@@ -607,6 +621,28 @@ def up(team: Team, log: Any = print) -> None:
             f"drafts are made by the pool {team.asr_pool}: on the GPU machine, "
             f"{joins} --pool {team.asr_pool}"
         )
+
+
+def _release_draft_slots(team: Team, log: Any) -> None:
+    """Free the draft limit's slots after a server (re)start.
+
+    A draft that was running when the service stopped never gave its slot back, and every later
+    draft then waited for it (a rerun hung 11 minutes). When the server has just started, no run
+    of it is drafting yet.
+    """
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    with _client(team.url, team.auth) as client:
+        try:
+            limit = client.read_global_concurrency_limit_by_name(ASR_LIMIT)
+        except ObjectNotFound:
+            return
+        if limit.active_slots:
+            client.update_global_concurrency_limit(
+                ASR_LIMIT, GlobalConcurrencyLimitUpdate(active_slots=0)
+            )
+            log(f"released {limit.active_slots} draft slot(s) held by runs from before the restart")
 
 
 def down(home: Path, log: Any = print) -> None:
@@ -623,8 +659,15 @@ def worker(
     name: str | None,
     cache_dir: Path | None,
     auth_file: Path | None = None,
+    limit: int | None = None,
 ) -> int:
     """Run one worker in the foreground (another machine joining the team)."""
+    if limit is not None and limit < 2 and pool == POOL:
+        raise VideokitError(
+            f"--limit {limit} is too small for the videokit pool",
+            stage="team",
+            hint="a batch waits in one slot for its videos' runs: give --limit 2 or more",
+        )
     auth = client_auth(team_home(), auth_file)
     if not healthy(server, auth=auth):
         raise VideokitError(
@@ -634,7 +677,7 @@ def worker(
             hint="start it with 'videokit team up' on the server machine, and check the address",
         )
     check_login(server, auth)
-    command = _worker_command(pool, name)
+    command = _worker_command(pool, name, limit)
     return subprocess.call(command, env=_env(team_home(), server, cache_dir, auth))
 
 

@@ -441,6 +441,12 @@ def _team_parser(sub: Any) -> None:
     )
     up.add_argument("--workers", type=int, default=1, help="workers on this machine (1)")
     up.add_argument(
+        "--runs-per-worker",
+        type=int,
+        default=3,
+        help="flow runs each worker runs at once (3; at least 2: a batch waits in one)",
+    )
+    up.add_argument(
         "--no-watch",
         dest="watch",
         action="store_false",
@@ -481,6 +487,12 @@ def _team_parser(sub: Any) -> None:
     w.add_argument("--name", default=None, help="the worker's name (default: Prefect's)")
     w.add_argument("--cache", type=Path, default=None, help="shared draft cache (a network folder)")
     w.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="flow runs this worker runs at once (default: no limit; 2 or more)",
+    )
+    w.add_argument(
         "--auth-file",
         type=Path,
         default=None,
@@ -504,6 +516,7 @@ def _cmd_team_up(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            runs_per_worker=args.runs_per_worker,
             watch=args.watch,
             watch_every_s=args.watch_every,
             quiet_s=args.quiet,
@@ -541,7 +554,9 @@ def _cmd_team_rotate_secret(args: argparse.Namespace) -> int:
 def _cmd_team_worker(args: argparse.Namespace) -> int:
     from flows import team
 
-    return team.worker(args.server, args.pool, args.name, args.cache, args.auth_file)
+    return team.worker(
+        args.server, args.pool, args.name, args.cache, args.auth_file, limit=args.limit
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
