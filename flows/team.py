@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import secrets
 import signal
@@ -240,15 +241,44 @@ def _pid_file(home: Path, name: str) -> Path:
     return home / f"{name}.pid"
 
 
-def _alive(home: Path, name: str) -> int | None:
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc); ``None`` if unknown.
+
+    With the pid, this names one process for good: a pid is reused, a start time with it is not.
+    """
     try:
-        pid = int(_pid_file(home, name).read_text().strip())
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22; the name before ")" may hold spaces
+
+
+def _alive(home: Path, name: str) -> int | None:
+    """The pid in ``name``'s pid file if that very process still runs.
+
+    A stale pid file may name a process that has nothing to do with the team (the pid was
+    reused after a reboot or a crash): it is checked against the start time recorded with it, so
+    ``team down`` never signals a stranger.
+    """
+    try:
+        data = json.loads(_pid_file(home, name).read_text())
+        pid, started = (
+            (data, None) if isinstance(data, int) else (int(data["pid"]), data["started"])
+        )
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # a dead child of ours is a zombie until reaped
         os.kill(pid, 0)
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    return pid
+    now = _started(pid)
+    if started is None:
+        # A pid file of an older videokit: only a process that is one of ours is taken for it.
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return pid if now is None else None
+        return pid if b"prefect" in command or b"flows.worker" in command else None
+    return pid if now is None or now == started else None
 
 
 def _start(home: Path, name: str, command: list[str], env: dict[str, str], cwd: Path) -> int:
@@ -263,7 +293,8 @@ def _start(home: Path, name: str, command: list[str], env: dict[str, str], cwd: 
             cwd=cwd,
             start_new_session=True,  # its own process group: stopped as a whole, never orphaned
         )
-    _pid_file(home, name).write_text(str(process.pid))
+    record = {"pid": process.pid, "started": _started(process.pid), "command": command[:3]}
+    _pid_file(home, name).write_text(json.dumps(record))
     return process.pid
 
 

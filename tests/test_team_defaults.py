@@ -109,3 +109,35 @@ def test_a_worker_that_runs_one_run_at_a_time_is_refused(team, tmp_path):
     assert "--runs-per-worker 2" in err.value.hint
     with pytest.raises(VideokitError, match="too small"):
         t.worker(team.url, "videokit", None, None, limit=1)
+
+
+@pytest.mark.parametrize("old_format", [False, True], ids=["recorded", "older-videokit"])
+def test_team_down_never_signals_a_process_that_reused_a_stale_pid(tmp_path, old_format):
+    """`team down` killed whatever process owned a pid from its pid files."""
+    import json
+    import subprocess
+    import sys
+
+    from flows import team as t
+
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        pid_file = tmp_path / "worker-1.pid"
+        if old_format:  # a bare pid, as older versions wrote: only one of ours is taken for it
+            pid_file.write_text(str(stranger.pid))
+        else:  # the pid of a worker long gone, now reused by another program
+            pid_file.write_text(json.dumps({"pid": stranger.pid, "started": "1", "command": []}))
+        assert t._alive(tmp_path, "worker-1") is None
+        assert t._stop(tmp_path, "worker-1") is False
+        assert stranger.poll() is None, "the stranger was left alone"
+        ours = t._start(
+            tmp_path,
+            "worker-2",
+            [sys.executable, "-c", "import time; time.sleep(60)"],
+            {},
+            tmp_path,
+        )
+        assert t._alive(tmp_path, "worker-2") == ours and t._stop(tmp_path, "worker-2") is True
+    finally:
+        stranger.kill()
+        stranger.wait()
