@@ -984,3 +984,30 @@ def test_r2_5_a_speaker_that_would_become_caption_text_is_refused_in_the_title_f
     assert err.value.path == toml
     toml.write_text('title = "Møde"\nspeaker = "Borgmester Jens Hansen"\n', encoding="utf-8")
     assert read_meta(job).speaker == "Borgmester Jens Hansen"
+
+
+# --- approval that returns at once (issue: social package) ----------------------------------------
+
+
+@pytest.mark.slow
+def test_an_approval_leaves_the_vertical_video_for_afterwards_and_never_shows_a_stale_one(
+    approved_once, monkeypatch
+):
+    layout = approved_once.layout
+    vertical = layout.social / SLUG / f"{SLUG}-9x16.mp4"
+    assert "Byrådet" in vertical.read_text(encoding="utf-8"), "made with the first approval"
+    burned: list[str] = []
+
+    def burn(_video, text, out):
+        burned.append(text)
+        out.write_text(text, encoding="utf-8")
+
+    monkeypatch.setattr(publish.media, "burn_in_vertical", burn)
+    approval, _ = pipeline.approve_and_publish(layout, SLUG, "Bo", vertical_later=True)
+    assert not burned and approval.seq == 2
+    assert "Kommunen" in (_site_text(layout) or "")
+    assert "Kommunen" in (layout.social / SLUG / f"{SLUG}.da.srt").read_text(encoding="utf-8")
+    assert not vertical.exists(), "the vertical video with the old captions is gone"
+    assert pipeline.finish_social(layout, SLUG) is True and "Kommunen" in burned[0]
+    assert "Kommunen" in vertical.read_text(encoding="utf-8")
+    assert pipeline.finish_social(layout, SLUG) is False, "made once"

@@ -338,8 +338,11 @@ def test_approving_in_the_studio_publishes_the_saved_edit(tmp_path, monkeypatch)
         f"/api/{SLUG}/approve", json={"editor": "Mette", "note": "rettet i studiet"}, headers=H
     )
     assert response.status_code == 200, response.text
+    assert "laves nu" in response.json()["message"], "the vertical video is made after the answer"
     [approval] = desk(project).approvals(SLUG)
     assert (approval.editor, approval.note) == ("Mette", "rettet i studiet")
+    # The test client runs the answer's background work before it returns.
+    assert (project.out / "social" / SLUG / f"{SLUG}-9x16.mp4").is_file()
     site = project.out / "site" / SLUG
     assert "Byrådet mødes i aften" in (site / f"{SLUG}.da.vtt").read_text(encoding="utf-8")
     with zipfile.ZipFile(project.out / "videokit-site.zip") as z:

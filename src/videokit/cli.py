@@ -126,18 +126,30 @@ def _say_waiting(slug: str) -> Callable[[str], None]:
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
-    from .pipeline import approve_and_publish
+    from .pipeline import approve_and_publish, finish_social
 
     project = _project(args)
     layout = Layout(project.out, project.review)
     approval, record = approve_and_publish(
-        layout, args.slug, args.editor, args.note or "", args.base_url, _say_waiting(args.slug)
+        layout,
+        args.slug,
+        args.editor,
+        args.note or "",
+        args.base_url,
+        _say_waiting(args.slug),
+        vertical_later=True,
     )
     print(
         f"{args.slug}: approved by {approval.editor} at {approval.time} "
         f"(copy kept in {project.review / 'history' / args.slug})"
     )
-    print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}")
+    print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}", flush=True)
+    # The approval is on record and on the site; only the social copy's encode is left.
+    print(
+        f"making the vertical video for social media in {layout.social / args.slug} ...", flush=True
+    )
+    finish_social(layout, args.slug)
+    print("social media copies: done")
     return 0
 
 

@@ -315,6 +315,8 @@ def approve_and_publish(
     base_url: str | None = None,
     on_wait: Callable[[str], None] | None = None,
     wait_s: float = VIDEO_WAIT_S,
+    *,
+    vertical_later: bool = False,
 ) -> tuple[Approval, VideoRecord]:
     """Approve the version in force and publish it, as one transaction.
 
@@ -327,13 +329,26 @@ def approve_and_publish(
     killed between 3 and 4 leaves the previous published version with an approval on record,
     which the next ``videokit produce`` publishes: never a video on the site without one. A run
     that is producing the same video at that moment is waited for (``on_wait`` hears who it is).
+
+    With ``vertical_later`` the social folder's vertical video (an encode: most of an approval's
+    time) is left for :func:`finish_social`, so the approval itself takes seconds.
     """
     with video_lock(layout.out, slug, on_wait=on_wait, wait_s=wait_s), index_lock(layout.out):
-        return _approve_and_publish(layout, slug, editor, note, base_url)
+        return _approve_and_publish(layout, slug, editor, note, base_url, not vertical_later)
+
+
+def finish_social(layout: Layout, slug: str, wait_s: float = VIDEO_WAIT_S) -> bool:
+    """Make the published version's vertical video if it is missing; ``True`` when made now."""
+    with video_lock(layout.out, slug, wait_s=wait_s):
+        record = _record(layout, slug, "social")
+        approved = ReviewDesk(layout.review, record.language).approved_content(slug)
+        if approved is None or not layout.video_dir(slug).is_dir():
+            return False
+        return publish.make_vertical(layout, record, approved[1])
 
 
 def _approve_and_publish(
-    layout: Layout, slug: str, editor: str, note: str, base_url: str | None
+    layout: Layout, slug: str, editor: str, note: str, base_url: str | None, burn_vertical: bool
 ) -> tuple[Approval, VideoRecord]:
     current = _record(layout, slug, "approve")
     desk = ReviewDesk(layout.review, current.language)
@@ -341,7 +356,9 @@ def _approve_and_publish(
     _, (transcript, cues) = desk.in_force(slug)
     record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
     preview = layout.video_dir(slug, layout.preview)
-    staged = publish.stage_approved(layout, record, transcript, cues, base_url)
+    staged = publish.stage_approved(
+        layout, record, transcript, cues, base_url, burn_vertical=burn_vertical
+    )
     try:
         approval = desk.record_approval(approval)
     except BaseException:

@@ -150,11 +150,15 @@ def stage_approved(
     transcript: Transcript,
     cues: Sequence[Cue],
     base_url: str | None = None,
+    *,
+    burn_vertical: bool = True,
 ) -> Staged:
     """Build an approved version beside the site and the social folder, changing nothing live.
 
     Media come from the preview, text as approved. The caller either :func:`swap_in` the result
     or :func:`discard` it; a staging folder left by a killed process is removed by the next one.
+    Without ``burn_vertical`` a vertical video made for other captions is left out, for
+    :func:`make_vertical` to make after the swap (it takes as long as an encode).
     """
     recover(layout, record.slug)
     site, _ = _staging(layout.site, record.slug)
@@ -165,7 +169,9 @@ def stage_approved(
         _copy_media(layout.video_dir(record.slug, layout.preview), site, record.slug)
         write_video(site, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
         mp4 = site / file_names(record.slug)["mp4"]
-        write_social(layout.social / record.slug, social, record, cues, video=mp4)
+        write_social(
+            layout.social / record.slug, social, record, cues, video=mp4, burn=burn_vertical
+        )
     except BaseException:
         discard(staged)
         raise
@@ -267,7 +273,13 @@ def publish_approved(
 
 
 def write_social(
-    live: Path, folder: Path, record: VideoRecord, cues: Sequence[Cue], *, video: Path
+    live: Path,
+    folder: Path,
+    record: VideoRecord,
+    cues: Sequence[Cue],
+    *,
+    video: Path,
+    burn: bool = True,
 ) -> Path:
     """Copies for social media into ``folder``, from the approved site version (docs/norms.md,
     "Packaging").
@@ -286,12 +298,34 @@ def write_social(
     vertical = folder / names["vertical"]
     if current == made_from and old_vertical.is_file():
         _link_or_copy(old_vertical, vertical)
-    else:
+        write_text(folder / ".made-from", made_from)
+    elif burn:
         media.burn_in_vertical(video, text, vertical)
-    write_text(folder / ".made-from", made_from)
+        write_text(folder / ".made-from", made_from)
     write_text(folder / names["facebook_srt"], text)
     write_text(folder / names["srt"], text)
     return folder
+
+
+def make_vertical(layout: Layout, record: VideoRecord, cues: Sequence[Cue]) -> bool:
+    """The published version's vertical video in ``social/<slug>/``, if it is not there yet.
+
+    Made from the site's video and ``cues`` (the approved captions); ``True`` when it was made
+    now. The caller holds the video's lock, so no swap of the folder happens meanwhile.
+    """
+    names = social_names(record.slug, record.language)
+    folder = layout.social / record.slug
+    video = layout.video_dir(record.slug) / file_names(record.slug)["mp4"]
+    if not folder.is_dir() or not video.is_file():
+        return False
+    text = fmt.to_srt(cues)
+    made_from = sha256_file(video) + ":" + sha256_text(text)
+    stamp, vertical = folder / ".made-from", folder / names["vertical"]
+    if vertical.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == made_from:
+        return False
+    media.burn_in_vertical(video, text, vertical)
+    write_text(stamp, made_from)
+    return True
 
 
 def unpublish(layout: Layout, slug: str) -> bool:

@@ -18,6 +18,7 @@ import hmac
 import json
 import re
 import secrets
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
@@ -444,7 +445,7 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         }
 
     @app.post("/api/{slug}/approve")
-    async def approve(slug: str, request: Request) -> Any:
+    async def approve(slug: str, request: Request, background: BackgroundTasks) -> Any:
         from .pipeline import approve_and_publish
 
         video(slug)
@@ -460,12 +461,29 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
                 note,
                 base_url=studio.base_url,
                 wait_s=SAVE_WAIT_S,
+                vertical_later=True,
             )
         except VideokitError as err:
             return failed(err)
-        return {"message": f"Godkendt af {approval.editor} {approval.time} og udgivet."}
+        # The vertical video is an encode (half a minute for a short video): made after the
+        # answer, so the editor is not kept waiting for what the site does not need.
+        background.add_task(_finish_social, studio.layout, slug)
+        return {
+            "message": f"Godkendt af {approval.editor} {approval.time} og udgivet. "
+            "Den lodrette video til sociale medier laves nu."
+        }
 
     return app
+
+
+def _finish_social(layout: Layout, slug: str) -> None:
+    from .pipeline import finish_social
+
+    try:
+        finish_social(layout, slug)
+    except VideokitError as err:
+        # The approval stands; the next 'videokit produce' tries the vertical video again.
+        print(f"videokit studio: {err}", file=sys.stderr)
 
 
 # -- serving -------------------------------------------------------------------------------------
