@@ -800,7 +800,8 @@ def test_r2_1_a_site_that_cannot_be_swapped_takes_the_record_back(approved_once,
 def test_r2_1_an_approval_killed_at_any_step_never_publishes_an_unrecorded_version(
     approved_once, tmp_path, monkeypatch, exchange
 ):
-    """SIGKILL before each rename the approval makes (every file write ends in one)."""
+    """SIGKILL before each rename or exchange the approval makes (every file write ends in a
+    rename)."""
     import signal
 
     layout = approved_once.layout
@@ -820,7 +821,7 @@ def test_r2_1_an_approval_killed_at_any_step_never_publishes_an_unrecorded_versi
         if pid == 0:  # the approving process, killed just before its step-th rename
             code = 1
             try:
-                calls, real = [0], os.replace
+                calls, real, swap = [0], os.replace, publish._exchange
 
                 def counting(src, dst, *, _calls=calls, _real=real, _k=step):
                     _calls[0] += 1
@@ -828,7 +829,14 @@ def test_r2_1_an_approval_killed_at_any_step_never_publishes_an_unrecorded_versi
                         os.kill(os.getpid(), signal.SIGKILL)
                     return _real(src, dst)
 
+                def exchanging(a, b, *, _calls=calls, _swap=swap, _k=step):
+                    _calls[0] += 1  # between the social and the site folder's exchange too
+                    if _calls[0] == _k:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    return _swap(a, b)
+
                 os.replace = counting
+                publish._exchange = exchanging
                 pipeline.approve_and_publish(layout, SLUG, "Bo")
                 code = 0
             finally:
@@ -857,6 +865,34 @@ def test_r2_1_an_approval_killed_at_any_step_never_publishes_an_unrecorded_versi
         if finished:
             break
     assert step > 10 and outcomes[0] == "Byrådet" and outcomes[-1] == "Kommunen"
+
+
+@pytest.mark.slow
+def test_r2_1_a_preview_without_its_video_is_a_message_and_publishes_nothing(approved_once):
+    layout = approved_once.layout
+    (layout.video_dir(SLUG, layout.preview) / f"{SLUG}.mp4").unlink()
+    with pytest.raises(VideokitError, match="nothing was published") as err:
+        pipeline.approve_and_publish(layout, SLUG, "Bo")
+    assert err.value.stage == "publish" and "produce" in err.value.hint
+    assert [a.editor for a in ReviewDesk(layout.review).approvals(SLUG)] == ["Ann"]
+    assert "Byrådet" in (_site_text(layout) or "") and not _leftovers(layout)
+
+
+@pytest.mark.slow
+def test_r2_1_a_package_that_cannot_be_written_afterwards_says_the_approval_stands(
+    approved_once, monkeypatch
+):
+    layout = approved_once.layout
+
+    def full(_layout):
+        raise VideokitError("the disk is full; nothing was replaced", stage="write")
+
+    monkeypatch.setattr(publish, "write_indexes", full)
+    with pytest.raises(VideokitError, match="approved and published") as err:
+        pipeline.approve_and_publish(layout, SLUG, "Bo")
+    assert "the approval stands" in err.value.hint and "nothing was replaced" in str(err.value)
+    assert [a.editor for a in ReviewDesk(layout.review).approvals(SLUG)] == ["Ann", "Bo"]
+    assert "Kommunen" in (_site_text(layout) or "")
 
 
 # --- R2.2 history is ordered by sequence, not by the clock -----------------------------------------

@@ -88,6 +88,14 @@ def test_windows_leave_out_what_is_unread():
     assert cut and all(b <= 10_000 + pad or a >= 50_000 - pad for a, b in cut)
 
 
+def test_leaving_a_quiet_stretch_out_does_not_raise_the_bar_for_soft_speech():
+    """Without the stretch's quiet frames the recording's floor would rise past the soft voice."""
+    quiet, soft, loud = [-75.0] * 1000, [-45.0] * 1000, [-15.0] * 1000  # 20 s each
+    cut = windows([*quiet, *soft, *loud], DEFAULT_PAUSES, [(0, 20_000)])
+    covered = sum(min(b, 40_000) - max(a, 20_000) for a, b in cut if b > 20_000 and a < 40_000)
+    assert covered >= 19_000, cut
+
+
 @given(
     st.lists(
         st.tuples(
@@ -102,6 +110,17 @@ def test_a_draft_with_unread_stretches_round_trips_through_json(spans):
     t = Transcript("da", 80_000, (Segment(100, 400, " Hej", words),), "base@1", "ab", {}, unread)
     assert Transcript.from_json(t.to_json()) == t
     assert ("unread" in t.to_json()) == bool(unread)
+
+
+def test_the_budget_counts_afresh_in_each_decoded_stretch_and_reports_what_it_skipped():
+    """A stretch after a costly one in the same 30 s of the recording gets its own attempts."""
+    budget = asr._Budget(2, 60_000, [(0, 12_000), (23_000, 60_000)])
+    budget.start_frame, budget.size_frames = 500, 700
+    assert [budget.admit() for _ in range(3)] == [True, True, False]
+    assert budget.skipped == [Unread(5_000, 12_000, "budget")]
+    budget.start_frame, budget.size_frames = 2_300, 3_000  # 23 s: the next stretch
+    assert budget.admit() and budget.admit() and not budget.admit()
+    assert budget.skipped[-1] == Unread(23_000, 53_000, "budget")
 
 
 def test_the_run_names_the_stretches_it_did_not_decode():
@@ -170,7 +189,7 @@ def test_a_window_past_its_budget_is_skipped_and_reported(whisper_base, long_spe
     def admit(self):
         spent.append(self.start_frame)
         if self.start_frame >= 2000:  # windows from 20 s on, as if re-read too often already
-            self.spent[self.start_frame // 3000] = self.attempts
+            self.spent[self.bucket()] = self.attempts
         return real(self)
 
     monkeypatch.setattr(asr._Budget, "admit", admit)

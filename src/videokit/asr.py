@@ -247,7 +247,7 @@ class WhisperASR:
         kwargs["temperature"] = tuple(options.temperature)
         if unread:
             kwargs["clip_timestamps"] = clip_timestamps(clips, duration_ms)
-        budget = _Budget(WINDOW_ATTEMPTS * len(options.temperature), duration_ms)
+        budget = _Budget(WINDOW_ATTEMPTS * len(options.temperature), duration_ms, clips)
         try:
             with (
                 self._lock,
@@ -707,7 +707,12 @@ def unread_parts(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tup
     probabilities = vad.speech_probabilities(audio)
     if probabilities is None:
         return []
-    return unread_stretches(probabilities, vad.FRAME_MS, pauses)
+    duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)  # the detector pads the last frame
+    return [
+        (a, min(b, duration_ms))
+        for a, b in unread_stretches(probabilities, vad.FRAME_MS, pauses)
+        if a < duration_ms
+    ]
 
 
 def reading_plan(
@@ -762,19 +767,24 @@ WINDOW_ATTEMPTS = 4
 
 
 class _Budget:
-    """Decoding attempts per 30 s of the recording, counted by where whisper's window starts.
+    """Decoding attempts per 30 s of each decoded stretch, counted by where whisper's window starts.
 
     transcribe() slices the window it reads out of the whole recording's spectrogram; the slice's
-    offset in that tensor is the window's start (in 10 ms frames), read as it is handed to
-    ``pad_or_trim``. Past the budget, :func:`_decoding_once` answers "no speech", so transcribe()
-    moves on a whole window, and the window is reported as skipped.
+    offset in that tensor is the window's start (in 10 ms frames), and its width the window's
+    length, read as it is handed to ``pad_or_trim``. Past the budget, :func:`_decoding_once`
+    answers "no speech", so transcribe() moves on by that window, which is reported as skipped.
+    Counts start afresh in each of ``clips`` (ms), so a stretch after a costly one gets its own.
     """
 
-    def __init__(self, attempts: int, duration_ms: int) -> None:
+    def __init__(
+        self, attempts: int, duration_ms: int, clips: Sequence[tuple[int, int]] = ()
+    ) -> None:
         self.attempts = max(1, attempts)
         self.duration_ms = duration_ms
+        self.clip_starts = sorted(a // 10 for a, _ in clips) or [0]
         self.start_frame = 0
-        self.spent: dict[int, int] = {}
+        self.size_frames = 3000
+        self.spent: dict[tuple[int, int], int] = {}
         self.skipped: list[Unread] = []
 
     @contextmanager
@@ -784,6 +794,7 @@ class _Budget:
         def pad_or_trim(array: Any, *args: Any, **kwargs: Any) -> Any:
             if getattr(array, "ndim", 0) == 2 and hasattr(array, "storage_offset"):
                 self.start_frame = int(array.storage_offset())
+                self.size_frames = int(array.shape[-1])
             return own(array, *args, **kwargs)
 
         wt.pad_or_trim = pad_or_trim
@@ -792,13 +803,18 @@ class _Budget:
         finally:
             wt.pad_or_trim = own
 
+    def bucket(self) -> tuple[int, int]:
+        """The 30 s of its decoded stretch that the window being read starts in."""
+        clip = max((c for c in self.clip_starts if c <= self.start_frame), default=0)
+        return clip, (self.start_frame - clip) // 3000  # 10 ms frames
+
     def admit(self) -> bool:
-        bucket = self.start_frame // 3000  # 30 s of 10 ms frames
+        bucket = self.bucket()
         self.spent[bucket] = self.spent.get(bucket, 0) + 1
         if self.spent[bucket] <= self.attempts:
             return True
         start = min(self.start_frame * 10, self.duration_ms)
-        end = min(start + 30_000, self.duration_ms)
+        end = min(start + self.size_frames * 10, self.duration_ms)
         if not self.skipped or self.skipped[-1].end_ms < start:
             self.skipped.append(Unread(start, end, "budget"))
         else:

@@ -148,7 +148,15 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     print(
         f"making the vertical video for social media in {layout.social / args.slug} ...", flush=True
     )
-    finish_social(layout, args.slug)
+    try:
+        finish_social(layout, args.slug)
+    except VideokitError as err:
+        print(
+            f"videokit: the approval stands and the site is published, but the vertical video "
+            f"could not be made: {err} (the next 'videokit produce' tries again)",
+            file=sys.stderr,
+        )
+        return 1
     print("social media copies: done")
     return 0
 

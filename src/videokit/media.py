@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,13 @@ def _resolve_prctl() -> Any:
 _PRCTL = _resolve_prctl()
 
 
-def _die_with_parent() -> None:  # runs in the child, between fork and exec
-    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    def arm() -> None:  # runs in the child, between fork and exec
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def _execute(args: list[str], stdin: bytes | None = None) -> tuple[bytes, bytes]:
@@ -63,7 +69,7 @@ def _execute(args: list[str], stdin: bytes | None = None) -> tuple[bytes, bytes]
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_die_with_parent if _PRCTL is not None else None,
+        preexec_fn=_die_with_parent(os.getpid()) if _PRCTL is not None else None,
     )
     try:
         out, err = process.communicate(stdin)

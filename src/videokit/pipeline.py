@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from .locks import VIDEO_WAIT_S, index_lock, video_lock
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
-from .transcript import Transcript
+from .transcript import Cue, Transcript
 from .workspace import (
     Layout,
     VideoJob,
@@ -273,7 +273,7 @@ def _publish(
     (withdrawing is ``videokit unpublish``, an explicit and logged step).
     """
     if outcome.status == "approved":
-        publish.publish_approved(layout, record, outcome.transcript, outcome.cues, base_url)
+        _put_on_site(layout, record, outcome.transcript, outcome.cues, base_url)
         return True
     if desk.withdrawn(record.slug):
         publish.unpublish(layout, record.slug)  # finish a withdrawal that was interrupted
@@ -282,8 +282,22 @@ def _publish(
     if approved is None:
         return layout.video_dir(record.slug).is_dir()
     transcript, cues = approved
-    publish.publish_approved(layout, record, transcript, cues, base_url)
+    _put_on_site(layout, record, transcript, cues, base_url)
     return True
+
+
+def _put_on_site(
+    layout: Layout,
+    record: VideoRecord,
+    transcript: Transcript,
+    cues: Sequence[Cue],
+    base_url: str | None,
+) -> None:
+    """Publish a version whose approval is on record: built aside, swapped in under the index
+    lock, so the site's index, manifest and zip are never written from a half-swapped site."""
+    staged = publish.stage_approved(layout, record, transcript, cues, base_url)
+    with index_lock(layout.out):
+        publish.swap_in(layout, staged)
 
 
 def made_from(layout: Layout, slug: str) -> str:
@@ -369,12 +383,23 @@ def _approve_and_publish(
     except BaseException:
         desk.revoke_approval(approval)
         raise
-    machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
-    publish.write_video(
-        preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
-    )
-    record.save(layout)
-    publish.write_indexes(layout)
+    try:
+        machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
+        publish.write_video(
+            preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
+        )
+        record.save(layout)
+        publish.write_indexes(layout)
+    except (OSError, ValueError, KeyError, TypeError, VideokitError) as err:
+        # Recorded and on the site: approving again would only add a second record.
+        raise VideokitError(
+            f"approved and published, but the preview or the package could not be updated "
+            f"({getattr(err, 'message', None) or err})",
+            path=layout.out,
+            stage="approve",
+            hint="the approval stands; run 'videokit produce' to bring the preview and the zip up "
+            "to date",
+        ) from None
     return approval, record
 
 

@@ -127,6 +127,21 @@ def _staging(root: Path, slug: str) -> tuple[Path, Path]:
     return root / f".staging-{slug}", root / f".old-{slug}"
 
 
+def recover_swaps(layout: Layout) -> None:
+    """Put back every published folder a swap cut off between its two renames left aside.
+
+    Called under the index lock, which every swap holds, so a folder aside here is never one that
+    a running swap is about to move back.
+    """
+    for root in (layout.site, layout.social):
+        if not root.is_dir():
+            continue
+        for old in root.glob(".old-*"):
+            live = root / old.name.removeprefix(".old-")
+            if old.is_dir() and not live.exists():
+                os.replace(old, live)
+
+
 def recover(layout: Layout, slug: str) -> None:
     """Clear what a process killed while publishing ``slug`` left beside the live folders.
 
@@ -172,6 +187,16 @@ def stage_approved(
         write_social(
             layout.social / record.slug, social, record, cues, video=mp4, burn=burn_vertical
         )
+    except OSError as err:
+        discard(staged)
+        raise PackageError(
+            f"the version to publish could not be built ({err.strerror or err}); nothing was "
+            "published",
+            path=err.filename or layout.site,
+            stage="publish",
+            hint="check that the output folder is writable and the preview complete "
+            "('videokit produce' makes it again), then try again",
+        ) from None
     except BaseException:
         discard(staged)
         raise
@@ -395,6 +420,7 @@ def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
             [_page(r, (), r.reviewed) for r in previews], title="Forhåndsvisning (ikke offentlig)"
         ),
     )
+    recover_swaps(layout)
     published = load_records(layout, layout.site)
     layout.site.mkdir(parents=True, exist_ok=True)
     write_text(layout.site / "index.html", render_index([_page(r, (), True) for r in published]))

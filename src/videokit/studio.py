@@ -481,9 +481,11 @@ def _finish_social(layout: Layout, slug: str) -> None:
 
     try:
         finish_social(layout, slug)
-    except VideokitError as err:
+    except Exception as err:  # after the answer: nobody to tell but the log
         # The approval stands; the next 'videokit produce' tries the vertical video again.
-        print(f"videokit studio: {err}", file=sys.stderr)
+        print(
+            f"videokit studio: the vertical video for {slug} was not made: {err}", file=sys.stderr
+        )
 
 
 # -- serving -------------------------------------------------------------------------------------

@@ -30,6 +30,6 @@ def speech_probabilities(audio: np.ndarray) -> list[float] | None:
     padded[: len(audio)] = audio
     try:
         probs = get_vad_model()(padded)
-    except RuntimeError:
+    except Exception:  # onnxruntime's own errors (a damaged model file) are not RuntimeErrors
         return None
     return [float(p) for p in np.asarray(probs).reshape(-1)]

@@ -98,9 +98,14 @@ def _masked(
     return out
 
 
-def speech_spans(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
-    """Frame ranges ``[a, b)`` holding speech, padded and with short pauses bridged."""
-    limit = threshold_dbfs(levels, pauses)
+def speech_spans(
+    levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES, limit: float | None = None
+) -> list[tuple[int, int]]:
+    """Frame ranges ``[a, b)`` holding speech, padded and with short pauses bridged.
+
+    ``limit`` is the level speech must exceed; by default :func:`threshold_dbfs` of ``levels``.
+    """
+    limit = threshold_dbfs(levels, pauses) if limit is None else limit
     spans: list[tuple[int, int]] = []
     pad = pauses.pad_ms // pauses.frame_ms
     bridge = pauses.bridge_ms // pauses.frame_ms
@@ -138,6 +143,9 @@ def windows(
     (no pause for 30 s) is cut at its quietest moment. Nothing in ``unread`` (see
     :func:`unread_stretches`) is in any window.
     """
+    # The threshold comes from the whole recording: without the unread stretches' quiet frames
+    # the floor would rise, and soft speech elsewhere would fall out of every window.
+    limit = threshold_dbfs(levels, pauses)
     if unread:
         levels = _masked(levels, unread, pauses.frame_ms)
     f = pauses.frame_ms
@@ -145,7 +153,7 @@ def windows(
     split = pauses.split_ms // f
     out: list[tuple[int, int]] = []
     current: tuple[int, int] | None = None
-    for a, b in speech_spans(levels, pauses):
+    for a, b in speech_spans(levels, pauses, limit):
         while b - a > max_frames:  # speech without a pause: cut it at a quiet moment
             if current is not None:
                 out.append(current)
