@@ -199,6 +199,8 @@ def test_a_window_past_its_budget_is_skipped_and_reported(whisper_base, long_spe
     finally:
         whisper_base.batched = True
     stuck = [u for u in t.unread if u.reason == "budget"]
-    assert stuck and stuck[0].start_ms >= 20_000 and stuck[-1].end_ms == t.duration_ms, t.unread
+    # To the end of what whisper reads: its last whole 10 ms spectrogram frame.
+    assert stuck and stuck[0].start_ms >= 20_000, t.unread
+    assert 0 <= t.duration_ms - stuck[-1].end_ms < 10, t.unread
     assert t.words and all(w.start_ms < stuck[0].start_ms for w in t.words)
     assert len(spent) <= 2 * len(audio) / SR / 20, "each window was tried a bounded number of times"
