@@ -237,8 +237,7 @@ class WhisperASR:
 
         job = AudioJob(audio, options, source_sha256, path)
         duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)
-        unread = [Unread(a, b) for a, b in unread_parts(audio)]
-        clips = complement([(u.start_ms, u.end_ms) for u in unread], duration_ms)
+        unread, clips = spoken_plan(audio)
         if not clips:
             if progress is not None:
                 progress(1.0)
@@ -736,6 +735,14 @@ def reading_plan(
 def audio_windows(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
     """Where :func:`videokit.windows.windows` cuts ``audio``, in samples."""
     return reading_plan(audio, pauses)[0]
+
+
+def spoken_plan(audio: np.ndarray) -> tuple[list[Unread], list[tuple[int, int]]]:
+    """For an engine that reads a recording front to back: what it leaves unread, and the
+    stretches (ms) it is given instead (the rest)."""
+    duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)
+    unread = [Unread(a, b) for a, b in unread_parts(audio)]
+    return unread, complement([(u.start_ms, u.end_ms) for u in unread], duration_ms)
 
 
 def complement(spans: Sequence[tuple[int, int]], end: int) -> list[tuple[int, int]]:

@@ -21,10 +21,9 @@ from .asr import (
     DecodeOptions,
     Progress,
     clip_timestamps,
-    complement,
     reading_plan,
+    spoken_plan,
     transcript_of,
-    unread_parts,
 )
 from .audio import SAMPLE_RATE
 from .errors import ModelError, TranscriptionError
@@ -141,12 +140,11 @@ class FasterWhisperASR:
                 audio, clip_timestamps=clips, batch_size=self.batch_size, **kwargs
             )
         else:
-            unread = [Unread(a, b) for a, b in unread_parts(audio)]
-            duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)
-            spoken = complement([(u.start_ms, u.end_ms) for u in unread], duration_ms)
+            unread, spoken = spoken_plan(audio)
             if not spoken:
                 return [], unread
             if unread:
+                duration_ms = round(len(audio) * 1000 / SAMPLE_RATE)
                 kwargs["clip_timestamps"] = clip_timestamps(spoken, duration_ms)
             segments, _info = self.model.transcribe(
                 audio,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from .locks import VIDEO_WAIT_S, index_lock, video_lock
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
-from .transcript import Cue, Transcript
+from .transcript import Transcript
 from .workspace import (
     Layout,
     VideoJob,
@@ -97,11 +97,12 @@ def caption_and_review(
 ) -> VideoOutcome:
     """From the machine draft to the version in force, its pages and the site (step 3)."""
     meta = read_meta(source.job)
+    glossary = read_glossary(source.job)
     samples = load_samples(source)  # decoded once, for the guard and any alignment
     caps = captions(
         machine.with_default_speaker(meta.speaker),
         audio_energy(samples),
-        glossary=read_glossary(source.job),
+        glossary=glossary,
         norms=settings.norms,
     )
     store = cache or TranscriptCache()
@@ -121,7 +122,7 @@ def caption_and_review(
         base_url=base_url,
         norms=settings.norms,
     )
-    notes = [*unread_notes(machine), glossary_note(read_glossary(source.job))]
+    notes = [*unread_notes(machine), glossary_note(glossary)]
     if not any(notes):
         return out
     kept = tuple(n for n in notes if n)
@@ -273,7 +274,7 @@ def _publish(
     (withdrawing is ``videokit unpublish``, an explicit and logged step).
     """
     if outcome.status == "approved":
-        _put_on_site(layout, record, outcome.transcript, outcome.cues, base_url)
+        publish.publish_approved(layout, record, outcome.transcript, outcome.cues, base_url)
         return True
     if desk.withdrawn(record.slug):
         publish.unpublish(layout, record.slug)  # finish a withdrawal that was interrupted
@@ -282,22 +283,8 @@ def _publish(
     if approved is None:
         return layout.video_dir(record.slug).is_dir()
     transcript, cues = approved
-    _put_on_site(layout, record, transcript, cues, base_url)
+    publish.publish_approved(layout, record, transcript, cues, base_url)
     return True
-
-
-def _put_on_site(
-    layout: Layout,
-    record: VideoRecord,
-    transcript: Transcript,
-    cues: Sequence[Cue],
-    base_url: str | None,
-) -> None:
-    """Publish a version whose approval is on record: built aside, swapped in under the index
-    lock, so the site's index, manifest and zip are never written from a half-swapped site."""
-    staged = publish.stage_approved(layout, record, transcript, cues, base_url)
-    with index_lock(layout.out):
-        publish.swap_in(layout, staged)
 
 
 def made_from(layout: Layout, slug: str) -> str:

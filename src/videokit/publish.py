@@ -26,6 +26,7 @@ from . import captions as fmt
 from . import media
 from .errors import PackageError
 from .files import sha256_file, sha256_text, temporary_beside, write_json, write_text
+from .locks import index_lock
 from .naming import SITE_INDEX, file_names, social_names
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
@@ -137,9 +138,13 @@ def recover_swaps(layout: Layout) -> None:
         if not root.is_dir():
             continue
         for old in root.glob(".old-*"):
-            live = root / old.name.removeprefix(".old-")
-            if old.is_dir() and not live.exists():
-                os.replace(old, live)
+            _put_back(old, root / old.name.removeprefix(".old-"))
+
+
+def _put_back(old: Path, live: Path) -> None:
+    """A folder set aside with nothing in its place is the published version: it goes back."""
+    if old.is_dir() and not live.exists():
+        os.replace(old, live)
 
 
 def recover(layout: Layout, slug: str) -> None:
@@ -154,8 +159,7 @@ def recover(layout: Layout, slug: str) -> None:
     ):
         staging, old = _staging(root, slug)
         shutil.rmtree(staging, ignore_errors=True)
-        if old.is_dir() and not live.exists():
-            os.replace(old, live)
+        _put_back(old, live)
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -291,10 +295,14 @@ def publish_approved(
 ) -> None:
     """Put a version whose approval is already on record on the site, as one step.
 
-    A new approval goes through :func:`stage_approved` and :func:`swap_in` with the record
-    written between them (``pipeline.approve_and_publish``).
+    Built aside, then swapped in under the index lock, so the site's index, manifest and zip are
+    never written from a half-swapped site. A new approval goes through :func:`stage_approved`
+    and :func:`swap_in` with the record written between them (``pipeline.approve_and_publish``,
+    which holds the index lock already).
     """
-    swap_in(layout, stage_approved(layout, record, transcript, cues, base_url))
+    staged = stage_approved(layout, record, transcript, cues, base_url)
+    with index_lock(layout.out):
+        swap_in(layout, staged)
 
 
 def write_social(
