@@ -205,7 +205,7 @@ class WhisperASR:
     ) -> list[Transcript]:
         """Transcribe several recordings at once, batching windows across all of them.
 
-        Windows are cut at pauses (:func:`audio_windows`) and decoded side by side in lanes
+        Windows are cut at pauses (:func:`reading_plan`) and decoded side by side in lanes
         (:func:`videokit.windows.lanes`): the windows of a lane follow each other in one
         recording, and with ``condition_on_previous_text`` each is read after the text of the one
         before, as transcribe() does; the first window of a lane has only the glossary prompt.
@@ -730,11 +730,6 @@ def reading_plan(
         if a * per_ms < len(audio)
     ]
     return cuts, [Unread(a, b) for a, b in unread]
-
-
-def audio_windows(audio: np.ndarray, pauses: Pauses = DEFAULT_PAUSES) -> list[tuple[int, int]]:
-    """Where :func:`videokit.windows.windows` cuts ``audio``, in samples."""
-    return reading_plan(audio, pauses)[0]
 
 
 def spoken_plan(audio: np.ndarray) -> tuple[list[Unread], list[tuple[int, int]]]:
