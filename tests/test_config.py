@@ -65,3 +65,23 @@ def test_mistakes_name_the_file_and_the_key(tmp_path, text, words):
     with pytest.raises(VideokitError, match=words) as err:
         load_settings(path)
     assert err.value.path == path
+
+
+def test_a_named_profile_with_changes_on_top(tmp_path):
+    path = tmp_path / "videokit.toml"
+    path.write_text('[captions]\nprofile = "danish-professional"\nmax_cps = 14\n')
+    norms = load_settings(path).norms
+    assert norms.profile == "danish-professional" and norms.dialogue_dash == "- "
+    assert (norms.max_line_chars, norms.min_duration_ms, norms.min_gap_ms) == (40, 2000, 120)
+    assert norms.max_cps == 14
+    # The report can say what the cues were held to.
+    assert norms.describe() == "danish-professional (changed: max_cps = 14)"
+
+
+def test_an_unknown_profile_names_the_file_and_the_choices(tmp_path):
+    path = tmp_path / "videokit.toml"
+    path.write_text('[captions]\nprofile = "netflix"\n')
+    with pytest.raises(VideokitError) as err:
+        load_settings(path)
+    text = str(err.value)
+    assert "videokit.toml" in text and "netflix" in text and '"danish-professional"' in text

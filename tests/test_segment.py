@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videokit.norms import CaptionNorms, check_cues
+from videokit.norms import PROFILES, CaptionNorms, check_cues
 from videokit.segment import build_cues, cues_from_transcript, normalise_typography
 from videokit.timing import MAX_LEAD_MS
 from videokit.transcript import Cue, Segment, Transcript, Word
@@ -440,3 +440,27 @@ def test_ten_minutes_of_speech_keep_every_word() -> None:
     assert len(words) >= 1500
     cues = build_cues(words)
     assert flat(cues) == normalise_typography(text).replace(" ", "")
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_each_profile_holds_comfortable_speech_to_itself(name: str) -> None:
+    norms = PROFILES[name]
+    words: list[Word] = []
+    t = 0
+    for sentence in [
+        "Det er en svær opgave.",
+        "Men vi løser den sammen med borgerne i kommunen.",
+        "Som lokalpolitiker skal du tænke over, hvad du deler på de sociale medier.",
+    ]:
+        words += speak(sentence, start=t, ms_per_char=85)
+        t = words[-1].end_ms + 700
+    cues = build_cues(words, norms=norms)
+    assert check_cues(cues, norms) == []
+    assert max(len(line) for c in cues for line in c.lines) <= norms.max_line_chars
+
+
+def test_the_profile_sets_the_dialogue_dash() -> None:
+    words = speak("Kommer du?", ms_per_char=40) + speak("Ja, lige om lidt.", start=450)
+    speakers = ["A"] * 2 + ["B"] * 4
+    cues = build_cues(words, speakers=speakers, norms=PROFILES["danish-professional"])
+    assert [c.lines for c in cues] == [("- Kommer du?", "- Ja, lige om lidt.")]

@@ -5,7 +5,8 @@ Every norm and decoding default can be changed per project without touching code
     model = "hf:syvai/hviske-v2"   # any --model value; --model on the command line wins
 
     [captions]          # videokit.norms.CaptionNorms
-    max_line_chars = 37
+    profile = "danish-professional"   # a name in videokit.norms.PROFILES; "web" when left out
+    max_line_chars = 37               # any norm the profile sets can be changed on top of it
     max_cps = 15
 
     [decoding]          # videokit.asr.DecodeOptions (language comes from --language)
@@ -31,7 +32,7 @@ from typing import Any
 
 from .engines import AsrSettings
 from .errors import VideokitError
-from .norms import CaptionNorms
+from .norms import PROFILES, CaptionNorms, profile_norms
 
 DECODING_KEYS = (
     "beam_size",
@@ -120,6 +121,23 @@ def _decoding(path: Path, table: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _norms(path: Path, captions: dict[str, Any]) -> CaptionNorms:
+    """The profile named in ``[captions]`` with the table's other keys on top of it."""
+    changes = dict(captions)
+    name = changes.pop("profile", "web")
+    if not isinstance(name, str) or name not in PROFILES:
+        raise VideokitError(
+            f"[captions] profile = {name!r} is not a known profile",
+            path=path,
+            stage="config",
+            hint="use one of: " + ", ".join(f'"{n}"' for n in PROFILES),
+        )
+    try:
+        return profile_norms(name, **changes)
+    except (TypeError, ValueError) as err:
+        raise VideokitError(f"[captions]: {err}", path=path, stage="config") from None
+
+
 def load_settings(path: Path | None) -> Settings:
     if path is None or not path.is_file():
         return Settings()
@@ -141,10 +159,7 @@ def load_settings(path: Path | None) -> Settings:
     norm_keys = tuple(f.name for f in dataclasses.fields(CaptionNorms))
     _check_keys(path, "captions", captions, norm_keys)
     _check_keys(path, "decoding", decoding, DECODING_KEYS)
-    try:
-        norms = CaptionNorms(**captions)
-    except (TypeError, ValueError) as err:
-        raise VideokitError(f"[captions]: {err}", path=path, stage="config") from None
+    norms = _norms(path, captions)
     asr = _table(path, data, "asr")
     _check_keys(path, "asr", asr, tuple(f.name for f in dataclasses.fields(AsrSettings)))
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .transcript import Cue
@@ -39,6 +39,10 @@ class CaptionNorms:
     be where the timing allows (professional Danish subtitles rarely stay up under 1.5 s; 5/6 s is
     the hard floor): the engine prefers joining a shorter cue to its neighbour when the other norms
     allow it. 0 turns the preference off; a value under ``min_duration_ms`` acts as that.
+
+    ``profile`` names the set of values these started from (see ``PROFILES``), so a report can say
+    which norms it held the cues to; ``dialogue_dash`` is how a dialogue line starts ("-" in the
+    web profile, "- " with a space in the Danish professional one). Neither is a limit.
     """
 
     max_line_chars: int = 42
@@ -49,9 +53,20 @@ class CaptionNorms:
     min_gap_ms: int = 80
     max_linger_ms: int = 500
     comfortable_duration_ms: int = 1500
+    profile: str = "web"
+    dialogue_dash: str = "-"
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.profile, str) and self.profile.strip()):
+            raise ValueError(f"profile must be a name, got {self.profile!r}")
+        if self.dialogue_dash not in DIALOGUE_DASHES:
+            raise ValueError(
+                f"dialogue_dash must be one of {', '.join(map(repr, DIALOGUE_DASHES))}, "
+                f"got {self.dialogue_dash!r}"
+            )
         for f in fields(self):
+            if f.name in _LABELS:
+                continue
             value = getattr(self, f.name)
             whole = f.type == "int"
             if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
@@ -85,6 +100,31 @@ class CaptionNorms:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaptionNorms:
+        return cls(**data)
+
+    def changes(self) -> dict[str, Any]:
+        """The values that differ from the named profile's, e.g. ``{"max_cps": 14.0}``."""
+        base = PROFILES.get(self.profile)
+        if base is None:
+            return {}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "profile" and getattr(self, f.name) != getattr(base, f.name)
+        }
+
+    def describe(self) -> str:
+        """One line for a report: the profile's name and what was changed from it."""
+        changed = ", ".join(f"{k} = {v!r}" for k, v in self.changes().items())
+        return f"{self.profile} (changed: {changed})" if changed else self.profile
+
+
+# Fields that name or style rather than limit; the range checks skip them.
+_LABELS = ("profile", "dialogue_dash")
+# A dash with or without a space after it: the two conventions Danish profiles use.
+DIALOGUE_DASHES = ("-", "- ")
 
 # Far beyond any norm, short of nonsense: a value past these is a typo (an extra digit).
 _CEILINGS: dict[str, float] = {
@@ -99,6 +139,41 @@ _CEILINGS: dict[str, float] = {
 }
 
 DEFAULT_NORMS = CaptionNorms()
+
+# The profiles Danish users meet (NORMS.md, "Profiles that Danish users meet"). Values a profile's
+# source does not give are the web profile's, except where noted.
+PROFILES: dict[str, CaptionNorms] = {
+    "web": DEFAULT_NORMS,
+    # Subtitle Edit's "Danish professional subtitles": 40 characters, 15 cps, 2-8 s, 3 frames at
+    # 25 fps, a space after the dialogue dash. 2 s is also the comfortable duration: the floor.
+    "danish-professional": CaptionNorms(
+        profile="danish-professional",
+        dialogue_dash="- ",
+        max_line_chars=40,
+        max_cps=15.0,
+        min_duration_ms=2000,
+        max_duration_ms=8000,
+        min_gap_ms=120,
+        comfortable_duration_ms=2000,
+    ),
+    # Subtitle Edit's "TikTok/YouTube-shorts (9:16)": short lines on a narrow picture, read fast,
+    # 0.7-5 s. It gives no gap; two frames (the web value) keep cues from merging on screen.
+    "vertical": CaptionNorms(
+        profile="vertical",
+        max_line_chars=24,
+        max_cps=25.0,
+        min_duration_ms=700,
+        max_duration_ms=5000,
+        comfortable_duration_ms=1000,
+    ),
+}
+
+
+def profile_norms(name: str, **changes: Any) -> CaptionNorms:
+    """The named profile with ``changes`` applied on top. Raises ``KeyError`` for an unknown name
+    and ``ValueError``/``TypeError`` for a bad change (the caller names the file)."""
+    base = PROFILES[name]
+    return replace(base, **changes) if changes else base
 
 
 @dataclass(frozen=True)

@@ -431,6 +431,7 @@ def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
     start of a longer turn), and follow the other within ``_DIALOGUE_GAP_MS``.
     """
     toks, norms = layout.toks, layout.norms
+    dash = len(norms.dialogue_dash)
     n = len(toks)
     out: list[_Group] = []
     k = 0
@@ -446,8 +447,8 @@ def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
                 and toks[j].speaker == toks[j2 - 1].speaker
                 and layout.ends[j - 1]
                 and turn_ends
-                and layout.chars(i, j) + 1 <= norms.max_line_chars
-                and layout.chars(j, j2) + 1 <= norms.max_line_chars
+                and layout.chars(i, j) + dash <= norms.max_line_chars
+                and layout.chars(j, j2) + dash <= norms.max_line_chars
                 and toks[j].start - toks[j - 1].end <= _DIALOGUE_GAP_MS
                 and toks[j2 - 1].end - toks[i].start <= norms.max_duration_ms
             ):
@@ -466,7 +467,7 @@ def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:
         bounds = (g.start, *g.line_starts, g.end)
         lines = tuple(" ".join(t.text for t in toks[a:b]) for a, b in pairwise(bounds))
         if g.dialogue:
-            lines = tuple("-" + line for line in lines)
+            lines = tuple(norms.dialogue_dash + line for line in lines)
         start = toks[g.start].start
         last = toks[g.end - 1]
         chars = len(" ".join(lines))
