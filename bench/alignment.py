@@ -47,7 +47,8 @@ import numpy as np
 
 from videokit import media, models, samples
 from videokit.align import align_text
-from videokit.asr import DecodeOptions, WhisperASR
+from videokit.asr import DecodeOptions
+from videokit.asr_whisper import WhisperASR
 from videokit.audio import SAMPLE_RATE
 from videokit.segment import cues_from_transcript
 from videokit.transcript import Transcript, Word

@@ -41,7 +41,8 @@ import numpy as np
 from decoding import wer, words
 
 from videokit import media, models
-from videokit.asr import AudioJob, DecodeOptions, WhisperASR
+from videokit.asr import AudioJob, DecodeOptions
+from videokit.asr_whisper import WhisperASR
 from videokit.audio import SAMPLE_RATE
 from videokit.transcript import Transcript
 

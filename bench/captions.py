@@ -49,7 +49,8 @@ from pathlib import Path
 
 from videokit import draft, media, models
 from videokit.align import align_text
-from videokit.asr import DecodeOptions, WhisperASR
+from videokit.asr import DecodeOptions
+from videokit.asr_whisper import WhisperASR
 from videokit.files import sha256_file
 from videokit.guard import Energy
 from videokit.norms import DEFAULT_NORMS, check_cues

@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 
 from videokit import media, models
-from videokit.asr import DecodeOptions, WhisperASR
+from videokit.asr import DecodeOptions
+from videokit.asr_whisper import WhisperASR
 from videokit.audio import SAMPLE_RATE
 from videokit.guard import guard_transcript
 

@@ -465,15 +465,15 @@ def _remember(
     if not result.ok:
         freshness.forget(layout, job.slug)
         return
-    print_ = freshness.fingerprint(
-        job,
+    freshness.remember(
         layout,
+        job,
+        result,
         model_sha256=handle.spec.sha256,
         language=plan.language,
         settings=settings,
         base_url=plan.base_url,
     )
-    freshness.remember(layout, job.slug, print_, result)
 
 
 def _result_path(layout: Layout, run_id: str) -> Path:
@@ -580,6 +580,7 @@ def produce(
     fan_out: bool = False,
     asr_limit: str | None = None,
     asr_deployment: str | None = None,
+    always: bool = False,
 ) -> Any:
     """Lav danske undertekster, transskriptioner og hjemmesidepakke for videoerne i projektet.
 
@@ -607,6 +608,7 @@ def produce(
         asr_limit: Navnet på den Prefect-grænse, der styrer hvor mange der transskriberer ad
             gangen (én model i hukommelsen pr. GPU).
         asr_deployment: Lad dette deployment (fx på en GPU-pulje) lave udkastene.
+        always: Lav alle videoer igen, også dem der intet er ændret ved siden sidste kørsel.
     """
     log = get_run_logger()
     started = time.monotonic()
@@ -633,7 +635,7 @@ def produce(
         layout = plan.layout
         check_review_folder(layout)
         with run_lock(layout.out, when_alone=_clean_up(layout)):
-            results = _produce_all(project, plan, paths, fan_out)
+            results = _produce_all(project, plan, paths, fan_out, always)
             if wait_for_approval:
                 _wait_for_approvals(results, layout, approval_timeout_s, base_url)
             write_indexes(layout)
@@ -658,8 +660,32 @@ def _summarise(results: list[VideoResult]) -> None:
         )
 
 
+def _skip_fresh(
+    jobs: list[VideoJob], plan: Plan, settings: Settings, model_sha256: str
+) -> tuple[list[VideoJob], list[VideoResult]]:
+    """The videos that need producing, and the last results of those nothing changed for."""
+    found = freshness.fresh(
+        jobs,
+        plan.layout,
+        model_sha256=model_sha256,
+        language=plan.language,
+        settings=settings,
+        base_url=plan.base_url,
+    )
+    if found:
+        get_run_logger().info(
+            "%d of %d videos unchanged since the last run: %s",
+            len(found),
+            len(jobs),
+            ", ".join(sorted(found)),
+        )
+    return [j for j in jobs if j.slug not in found], [
+        found[j.slug] for j in jobs if j.slug in found
+    ]
+
+
 def _produce_all(
-    project: Project, plan: Plan, paths: list[str] | None, fan_out: bool
+    project: Project, plan: Plan, paths: list[str] | None, fan_out: bool, always: bool = False
 ) -> list[VideoResult]:
     log = get_run_logger()
     layout = plan.layout
@@ -682,7 +708,11 @@ def _produce_all(
     if jobs:
         # Provision (not load) the model now: a model that cannot be had fails the run once, in
         # seconds, instead of once per video.
-        log.info("model: %s", _model(settings.model_ref(plan.model), settings).spec.cache_id)
+        spec = _model(settings.model_ref(plan.model), settings).spec
+        log.info("model: %s", spec.cache_id)
+        if not always:
+            jobs, done = _skip_fresh(jobs, plan, settings, spec.sha256)
+            results += done
     labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
     if fan_out and jobs:
         log.info("each video is its own run of %s: the pool's workers share them", VIDEO)

@@ -26,7 +26,7 @@ def base_model():
 
 @pytest.fixture(scope="session")
 def whisper_base(base_model):
-    from videokit.asr import WhisperASR
+    from videokit.asr_whisper import WhisperASR
 
     return WhisperASR(base_model)
 

@@ -18,7 +18,7 @@ from videokit.align import (
     snap_to_speech,
     speech_frames,
 )
-from videokit.asr import _word_spans
+from videokit.asr import word_spans
 from videokit.transcript import Segment, Transcript, Word
 
 
@@ -245,7 +245,7 @@ def test_whisper_words_map_onto_ours_whatever_their_boundaries():
         (" går", 1.2, 1.5),
         (" vi-i-gang.", 1.5, 2.4),
     ]
-    spans = _word_spans(words, timings, 10_000, 12_000)
+    spans = word_spans(words, timings, 10_000, 12_000)
     assert spans == [
         (10_000, 10_300),
         (10_300, 10_800),

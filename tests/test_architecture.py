@@ -1,7 +1,12 @@
 """The import rules the project's structure rests on, checked so they cannot drift.
 
-- only ``asr`` imports whisper or torch (so the rest loads fast and tests run without a model),
-  and ``checkpoint``, inside its functions, to write and fetch checkpoint files (never to run one);
+- every library module is classified below (pure, constant data, I/O, recogniser): a new module fails
+  ``test_every_module_is_classified`` until someone decides which rules it keeps;
+- only the recogniser's rooms (``asr_whisper``, ``asr_batched``, ``asr_tasks``, ``asr_patches``)
+  import whisper or torch, inside their functions (so the rest loads fast and tests run without a
+  model), and ``checkpoint``, to write and fetch checkpoint files (never to run one); only
+  ``asr_ct2`` and ``vad`` import faster-whisper or CTranslate2;
+- the library's imports between its own modules form no cycle;
 - only ``media`` imports ffmpeg (one place knows how ffmpeg is called);
 - the pure modules (times, text, norms, formats) import no module that touches files, processes
   or models, so they can be tested and reasoned about alone;
@@ -13,6 +18,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 import pytest
@@ -21,16 +27,25 @@ ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "videokit"
 FLOWS = ROOT / "flows"
 
+# Pure: no files, processes, models or clocks; testable and readable alone.
 PURE = {
     "transcript", "norms", "segment", "guard", "glossary", "captions", "edits", "align", "slug",
-    "naming", "pages", "quality", "report", "errors",
+    "naming", "pages", "quality", "report", "errors", "sentences", "phrases", "timing",
+    "windows", "webvtt", "hardware", "pickup", "audio", "encodings", "__init__",
 }  # fmt: skip
+# I/O: files, processes, models, the network or a server.
 IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
-    "samples", "render", "draft", "stages", "pipeline", "cli", "ct2", "package",
-    "checkpoint", "hf", "hub", "modelcache", "registry",
+    "samples", "render", "draft", "pipeline", "cli", "ct2", "package", "checkpoint", "hf",
+    "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines",
+    "freshness", "locks", "studio", "vad",
 }  # fmt: skip
-TORCH_MODULES = {"asr", "checkpoint"}
+# Constant data: the package's own word lists, read once. Pure modules may use them as they use
+# constants (the lists are part of the code, covered by the code digest of the freshness check).
+DATA = {"lexicon"}
+RECOGNISER = {"asr_whisper", "asr_batched", "asr_tasks", "asr_patches"}
+TORCH_MODULES = RECOGNISER | {"checkpoint"}
+CT2_MODULES = {"asr_ct2", "vad"}
 IO_STDLIB = {"os", "subprocess", "shutil", "tempfile", "socket", "fcntl"}
 
 
@@ -55,10 +70,45 @@ def library_modules() -> list[Path]:
     return sorted(LIBRARY.glob("*.py"))
 
 
-def test_the_rules_see_every_module():
+def test_every_module_is_classified():
     names = {p.stem for p in library_modules()}
-    assert names >= PURE, PURE - names
-    assert len(names) > 20
+    classes = [PURE, DATA, IO_MODULES, RECOGNISER]
+    unclassified = names - set().union(*classes)
+    assert not unclassified, f"classify {sorted(unclassified)} in tests/test_architecture.py"
+    gone = set().union(*classes) - names
+    assert not gone, f"{sorted(gone)} no longer exist: take them out of the lists"
+    for a, b in itertools.combinations(classes, 2):
+        assert not a & b, f"{sorted(a & b)} are in two classes"
+
+
+def own_imports(path: Path) -> set[str]:
+    """The library modules ``path`` imports (``from . import x`` and ``from .x import y``)."""
+    return {m.lstrip(".") for m in imports(path) if m.startswith(".")}
+
+
+def test_the_library_has_no_import_cycle():
+    graph = {p.stem: own_imports(p) for p in library_modules()}
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+
+    def walk(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for dep in sorted(graph.get(name, ())):
+            if state.get(dep) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, name, dep]))
+            if dep not in state:
+                walk(dep, [*path, name])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [])
+
+
+def test_pure_modules_import_only_pure_ones():
+    for path in library_modules():
+        if path.stem in PURE:
+            impure = own_imports(path) - PURE - DATA - {""}
+            assert not impure, f"pure module {path.name} imports {sorted(impure)}"
 
 
 @pytest.mark.parametrize("path", library_modules(), ids=lambda p: p.stem)
@@ -66,6 +116,8 @@ def test_library_module_imports(path):
     found = imports(path)
     if path.stem not in TORCH_MODULES:
         assert not found & {"whisper", "torch"}, f"{path.name} imports whisper/torch"
+    if path.stem not in CT2_MODULES:
+        assert not found & {"faster_whisper", "ctranslate2"}, f"{path.name} imports CTranslate2"
     if path.stem != "media":
         assert "ffmpeg" not in found, f"{path.name} imports ffmpeg"
     assert "prefect" not in found, f"{path.name} imports prefect"

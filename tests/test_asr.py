@@ -86,7 +86,7 @@ def test_the_sequential_path_reads_what_whisper_reads(whisper_base, clip, second
 
     import numpy as np
 
-    from videokit import asr
+    from videokit import asr_whisper
 
     long = np.concatenate([clip, second_clip] * 4)  # over 30 s: the second window has a prompt
     options = DecodeOptions(beam_size=2, initial_prompt="Byrådet og borgerne.")
@@ -102,7 +102,7 @@ def test_the_sequential_path_reads_what_whisper_reads(whisper_base, clip, second
     whisper_base.batched = False
     try:
         ours, ours_encoded = whisper_base.transcribe(long, options), len(encodings)
-        monkeypatch.setattr(asr, "_decoding_once", lambda *_a: contextlib.nullcontext())
+        monkeypatch.setattr(asr_whisper, "decoding_once", lambda *_a: contextlib.nullcontext())
         theirs, theirs_encoded = (
             whisper_base.transcribe(long, options),
             len(encodings) - ours_encoded,
@@ -120,7 +120,7 @@ def test_the_sequential_path_reads_what_whisper_reads(whisper_base, clip, second
 def test_the_encoder_answers_only_the_same_unchanged_window_from_memory():
     import torch
 
-    from videokit.asr import _encoding_once
+    from videokit.asr_patches import encoding_once
 
     calls = []
 
@@ -131,7 +131,7 @@ def test_the_encoder_answers_only_the_same_unchanged_window_from_memory():
 
     encoder = Encoder()
     mel = torch.arange(12.0).reshape(3, 4)
-    with _encoding_once(encoder):
+    with encoding_once(encoder):
         first = encoder(mel.unsqueeze(0))
         assert torch.equal(encoder(mel[None]), first) and len(calls) == 1  # a view of it
         encoder(mel.clone().unsqueeze(0))  # equal values elsewhere: encoded
@@ -148,7 +148,7 @@ def test_beam_bookkeeping_chooses_what_whisper_chooses(whisper_base, clip):
     from whisper.audio import N_SAMPLES, log_mel_spectrogram, pad_or_trim
     from whisper.decoding import DecodingOptions, DecodingTask
 
-    from videokit.asr import _batch_task, cross_attention_inputs
+    from videokit.asr_tasks import batch_task, cross_attention_inputs
 
     mel = log_mel_spectrogram(torch.from_numpy(clip), 80, N_SAMPLES)[:, : len(clip) // 160]
     mel = pad_or_trim(mel, 3000)[None]
@@ -156,7 +156,7 @@ def test_beam_bookkeeping_chooses_what_whisper_chooses(whisper_base, clip):
     model = whisper_base.model
     with torch.no_grad():
         features = model.encoder(mel)
-        ours = _batch_task(model, options, cross_attention_inputs(model, features)).run(features)
+        ours = batch_task(model, options, cross_attention_inputs(model, features)).run(features)
     theirs = DecodingTask(model, options).run(mel)[0]
     assert ours[0].tokens == theirs.tokens and len(theirs.tokens) > 5
     assert ours[0].avg_logprob == pytest.approx(theirs.avg_logprob, abs=1e-4)
@@ -188,9 +188,10 @@ def test_a_window_that_is_done_leaves_the_batch_without_changing_any_words(
     """Greedy and beam search: a short window and a long one, decoded together and alone."""
     from whisper.decoding import DecodingOptions
 
-    from videokit.asr import AudioJob, _batch_task
+    from videokit.asr import AudioJob
+    from videokit.asr_tasks import batch_task
 
-    inference = type(_batch_task(whisper_base.model, DecodingOptions(), {}).inference)
+    inference = type(batch_task(whisper_base.model, DecodingOptions(), {}).inference)
     kept = inference.keep
     left: list[list[int]] = []
 
@@ -245,7 +246,8 @@ def test_a_lane_reads_its_windows_in_order_each_after_the_text_before(
     """More windows than the batch holds: consecutive windows share a lane and its context."""
     import numpy as np
 
-    from videokit.asr import AudioJob, WhisperASR
+    from videokit.asr import AudioJob
+    from videokit.asr_whisper import WhisperASR
 
     asr = WhisperASR(base_model, batch_size=1)
     talk = np.concatenate([clip, np.zeros(16000 * 3, dtype=np.float32), second_clip])

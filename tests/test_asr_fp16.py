@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from videokit.asr import AudioJob, DecodeOptions, WhisperASR
+from videokit.asr import AudioJob, DecodeOptions
+from videokit.asr_whisper import WhisperASR
 from videokit.models import ModelSpec
 
 pytestmark = pytest.mark.slow

@@ -135,7 +135,7 @@ def test_sharded_checkpoint_reads_every_shard(tmp_path):
 
 
 def test_alignment_heads_come_from_the_generation_config(tmp_path):
-    from videokit.asr import WhisperASR
+    from videokit.asr_whisper import WhisperASR
 
     src = tmp_path / "heads"
     make_hf_whisper(src, heads=[[2, 1], [1, 0]])

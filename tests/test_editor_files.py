@@ -23,8 +23,8 @@ from videokit.edits import (
     to_review_srt,
     write_review_text,
 )
-from videokit.encodings import read_text_file
 from videokit.errors import TranscriptError, VideokitError
+from videokit.files import read_text_file
 from videokit.transcript import Cue
 from videokit.webvtt import cue_text
 

@@ -189,13 +189,24 @@ def test_draft_is_the_machine_transcript_with_the_glossary_prompt(first):
     assert words and all(isinstance(w["start_ms"], int) for w in words)
 
 
-def test_second_run_takes_the_draft_from_the_cache(run):
+def test_second_run_skips_the_unchanged_video_and_takes_the_draft_from_the_cache(run):
     out = run.out
     mp4 = out / "preview" / SLUG / f"{SLUG}.mp4"
     before = mp4.read_bytes()
     results, _ = run()
+    # Nothing about the good video changed: it is not produced again; the failed ones are.
+    assert results[GOOD].ok and results[GOOD].transcribed == "unchanged"
+    assert not results["tom.mp4"].ok
+    results, _ = run(always=True)
     assert results[GOOD].ok and results[GOOD].transcribed == "cached"
     assert mp4.read_bytes() == before
+    # An output deleted by hand is made again by the next run.
+    (out / "preview" / SLUG / f"{SLUG}.da.vtt").unlink()
+    results, _ = run()
+    assert (
+        results[GOOD].transcribed == "cached"
+        and (out / "preview" / SLUG / f"{SLUG}.da.vtt").is_file()
+    )
 
 
 def test_videos_side_by_side_give_what_one_at_a_time_gives(
@@ -264,10 +275,11 @@ def test_an_edited_srt_is_published_verbatim_after_approval(run):
     info = media.probe(vertical)
     assert (info.width, info.height) == (1080, 1920) and info.duration_ms > 0
     made = vertical.stat().st_mtime_ns
-    # The approval survives the next run, and the editor's file is untouched.
+    # The approval survives the next run, which stops at the check (the approval wrote what it
+    # would), and the editor's file is untouched.
     results, _ = run()
     assert vertical.stat().st_mtime_ns == made, "unchanged captions must not be burned in again"
-    assert results[GOOD].status == "approved"
+    assert results[GOOD].status == "approved" and results[GOOD].transcribed == "unchanged"
     assert srt_file.read_bytes() == b"\xef\xbb\xbf" + EDIT.encode("utf-8")
 
 
@@ -498,7 +510,7 @@ def test_new_videos_are_read_together_when_the_engine_batches(
     """openai-whisper batched: one batch holds the windows of every new video of the run."""
     from flows.produce import produce
 
-    from videokit.asr import WhisperASR
+    from videokit.asr_whisper import WhisperASR
 
     media = tmp_path / "media"
     media.mkdir()

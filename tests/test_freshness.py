@@ -34,9 +34,9 @@ def settle(job, layout, **overrides):
 
 def test_nothing_changed_gives_the_last_results(project):
     job, layout = project
-    options, print_ = settle(job, layout)
+    options, _ = settle(job, layout)
     assert freshness.unchanged([job], layout, **options) is None, "no run recorded yet"
-    freshness.remember(layout, job.slug, print_, VideoResult("Møde.mp4", "moede", True, cues=3))
+    freshness.remember(layout, job, VideoResult("Møde.mp4", "moede", True, cues=3), **options)
     (kept,) = freshness.unchanged([job], layout, **options)
     assert kept.ok and kept.cues == 3 and kept.transcribed == "unchanged"
 
@@ -59,8 +59,8 @@ def test_nothing_changed_gives_the_last_results(project):
 )
 def test_any_change_means_a_run(project, change):
     job, layout = project
-    options, print_ = settle(job, layout)
-    freshness.remember(layout, job.slug, print_, VideoResult("Møde.mp4", "moede", True))
+    options, _ = settle(job, layout)
+    freshness.remember(layout, job, VideoResult("Møde.mp4", "moede", True), **options)
     if change == "video":
         job.path.write_bytes(b"other bytes")
     elif change == "edit":
@@ -93,10 +93,10 @@ def test_any_change_means_a_run(project, change):
 
 def test_a_failed_video_or_a_missing_package_means_a_run(project):
     job, layout = project
-    options, print_ = settle(job, layout)
-    freshness.remember(layout, job.slug, print_, VideoResult("Møde.mp4", "moede", False))
+    options, _ = settle(job, layout)
+    freshness.remember(layout, job, VideoResult("Møde.mp4", "moede", False), **options)
     assert freshness.unchanged([job], layout, **options) is None
-    freshness.remember(layout, job.slug, print_, VideoResult("Møde.mp4", "moede", True))
+    freshness.remember(layout, job, VideoResult("Møde.mp4", "moede", True), **options)
     layout.zip.unlink()
     assert freshness.unchanged([job], layout, **options) is None
 
@@ -120,3 +120,47 @@ def test_an_upgrade_of_videokit_s_code_or_templates_means_a_run(project, tmp_pat
     freshness.code_digest.cache_clear()
     assert len({before, other, rewritten}) == 3
     assert settle(job, layout)[1] == before, "the same code gives the same fingerprint"
+
+
+def test_one_changed_video_of_three_is_the_only_one_to_redo(project):
+    job, layout = project
+    others = []
+    for name, slug in [("Budget.mp4", "budget"), ("Valg.mp4", "valg")]:
+        path = job.path.with_name(name)
+        path.write_bytes(name.encode())
+        others.append(VideoJob(path, slug))
+    jobs = [job, *others]
+    options, _ = settle(job, layout)
+    for j in jobs:
+        freshness.remember(layout, j, VideoResult(j.name, j.slug, True), **options)
+    assert set(freshness.fresh(jobs, layout, **options)) == {"moede", "budget", "valg"}
+    others[0].path.write_bytes(b"a new cut")
+    assert set(freshness.fresh(jobs, layout, **options)) == {"moede", "valg"}
+    assert freshness.unchanged(jobs, layout, **options) is None, "all or nothing for the CLI"
+
+
+def test_an_approval_carries_a_fresh_record_over_its_own_changes(project):
+    job, layout = project
+    options, _ = settle(job, layout)
+    freshness.remember(
+        layout, job, VideoResult(job.name, job.slug, True, status="in review"), **options
+    )
+    carry = freshness.fresh_before_change(layout, job.slug)
+    assert carry is not None
+    # What an approval writes: the history, the site page.
+    (layout.review / "history" / "moede" / "000001").mkdir(parents=True)
+    (layout.site / "moede").mkdir()
+    (layout.site / "moede" / "index.html").write_text("approved page")
+    assert freshness.fresh([job], layout, **options) == {}
+    freshness.carry_over(layout, carry, status="approved")
+    (kept,) = freshness.unchanged([job], layout, **options)
+    assert kept.status == "approved"
+
+
+def test_a_video_changed_before_the_approval_is_not_carried_over(project):
+    job, layout = project
+    options, _ = settle(job, layout)
+    freshness.remember(layout, job, VideoResult(job.name, job.slug, True), **options)
+    (layout.review / "moede.da.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nDav\n")
+    assert freshness.fresh_before_change(layout, job.slug) is None
+    assert freshness.fresh_before_change(layout, "never-run") is None

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clips import speech_wav
-from videokit import asr, media, vad
+from videokit import asr, asr_patches, media, vad
 from videokit.pipeline import unread_notes
 from videokit.transcript import Segment, Transcript, Unread, Word
 from videokit.windows import DEFAULT_PAUSES, unread_stretches, windows
@@ -114,7 +114,7 @@ def test_a_draft_with_unread_stretches_round_trips_through_json(spans):
 
 def test_the_budget_counts_afresh_in_each_decoded_stretch_and_reports_what_it_skipped():
     """A stretch after a costly one in the same 30 s of the recording gets its own attempts."""
-    budget = asr._Budget(2, 60_000, [(0, 12_000), (23_000, 60_000)])
+    budget = asr_patches.Budget(2, 60_000, [(0, 12_000), (23_000, 60_000)])
     budget.start_frame, budget.size_frames = 500, 700
     assert [budget.admit() for _ in range(3)] == [True, True, False]
     assert budget.skipped == [Unread(5_000, 12_000, "budget")]
@@ -184,7 +184,7 @@ def test_a_window_past_its_budget_is_skipped_and_reported(whisper_base, long_spe
     """The budget's lever: whisper takes the 'no speech' answer and moves a whole window on."""
     audio = long_speech
     spent: list[int] = []
-    real = asr._Budget.admit
+    real = asr_patches.Budget.admit
 
     def admit(self):
         spent.append(self.start_frame)
@@ -192,7 +192,7 @@ def test_a_window_past_its_budget_is_skipped_and_reported(whisper_base, long_spe
             self.spent[self.bucket()] = self.attempts
         return real(self)
 
-    monkeypatch.setattr(asr._Budget, "admit", admit)
+    monkeypatch.setattr(asr_patches.Budget, "admit", admit)
     whisper_base.batched = False
     try:
         t = whisper_base.transcribe(audio, asr.DecodeOptions(temperature=(0.0,)))

@@ -75,6 +75,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
             wait_for_approval=args.wait_for_approval,
             config_file=str(project.config),
             project_dir=str(project.root),
+            always=args.always,
             return_state=True,
         )
         outcome = state.result(raise_on_failure=False)

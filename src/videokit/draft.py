@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from . import engines, media
-from .asr import AudioJob, DecodeOptions, WhisperASR
+from .asr import AudioJob, DecodeOptions
+from .asr_whisper import WhisperASR
 from .audio import SAMPLE_RATE
 from .cache import TranscriptCache
 from .engines import DEFAULT_ASR, AsrSettings, Engine

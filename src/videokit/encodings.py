@@ -18,7 +18,7 @@ The order of the checks matters and is part of the contract:
 5. the single-byte Western encodings, told apart by their bytes (see :func:`_western_encoding`);
 6. anything else, named with ``charset-normalizer``'s help and refused.
 
-Pure functions over bytes, except :func:`read_text_file`, the one reader of side files.
+Pure functions over bytes; :func:`videokit.files.read_text_file` reads side files with them.
 """
 
 from __future__ import annotations
@@ -94,32 +94,6 @@ def decode_text(data: bytes, path: Path | None = None, *, stage: str = "review")
         if _plausible_western(text):
             return normalise_newlines(text)
     raise _unreadable(path, _foreign(data), _first_odd_line(data), stage=stage)
-
-
-def read_text_file(path: Path, what: str) -> str:
-    """A side file (glossary, manuscript, title file) as text, by the rules of :func:`decode_text`.
-
-    ``what`` names the file for a person ("glossary", "manuscript"). A file that cannot be read
-    at all is a :class:`TranscriptError` naming it, never an ``OSError`` from deep inside a run.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise TranscriptError(
-            f"the {what} cannot be read ({err.strerror or err})",
-            path=path,
-            stage="input",
-            hint="check that the file exists and may be read",
-        ) from None
-    try:
-        return decode_text(data, path, stage="input")
-    except TranscriptError as err:
-        raise TranscriptError(
-            f"the {what}: {err.message}",
-            path=path,
-            stage="input",
-            hint="save it as UTF-8 (in Notepad: Save as, encoding UTF-8)",
-        ) from None
 
 
 def normalise_newlines(text: str) -> str:

@@ -106,6 +106,6 @@ def load(
             batched=settings.batched,
             batch_size=batch,
         )
-    from .asr import WhisperASR
+    from .asr_whisper import WhisperASR
 
     return WhisperASR(spec, device, batched=settings.batched, batch_size=batch)

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import VideokitError
+from .encodings import decode_text
+from .errors import TranscriptError, VideokitError
 
 
 @contextmanager
@@ -84,3 +85,29 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A side file (glossary, manuscript, title file) as text, by the rules of :func:`decode_text`.
+
+    ``what`` names the file for a person ("glossary", "manuscript"). A file that cannot be read
+    at all is a :class:`TranscriptError` naming it, never an ``OSError`` from deep inside a run.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TranscriptError(
+            f"the {what} cannot be read ({err.strerror or err})",
+            path=path,
+            stage="input",
+            hint="check that the file exists and may be read",
+        ) from None
+    try:
+        return decode_text(data, path, stage="input")
+    except TranscriptError as err:
+        raise TranscriptError(
+            f"the {what}: {err.message}",
+            path=path,
+            stage="input",
+            hint="save it as UTF-8 (in Notepad: Save as, encoding UTF-8)",
+        ) from None

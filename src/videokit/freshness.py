@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,20 @@ def _tree(folder: Path) -> dict[str, str | None]:
     }
 
 
+def _stats(path: Path) -> dict[str, list[int]]:
+    """Size and modification time of the file ``path`` or of every file under it (no reading:
+    a video's outputs hold its web encode)."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    out = {}
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out[f.relative_to(path).as_posix() if f != path else "."] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
 @functools.cache
 def code_digest() -> str:
     """A hash of the code and templates that turn a draft into captions and pages.
@@ -69,6 +84,23 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def run_digest(
+    *, model_sha256: str, language: str, settings: Settings, base_url: str | None
+) -> str:
+    """The parts of a fingerprint that come from the run, not from files: videokit's version and
+    code, the model, the language, the settings and the base URL."""
+    from . import __version__
+
+    parts = {
+        "version": [FINGERPRINT_VERSION, __version__, code_digest()],
+        "model": model_sha256,
+        "language": language,
+        "settings": dataclasses.asdict(settings),
+        "base_url": base_url,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def fingerprint(
     job: VideoJob,
     layout: Layout,
@@ -79,8 +111,13 @@ def fingerprint(
     base_url: str | None,
 ) -> str:
     """Everything ``job``'s outputs are made from, as one hash."""
-    from . import __version__
+    run = run_digest(
+        model_sha256=model_sha256, language=language, settings=settings, base_url=base_url
+    )
+    return _fingerprint(job, layout, run, language)
 
+
+def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
     desk = ReviewDesk(layout.review, language)
     side = {
         p.name: _file_sha(p)
@@ -89,13 +126,9 @@ def fingerprint(
         and p != job.path
     }
     parts: dict[str, Any] = {
-        "version": [FINGERPRINT_VERSION, __version__, code_digest()],
+        "run": run,
         "video": _file_sha(job.path),
         "side": side,
-        "model": model_sha256,
-        "language": language,
-        "settings": dataclasses.asdict(settings),
-        "base_url": base_url,
         "views": [_file_sha(desk.srt_path(job.slug)), _file_sha(desk.txt_path(job.slug))],
         # A damaged or lost review state must bring the rebuild that ``status`` promises.
         "review_state": _file_sha(desk.state_path(job.slug)),
@@ -104,6 +137,20 @@ def fingerprint(
         "page": _file_sha(layout.video_dir(job.slug, layout.preview) / "index.html"),
         # What is on the site: a version removed or half-swapped by hand or by a kill is redone.
         "site": _file_sha(layout.video_dir(job.slug) / "index.html"),
+        # Every output file, by size and time: one deleted or rewritten by hand is made again.
+        "outputs": {
+            str(folder.relative_to(layout.out)): _stats(folder)
+            for folder in (
+                layout.video_dir(job.slug, layout.preview),
+                layout.video_dir(job.slug),
+                layout.video_dir(job.slug, layout.social),
+            )
+        },
+        "pages": {
+            p.relative_to(layout.out).as_posix(): _stats(p)
+            for folder in (layout.review_pages, layout.quality)
+            for p in sorted(folder.glob(f"{job.slug}.*"))
+        },
     }
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -113,9 +160,35 @@ def _path(layout: Layout, slug: str) -> Path:
     return layout.state / f"{slug}.last-run.json"
 
 
-def remember(layout: Layout, slug: str, print_: str, result: VideoResult) -> None:
-    """Record that ``slug`` was made from ``print_`` with this result."""
-    write_json(_path(layout, slug), {"fingerprint": print_, "result": report.to_dict(result)})
+def remember(
+    layout: Layout,
+    job: VideoJob,
+    result: VideoResult,
+    *,
+    model_sha256: str,
+    language: str,
+    settings: Settings,
+    base_url: str | None,
+) -> None:
+    """Record what ``job``'s outputs were just made from, with this result."""
+    run = run_digest(
+        model_sha256=model_sha256, language=language, settings=settings, base_url=base_url
+    )
+    _write(layout, job, run, language, result)
+
+
+def _write(layout: Layout, job: VideoJob, run: str, language: str, result: VideoResult) -> None:
+    write_json(
+        _path(layout, job.slug),
+        {
+            "fingerprint": _fingerprint(job, layout, run, language),
+            # What an approval needs to tell whether the video was fresh before it.
+            "run": run,
+            "language": language,
+            "video": str(job.path),
+            "result": report.to_dict(result),
+        },
+    )
 
 
 def forget(layout: Layout, slug: str) -> None:
@@ -133,6 +206,33 @@ def last_result(layout: Layout, slug: str, print_: str) -> VideoResult | None:
         return None
 
 
+def fresh(
+    jobs: Sequence[VideoJob],
+    layout: Layout,
+    *,
+    model_sha256: str,
+    language: str,
+    settings: Settings,
+    base_url: str | None,
+) -> dict[str, VideoResult]:
+    """The last result of each of ``jobs`` that nothing changed for, by slug: those need no run.
+
+    A video whose last run failed is never fresh (it is tried again), and none is while the site
+    index or the zip is missing (the run that rebuilds them has all videos in hand).
+    """
+    if not layout.zip.is_file() or not (layout.site / "index.html").is_file():
+        return {}
+    run = run_digest(
+        model_sha256=model_sha256, language=language, settings=settings, base_url=base_url
+    )
+    out = {}
+    for job in jobs:
+        found = last_result(layout, job.slug, _fingerprint(job, layout, run, language))
+        if found is not None and found.ok:
+            out[job.slug] = dataclasses.replace(found, transcribed="unchanged", seconds=0.0)
+    return out
+
+
 def unchanged(
     jobs: Sequence[VideoJob],
     layout: Layout,
@@ -143,20 +243,50 @@ def unchanged(
     base_url: str | None,
 ) -> list[VideoResult] | None:
     """Every video's last result when none of them changed; ``None`` when a run is needed."""
-    if not jobs or not layout.zip.is_file() or not (layout.site / "index.html").is_file():
+    found = fresh(
+        jobs,
+        layout,
+        model_sha256=model_sha256,
+        language=language,
+        settings=settings,
+        base_url=base_url,
+    )
+    if not jobs or len(found) < len(jobs):
         return None
-    results = []
-    for job in jobs:
-        print_ = fingerprint(
-            job,
-            layout,
-            model_sha256=model_sha256,
-            language=language,
-            settings=settings,
-            base_url=base_url,
-        )
-        found = last_result(layout, job.slug, print_)
-        if found is None or not found.ok:
+    return [found[job.slug] for job in jobs]
+
+
+@dataclass(frozen=True)
+class Carry:
+    """A video that was fresh before an approval: its record can follow the approval's changes."""
+
+    job: VideoJob
+    run: str
+    language: str
+    result: VideoResult
+
+
+def fresh_before_change(layout: Layout, slug: str) -> Carry | None:
+    """``slug``'s last run, if nothing has changed since it; read before an approval writes.
+
+    An approval writes the history, the review state, the site and the preview, all of which the
+    fingerprint covers: without carrying the record over, the run right after every approval
+    would redo the video to find the same outputs.
+    """
+    try:
+        data = read_json(_path(layout, slug))
+        job = VideoJob(Path(data["video"]), slug)
+        run, language = str(data["run"]), str(data["language"])
+        if _fingerprint(job, layout, run, language) != data["fingerprint"]:
             return None
-        results.append(dataclasses.replace(found, transcribed="unchanged", seconds=0.0))
-    return results
+        return Carry(job, run, language, report.from_dict(data["result"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def carry_over(layout: Layout, carry: Carry, **changes: Any) -> None:
+    """Record, after an approval, that the video is as fresh as it was (``changes`` to its
+    result: the new status and where it is published)."""
+    _write(
+        layout, carry.job, carry.run, carry.language, dataclasses.replace(carry.result, **changes)
+    )

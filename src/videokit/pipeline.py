@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import publish, quality
+from . import freshness, publish, quality
 from .asr import DecodeOptions
 from .cache import TranscriptCache
 from .config import Settings
@@ -345,13 +345,18 @@ def finish_social(layout: Layout, slug: str, wait_s: float = VIDEO_WAIT_S) -> bo
         approved = ReviewDesk(layout.review, record.language).approved_content(slug)
         if approved is None or not layout.video_dir(slug).is_dir():
             return False
-        return publish.make_vertical(layout, record, approved[1])
+        fresh = freshness.fresh_before_change(layout, slug)
+        made = publish.make_vertical(layout, record, approved[1])
+        if made and fresh is not None:
+            freshness.carry_over(layout, fresh)  # the file a run would have made
+        return made
 
 
 def _approve_and_publish(
     layout: Layout, slug: str, editor: str, note: str, base_url: str | None, burn_vertical: bool
 ) -> tuple[Approval, VideoRecord]:
     current = _record(layout, slug, "approve")
+    fresh = freshness.fresh_before_change(layout, slug)
     desk = ReviewDesk(layout.review, current.language)
     approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
     _, (transcript, cues) = desk.in_force(slug)
@@ -377,6 +382,16 @@ def _approve_and_publish(
         )
         record.save(layout)
         publish.write_indexes(layout)
+        if fresh is not None:
+            # What a run would now write is what was just written: the next run can stop early.
+            freshness.carry_over(
+                layout,
+                fresh,
+                status=record.status,
+                cues=record.cues,
+                output=str(layout.video_dir(slug)),
+                approve="",
+            )
     except (OSError, ValueError, KeyError, TypeError, VideokitError) as err:
         # Recorded and on the site: approving again would only add a second record.
         raise VideokitError(

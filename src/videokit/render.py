@@ -7,6 +7,7 @@ so a transcript is text wherever it lands, and a template typo fails a test inst
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -27,9 +28,20 @@ from .pages import (
     video_object_jsonld,
 )
 
-# src/videokit/render.py -> repo root. The templates are not package data, so a wheel install must
-# pass templates_dir explicitly.
-DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+def _default_templates() -> Path:
+    """The project's templates/ in a checkout (src/videokit/render.py -> the project), else the copy
+    a wheel installs as the package data ``videokit.templates`` (see pyproject.toml)."""
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if (checkout / "video.html.j2").is_file():
+        return checkout
+    # A folder of data without __init__.py: a namespace package, found by its search location.
+    spec = importlib.util.find_spec("videokit.templates")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else checkout
+
+
+DEFAULT_TEMPLATES_DIR = _default_templates()
 STATIC_CSS = "static/videokit.css"
 STATIC_JS = "static/videokit.js"
 

@@ -35,9 +35,8 @@ from .align import _key as word_key
 from .align import align_text
 from .config import load_settings
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
-from .encodings import read_text_file
 from .errors import TranscriptError, VideokitError
-from .files import write_text
+from .files import read_text_file, write_text
 from .locks import video_lock
 from .naming import file_names
 from .norms import CaptionNorms, check_cues

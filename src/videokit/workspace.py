@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .edits import SPEAKER_NAME_RULE, speaker_problem
-from .encodings import read_text_file
 from .errors import TranscriptError, VideokitError
-from .files import write_json
+from .files import read_text_file, write_json
 from .media import VIDEO_EXTENSIONS
 from .naming import ZIP_NAME
 from .slug import slugify
