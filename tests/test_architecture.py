@@ -37,7 +37,7 @@ PURE = {
 IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
     "samples", "render", "draft", "pipeline", "cli", "ct2", "package", "checkpoint", "hf",
-    "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines",
+    "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines", "history",
     "freshness", "locks", "studio", "vad",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use

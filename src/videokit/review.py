@@ -40,11 +40,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +58,9 @@ from .edits import (
 )
 from .errors import TranscriptError, VideokitError
 from .files import write_json, write_text
+from .history import Approval as Approval
+from .history import History
+from .history import Withdrawal as Withdrawal
 from .naming import review_names
 from .transcript import Cue, Transcript
 
@@ -88,74 +89,6 @@ class SaveConflict(VideokitError):
     """A save that would overwrite a version the editor has not seen; both versions are kept."""
 
     stage = "review"
-
-
-@dataclass(frozen=True)
-class Approval:
-    slug: str
-    editor: str
-    note: str
-    time: str
-    content_sha: str
-    source: str
-    video_sha256: str = ""  # the video the captions were checked against ("" in old records)
-    seq: int = 0  # its place in the video's history (0: not recorded yet, or an old record)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, d: Any) -> Approval:
-        if not isinstance(d, dict):
-            raise ValueError("an approval record is a JSON object")
-        fields = ("slug", "editor", "note", "time", "content_sha", "source")
-        if any(not isinstance(d.get(k), str) for k in fields):
-            raise ValueError("an approval record lacks a field")
-        slug, editor, note, time, sha, source = (str(d[k]) for k in fields)
-        return cls(slug, editor, note, time, sha, source, str(d.get("video_sha256", "")), _seq(d))
-
-
-@dataclass(frozen=True)
-class Withdrawal:
-    """An explicit, logged decision to take a video off the site."""
-
-    slug: str
-    editor: str
-    reason: str
-    time: str  # information only: the order is ``seq``
-    seq: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, d: Any) -> Withdrawal:
-        if not isinstance(d, dict):
-            raise ValueError("a withdrawal record is a JSON object")
-        fields = ("slug", "editor", "reason", "time")
-        if any(not isinstance(d.get(k), str) for k in fields):
-            raise ValueError("a withdrawal record lacks a field")
-        slug, editor, reason, time = (str(d[k]) for k in fields)
-        return cls(slug, editor, reason, time, _seq(d))
-
-
-def _seq(d: dict[str, Any]) -> int:
-    seq = d.get("seq", 0)
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise ValueError("an event's sequence number is not a whole number")
-    return seq
-
-
-# A sequence-numbered event folder; anything else in the history is an older record or a copy.
-_SEQ_NAME = re.compile(r"[0-9]{6,9}")
-SEQ_DIGITS = 6
-
-
-def event_order(folder: Path) -> tuple[int, int, str]:
-    """Sort key of a history folder: older time-named records first, then by sequence number."""
-    if _SEQ_NAME.fullmatch(folder.name):
-        return (1, int(folder.name), "")
-    return (0, 0, folder.name)
 
 
 @dataclass(frozen=True)
@@ -252,6 +185,7 @@ class _State:
 class ReviewDesk:
     def __init__(self, root: Path, language: str = "da") -> None:
         self.root = root
+        self.history = History(root)
         self.language = language  # names the SRT view: <slug>.<language>.srt
 
     # -- paths -------------------------------------------------------------------------------------
@@ -265,7 +199,7 @@ class ReviewDesk:
         return self.root / ".state" / f"{slug}.json"
 
     def history_dir(self, slug: str) -> Path:
-        return self.root / "history" / slug
+        return self.history.folder(slug)
 
     # -- state -------------------------------------------------------------------------------------
     def _load(self, slug: str) -> _State | None:
@@ -310,43 +244,9 @@ class ReviewDesk:
         if skip != "txt":
             self._write_view(slug, "txt", review_text(transcript), state)
 
-    # -- history -----------------------------------------------------------------------------------
-    def _events(self, slug: str) -> list[tuple[Path, Approval | Withdrawal | None]]:
-        """Every approval and withdrawal, oldest first; ``None`` for a damaged record."""
-        found: list[tuple[Path, Approval | Withdrawal | None]] = []
-        folders = [p for p in self.history_dir(slug).glob("*") if p.is_dir()]
-        for folder in sorted(folders, key=event_order):
-            event: Approval | Withdrawal | None = None
-            seq = event_order(folder)[1]
-            try:
-                if (folder / "approval.json").is_file():
-                    data = json.loads((folder / "approval.json").read_text(encoding="utf-8"))
-                    event = replace(Approval.from_dict(data), seq=seq)
-                elif (folder / "withdrawal.json").is_file():
-                    data = json.loads((folder / "withdrawal.json").read_text(encoding="utf-8"))
-                    event = replace(Withdrawal.from_dict(data), seq=seq)
-                else:
-                    continue  # superseded copies, or an approval that never completed
-            except (OSError, ValueError, TypeError):
-                event = None
-            found.append((folder, event))
-        return found
-
-    def approvals(self, slug: str) -> list[Approval]:
-        return [e for _, e in self._events(slug) if isinstance(e, Approval)]
-
-    def withdrawn(self, slug: str) -> Withdrawal | None:
-        """The withdrawal in force: one newer than every approval."""
-        for _, event in reversed(self._events(slug)):
-            if isinstance(event, Withdrawal):
-                return event
-            if isinstance(event, Approval):
-                return None
-        return None
-
     def _status(self, slug: str, state: _State, sha: str) -> tuple[Status, Approval | None]:
         # One read of the history: approved when its newest event approves exactly this content.
-        events = [e for _, e in self._events(slug) if e is not None]
+        events = [e for _, e in self.history.events(slug) if e is not None]
         latest = events[-1] if events else None
         if isinstance(latest, Approval) and latest.content_sha == sha:
             return "approved", latest
@@ -362,7 +262,7 @@ class ReviewDesk:
         withdrawal newer than every approval means nothing is approved for the site.
         """
         skipped = 0
-        for folder, event in reversed(self._events(slug)):
+        for folder, event in reversed(self.history.events(slug)):
             if isinstance(event, Withdrawal):
                 return None
             if not isinstance(event, Approval):
@@ -762,11 +662,8 @@ class ReviewDesk:
         )
 
     def record_approval(self, approval: Approval) -> Approval:
-        """Freeze the approved content in the history; returns the approval with its ``seq``.
-
-        The approval record is written last, so an approval without its copies is never seen as
-        complete. A history that cannot be written raises with its path, leaving no record.
-        """
+        """Freeze the version in force in the history (:meth:`History.record`), if it is still
+        the content that was checked; returns the approval with its ``seq``."""
         state, content = self.in_force(approval.slug)
         if content_sha(*content) != approval.content_sha:
             raise VideokitError(
@@ -775,84 +672,26 @@ class ReviewDesk:
                 stage="approve",
                 hint="check the captions again and approve once more",
             )
-        with self._writing_history(approval.slug, "approve") as (folder, seq):
-            for path in (self.srt_path(approval.slug), self.txt_path(approval.slug)):
-                if path.is_file():
-                    shutil.copy2(path, folder / path.name)
-            write_json(
-                folder / "content.json", {"transcript": state.transcript, "cues": state.cues}
-            )
-            recorded = replace(approval, seq=seq)
-            write_json(folder / "approval.json", recorded.to_dict())
-        return recorded
+        return self.history.record(
+            approval,
+            (self.srt_path(approval.slug), self.txt_path(approval.slug)),
+            {"transcript": state.transcript, "cues": state.cues},
+        )
 
     def revoke_approval(self, approval: Approval) -> None:
-        """Undo :meth:`record_approval` when what it approved could not be published.
-
-        The record goes first, so that a failure half-way leaves an incomplete folder, which
-        counts as no event, rather than an approval nobody can see on the site.
-        """
-        folder = self.history_dir(approval.slug) / f"{approval.seq:0{SEQ_DIGITS}d}"
-        if approval.seq <= 0 or not folder.is_dir():
-            return
-        try:
-            (folder / "approval.json").unlink(missing_ok=True)
-        except OSError as err:
-            raise VideokitError(
-                f"the approval could not be published, and its record could not be taken back "
-                f"({err.strerror})",
-                path=folder,
-                stage="approve",
-                hint="delete this folder by hand, then approve again",
-            ) from None
-        shutil.rmtree(folder, ignore_errors=True)
+        self.history.revoke(approval)
 
     def withdraw(self, slug: str, editor: str, reason: str) -> Withdrawal:
-        """Record that ``slug`` is taken off the site; a later approval publishes it again."""
-        if not editor.strip():
-            raise VideokitError(
-                "withdrawing a video needs the editor's name",
-                stage="unpublish",
-                hint="add --editor 'Your Name'",
-            )
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        with self._writing_history(slug, "unpublish") as (folder, seq):
-            withdrawal = Withdrawal(slug, editor.strip(), reason, now, seq)
-            write_json(folder / "withdrawal.json", withdrawal.to_dict())
-        return withdrawal
+        return self.history.withdraw(slug, editor, reason)
 
     def next_seq(self, slug: str) -> int:
-        """One more than the highest sequence number in the history (1 for a new one)."""
-        folders = self.history_dir(slug).glob("*") if self.history_dir(slug).is_dir() else ()
-        return 1 + max((event_order(p)[1] for p in folders), default=0)
+        return self.history.next_seq(slug)
 
-    @contextmanager
-    def _writing_history(self, slug: str, stage: str) -> Iterator[tuple[Path, int]]:
-        """A new event folder, claimed by its sequence number; removed again if writing fails.
+    def approvals(self, slug: str) -> list[Approval]:
+        return self.history.approvals(slug)
 
-        ``mkdir`` is the claim: two processes cannot both create the same number, and the loser
-        takes the next one. Callers hold the video's lock, so that race is only a safety net.
-        """
-        try:
-            seq = self.next_seq(slug)
-            self.history_dir(slug).mkdir(parents=True, exist_ok=True)
-            while True:
-                folder = self.history_dir(slug) / f"{seq:0{SEQ_DIGITS}d}"
-                try:
-                    folder.mkdir()
-                    break
-                except FileExistsError:
-                    seq += 1
-        except OSError as err:
-            raise _history_error(self.history_dir(slug), err, stage) from None
-        try:
-            yield folder, seq
-        except OSError as err:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise _history_error(folder, err, stage) from None
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+    def withdrawn(self, slug: str) -> Withdrawal | None:
+        return self.history.withdrawn(slug)
 
     def current(self, slug: str) -> tuple[Transcript, tuple[Cue, ...]] | None:
         """The version in force as last read, unchecked (:meth:`in_force` checks it)."""
@@ -956,14 +795,3 @@ class ReviewDesk:
 
     def slugs(self) -> list[str]:
         return sorted(p.stem for p in (self.root / ".state").glob("*.json"))
-
-
-def _history_error(path: Path, err: OSError, stage: str) -> VideokitError:
-    what = "approval" if stage == "approve" else "withdrawal"
-    return VideokitError(
-        f"the {what} could not be recorded in the review history ({err.strerror or err}); "
-        "nothing was changed on the site",
-        path=path,
-        stage=stage,
-        hint="make the review folder writable (history/<video> must be a folder), then try again",
-    )
