@@ -749,16 +749,16 @@ def test_r2_1_an_approval_that_cannot_be_recorded_publishes_nothing(
         shutil.rmtree(desk.history_dir(SLUG))
         desk.history_dir(SLUG).write_text("not a folder")
     else:
-        import videokit.review as review_module
+        import videokit.history as history_module
 
-        real = review_module.write_json
+        real = history_module.write_json
 
         def refuse(path, data, **kw):
             if path.name == "approval.json":
                 raise PermissionError(13, "Permission denied", str(path))
             return real(path, data, **kw)
 
-        monkeypatch.setattr(review_module, "write_json", refuse)
+        monkeypatch.setattr(history_module, "write_json", refuse)
     before = desk.approvals(SLUG) if how != "history is a file" else []
     with pytest.raises(VideokitError, match="could not be recorded") as err:
         pipeline.approve_and_publish(layout, SLUG, "Bo")
