@@ -74,11 +74,9 @@ def test_ocr_finds_the_title_card_and_the_name_super(rendered: Path, tmp_path: P
     assert onscreen.shown(Path("/nonexistent.mp4"), "x" * 64, duration, root=tmp_path) == shown
 
 
-@pytest.fixture
-def produced(rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    # One cache for the module: the frames are read once, every test starts from the same reading.
-    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(rendered.parent.parent / "cache"))
-    media = tmp_path / "media"
+def produce(rendered: Path, root: Path):
+    """The sample through the real pipeline into ``root``: preview, review files, flags."""
+    media = root / "media"
     media.mkdir()
     # Without the manuscript: the draft (the narration at its rendered times) is the text in force.
     for f in rendered.parent.glob(f"{SLUG}.*"):
@@ -86,12 +84,19 @@ def produced(rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             shutil.copy(f, media / f.name)
     job = VideoJob(media / f"{SLUG}.mp4", SLUG)
     source = probe(job)
-    layout = Layout(tmp_path / "build", tmp_path / "review")
+    layout = Layout(root / "build", root / "review")
     pipeline.encode_preview(source, layout)
     out = pipeline.caption_and_review(
         layout, source, _spoken(job.path), FakeModel(), Settings(), cache=None
     )
     return layout, out
+
+
+@pytest.fixture
+def produced(rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # One cache for the module: the frames are read once, every test starts from the same reading.
+    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(rendered.parent.parent / "cache"))
+    return produce(rendered, tmp_path)
 
 
 def test_what_is_said_is_not_flagged_and_what_is_not_is(produced) -> None:
@@ -185,3 +190,41 @@ def test_a_broken_decision_file_is_named_and_kept(produced) -> None:
         pipeline.approve_and_publish(layout, SLUG, "Lise Fil", vertical_later=True)
     assert "kan ikke læses" in refused.value.message
     assert path.read_text(encoding="utf-8") == broken  # the editor's file is not overwritten
+
+
+def test_the_studio_lists_flags_records_decisions_and_refuses_approval_until_done(produced):
+    from fastapi.testclient import TestClient
+
+    from videokit.studio import Studio, make_app
+    from videokit.workspace import Project
+
+    layout, _ = produced
+    token, origin = "t" * 32, "http://127.0.0.1:8765"
+    client = TestClient(make_app(Studio(Project.locate(layout.out.parent), token, origin)),
+                        base_url=origin)  # fmt: skip
+    headers = {"X-Videokit-Token": token, "Origin": origin}
+    flags = client.get(f"/api/{SLUG}/screen", headers=headers).json()["flags"]
+    url = next(f for f in flags if f["text"] == URL)
+    assert url["kind"] == "webadresse" and url["description"].startswith("Skærmtekst")
+    refused = client.post(f"/api/{SLUG}/approve", headers=headers, json={"editor": "Ole"})
+    assert refused.status_code == 422 and URL in refused.json()["error"]
+    # A decision from another site is refused; one without a name is refused and says why.
+    foreign = {"X-Videokit-Token": token, "Origin": "http://evil.example"}
+    body = {"choice": "describe", "editor": "Ole Redaktør", "description": "Adresse: eksempel.dk"}
+    assert (
+        client.post(f"/api/{SLUG}/screen/{url['id']}", headers=foreign, json=body).status_code
+        == 403
+    )
+    nameless = client.post(f"/api/{SLUG}/screen/{url['id']}", headers=headers,
+                           json={**body, "editor": " "})  # fmt: skip
+    assert nameless.status_code == 422 and "navn" in nameless.json()["error"]
+    for f in flags:
+        answer = client.post(f"/api/{SLUG}/screen/{f['id']}", headers=headers, json=body)
+        assert answer.status_code == 200 and answer.json()["flag"]["missing"] == ""
+    on_file = screenreview.load(layout.review, SLUG)
+    assert {(d.choice, d.editor, d.description) for d in on_file} == {
+        ("describe", "Ole Redaktør", "Adresse: eksempel.dk")
+    }
+    page = client.get(f"/video/{SLUG}?token={token}").text
+    assert page.count('src="/static/studio-screen.js') == 1
+    assert client.get(f"/static/studio-screen.js?token={token}").status_code == 200
