@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from test_browser import BROWSER_DIR, VNU_JAR, tools  # noqa: F401 - the fixture is used by name
-from test_screen import SLUG, produce, rendered  # noqa: F401 - the fixture is used by name
+from test_screen import SLUG, produce, rendered, shared_cache  # noqa: F401 - the fixture is used by name
 from videokit import pipeline, screenreview
 from videokit.naming import file_names
 from videokit.serve import serving
@@ -40,7 +40,7 @@ def checked(
 ) -> dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp("access-browser")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VIDEOKIT_CACHE_DIR", str(tmp_path / "cache"))
+        patch.setenv("VIDEOKIT_CACHE_DIR", str(shared_cache(rendered)))
         layout, _ = produce(rendered, tmp_path)
     for d in screenreview.load(layout.review, SLUG):
         if d.flag.kind == "name":

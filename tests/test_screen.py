@@ -38,7 +38,7 @@ def _need_tools() -> None:
             pytest.skip(f"{tool} is not installed (make system-deps installs it)")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _need_tools()
     media = tmp_path_factory.mktemp("screen") / "media"
@@ -74,6 +74,11 @@ def test_ocr_finds_the_title_card_and_the_name_super(rendered: Path, tmp_path: P
     assert onscreen.shown(Path("/nonexistent.mp4"), "x" * 64, duration, root=tmp_path) == shown
 
 
+def shared_cache(rendered: Path) -> Path:
+    """One cache for every test of the sample: its frames are read once per session."""
+    return rendered.parent.parent / "cache"
+
+
 def produce(rendered: Path, root: Path):
     """The sample through the real pipeline into ``root``: preview, review files, flags."""
     media = root / "media"
@@ -94,8 +99,7 @@ def produce(rendered: Path, root: Path):
 
 @pytest.fixture
 def produced(rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    # One cache for the module: the frames are read once, every test starts from the same reading.
-    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(rendered.parent.parent / "cache"))
+    monkeypatch.setenv("VIDEOKIT_CACHE_DIR", str(shared_cache(rendered)))
     return produce(rendered, tmp_path)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import screenreview
 from .describing import CHOICE_LABELS_DA, Decision, Description
+from .errors import VideokitError
 from .files import read_json, write_json, write_text
 from .naming import file_names
 from .norms import DEFAULT_NORMS, CaptionNorms, check_cues
@@ -97,7 +98,7 @@ def build(
     evidence = screenreview.evidence(layout, record.slug)
     try:
         decisions = screenreview.load(layout.review, record.slug, record.language)
-    except Exception:
+    except VideokitError:  # a broken file is reported by the run and refused at approval
         decisions = []
     flags = [
         {
@@ -120,7 +121,8 @@ def build(
             "duration_ms": record.duration_ms,
             "language": record.language,
         },
-        "published": published or dt.date.today().isoformat(),
+        # Published when approved: a later run that publishes the same approval keeps the date.
+        "published": published or approved_at[:10] or dt.date.today().isoformat(),
         "captions": {
             "approved_by": approved_by,
             "approved_at": approved_at,
