@@ -11,8 +11,9 @@ BIN := $(VENV)/bin
 MEDIA ?= media
 OUT ?= build
 MODEL ?=  # empty: the model in videokit.toml, else base
-# Only what apt must provide: ffmpeg (media), espeak-ng (sample narration), a font for title cards.
-DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core
+# Only what apt must provide: ffmpeg (media), espeak-ng (sample narration), a font for title cards,
+# tesseract with its Danish data (on-screen text that is shown but not said).
+DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core tesseract-ocr tesseract-ocr-dan
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_STAMP := $(VENV)/.installed
 
@@ -67,6 +68,8 @@ system-deps:
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	fc-list 2>/dev/null | grep -qi "DejaVu Sans" || missing="$$missing fonts-dejavu-core"; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
+	tesseract --list-langs 2>/dev/null | grep -qx dan || missing="$$missing tesseract-ocr-dan"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing from Debian:$$missing"; \

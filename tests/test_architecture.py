@@ -32,6 +32,7 @@ PURE = {
     "transcript", "norms", "segment", "guard", "glossary", "captions", "edits", "align", "slug",
     "naming", "pages", "quality", "report", "errors", "sentences", "phrases", "timing",
     "windows", "webvtt", "hardware", "pickup", "audio", "encodings", "__init__",
+    "screentext", "describing",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {
@@ -39,6 +40,7 @@ IO_MODULES = {
     "samples", "render", "draft", "pipeline", "cli", "ct2", "package", "checkpoint", "hf",
     "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines", "history",
     "freshness", "locks", "studio", "vad",
+    "onscreen", "screenreview", "accessrecord", "studio_screen",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

@@ -136,12 +136,14 @@ CONTRACT = sorted(
         "transcript.json",
     ]
 )
+# An approved video also carries its accessibility record (what a public body signs).
+SITE_CONTRACT = sorted([*CONTRACT, "tilgaengelighed.json", "tilgaengelighed.html"])
 
 
 def check_tree(site: Path, slugs: list[str]) -> dict:
     """The web team's contract: the layout, a manifest whose hashes match, a zip of the same tree."""
     for slug in slugs:
-        assert sorted(p.name for p in (site / slug).iterdir()) == CONTRACT
+        assert sorted(p.name for p in (site / slug).iterdir()) == SITE_CONTRACT
         assert f'href="{slug}/index.html"' in (site / "index.html").read_text()
     manifest = json.loads((site / "manifest.json").read_text())
     assert [v["slug"] for v in manifest["videos"]] == slugs

@@ -26,6 +26,7 @@ from typing import Any
 from . import report
 from .config import Settings
 from .files import read_json, sha256_file, write_json
+from .naming import review_names
 from .report import VideoResult
 from .review import ReviewDesk
 from .workspace import Layout, VideoJob
@@ -133,6 +134,7 @@ def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
         # A damaged or lost review state must bring the rebuild that ``status`` promises.
         "review_state": _file_sha(desk.state_path(job.slug)),
         "history": _tree(desk.history_dir(job.slug)),
+        "screen": _file_sha(layout.review / review_names(job.slug, language)["screen"]),
         "record": _file_sha(layout.state / f"{job.slug}.json"),
         "page": _file_sha(layout.video_dir(job.slug, layout.preview) / "index.html"),
         # What is on the site: a version removed or half-swapped by hand or by a kill is redone.

@@ -413,16 +413,35 @@ def extract_poster(src: Path, dst: Path, at_ms: int, max_height: int = 720) -> N
         _run(stream, src, "poster", "check that the source plays in a media player")
 
 
+@dataclass(frozen=True)
+class Overlay:
+    """Text drawn over part of a sample video: a name super (lower third) or a sign (centre)."""
+
+    start_ms: int
+    end_ms: int
+    text_file: Path
+    place: str = "lower"  # "lower" or "centre"
+
+
 def make_title_video(
-    audio: Path, title_file: Path, dst: Path, *, width: int = 1280, height: int = 720
+    audio: Path,
+    title_file: Path,
+    dst: Path,
+    *,
+    width: int = 1280,
+    height: int = 720,
+    title_until_ms: int | None = None,
+    overlays: tuple[Overlay, ...] = (),
 ) -> None:
     """A still title card over a sound track: the sample videos' picture.
 
-    The title is read from a text file so that no quoting of Danish text for ffmpeg's filter
-    syntax is needed.
+    The title stays for the whole video, or until ``title_until_ms``; ``overlays`` are shown in
+    their own spans. Texts are read from files so that no quoting of Danish text for ffmpeg's
+    filter syntax is needed.
     """
     require_ffmpeg()
     with temporary_beside(dst) as tmp:
+        title_span = {} if title_until_ms is None else {"enable": f"lt(t,{title_until_ms / 1000})"}
         card = ffmpeg.input(f"color=c=0x1d3557:s={width}x{height}:r=25", f="lavfi").drawtext(
             textfile=str(title_file),
             font="DejaVu Sans",
@@ -431,7 +450,23 @@ def make_title_video(
             x="(w-text_w)/2",
             y="(h-text_h)/2",
             line_spacing=height // 40,
+            **title_span,
         )
+        for overlay in overlays:
+            lower = overlay.place == "lower"
+            card = card.drawtext(
+                textfile=str(overlay.text_file),
+                font="DejaVu Sans",
+                fontsize=height // (20 if lower else 16),
+                fontcolor="white",
+                box=1,
+                boxcolor="0x000000@0.6",
+                boxborderw=height // 60,
+                x=str(width // 16) if lower else "(w-text_w)/2",
+                y=f"h-text_h-{height // 8}" if lower else "(h-text_h)/2",
+                line_spacing=height // 60,
+                enable=f"between(t,{overlay.start_ms / 1000},{overlay.end_ms / 1000})",
+            )
         sound = ffmpeg.input(str(audio))
         stream = ffmpeg.output(
             card,
@@ -463,3 +498,70 @@ def write_wav(samples: np.ndarray, dst: Path) -> None:
             raise MediaError(
                 f"could not write audio ({_stderr_tail(err)})", path=dst, stage="audio"
             ) from None
+
+
+# -- the picture, for what is shown but not said ---------------------------------------------------
+# On-screen text (name supers, title cards, web addresses) is found by reading frames (onscreen.py).
+# ffmpeg gives the shot changes, small grey thumbnails to see when the picture changes, and the
+# full frames that are read.
+
+THUMB_WIDTH, THUMB_HEIGHT = 128, 72
+
+
+def scene_changes(src: Path, threshold: float = 0.3) -> list[int]:
+    """Times (ms) of the shot changes: frames whose scene score (0–1) passes ``threshold``."""
+    require_ffmpeg()
+    stream = (
+        ffmpeg.input(str(src))
+        .video.filter("select", f"gt(scene,{threshold})")
+        .filter("metadata", "print", file="-")
+        .output("-", format="null")
+    )
+    try:
+        out = _ffmpeg(stream)
+    except ffmpeg.Error as err:
+        raise MediaError(
+            f"shot changes could not be found ({_stderr_tail(err)})",
+            path=src,
+            stage="onscreen",
+            hint="check that the video plays in a media player",
+        ) from None
+    found = re.findall(rb"pts_time:(\d+(?:\.\d+)?)", out)
+    return sorted({round(float(t) * 1000) for t in found})
+
+
+def thumbnails(src: Path, every_ms: int) -> np.ndarray:
+    """Grey ``THUMB_WIDTH`` x ``THUMB_HEIGHT`` frames, one every ``every_ms`` from the start:
+    shape (n, height, width), uint8. Cheap enough for a whole video, fine enough to see a line
+    of text appear."""
+    require_ffmpeg()
+    stream = (
+        ffmpeg.input(str(src))
+        .video.filter("fps", fps=f"1000/{every_ms}")
+        .filter("scale", THUMB_WIDTH, THUMB_HEIGHT)
+        .output("pipe:", format="rawvideo", pix_fmt="gray")
+    )
+    try:
+        out = _ffmpeg(stream)
+    except ffmpeg.Error as err:
+        raise MediaError(
+            f"frames could not be decoded ({_stderr_tail(err)})",
+            path=src,
+            stage="onscreen",
+            hint="check that the video plays in a media player",
+        ) from None
+    size = THUMB_WIDTH * THUMB_HEIGHT
+    frames = np.frombuffer(out[: len(out) // size * size], np.uint8)
+    return frames.reshape(-1, THUMB_HEIGHT, THUMB_WIDTH)
+
+
+def extract_frame(src: Path, at_ms: int, dst: Path) -> None:
+    """One full-size frame as a grey PNG (lossless: OCR reads edges a JPEG would blur)."""
+    require_ffmpeg()
+    with temporary_beside(dst) as tmp:
+        stream = (
+            ffmpeg.input(str(src), ss=at_ms / 1000)
+            .video.filter("format", "gray")
+            .output(str(tmp), vframes=1, format="image2", vcodec="png")
+        )
+        _run(stream, src, "onscreen", "check that the video plays in a media player")

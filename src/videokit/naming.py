@@ -25,6 +25,11 @@ def file_names(slug: str, language: str = "da") -> dict[str, str]:
         "transcript": "transcript.json",
         "page": "index.html",
         "embed": "embed.html",
+        # What is shown but not said (WCAG 1.2.5): the descriptions track and the record a
+        # public body can put in its accessibility statement (written for approved videos).
+        "descriptions": f"{slug}.{language}.descriptions.vtt",
+        "record": "tilgaengelighed.json",
+        "record_page": "tilgaengelighed.html",
     }
 
 
@@ -45,4 +50,5 @@ def review_names(slug: str, language: str = "da") -> dict[str, str]:
         "txt": f"{slug}.txt",
         "new_srt": f"{slug}.new-draft.{language}.srt",
         "new_txt": f"{slug}.new-draft.txt",
+        "screen": f"{slug}.skaermtekst.toml",  # decisions on text shown but not said
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
+from .describing import Description
 from .sentences import count_sentences, ends_sentence
 from .transcript import Segment, Transcript, Word
 
@@ -66,6 +67,10 @@ class VideoPage:
     upload_date: str
     reviewed: bool = False
     language: str = "da"
+    # Text shown but not said, described (WCAG 1.2.5): the track's file and its cues.
+    descriptions: tuple[Description, ...] = ()
+    descriptions_vtt: str | None = None
+    record_page: str | None = None  # the accessibility record, for approved videos
 
     def __post_init__(self) -> None:
         # The slug becomes a folder name, a URL segment and part of ids, so it stays boring.
@@ -75,9 +80,10 @@ class VideoPage:
             raise ValueError(f"video {self.slug!r} has no title")
         if not isinstance(self.duration_ms, int) or self.duration_ms < 0:
             raise ValueError(f"video {self.slug!r} has an impossible duration {self.duration_ms!r}")
-        for name in ("mp4", "poster", "vtt", "srt", "transcript_txt"):
+        for name in ("mp4", "poster", "vtt", "srt", "transcript_txt", "descriptions_vtt",
+                     "record_page"):  # fmt: skip
             value = getattr(self, name)
-            if value is None and name == "transcript_txt":
+            if value is None and name in ("transcript_txt", "descriptions_vtt", "record_page"):
                 continue
             if not value or "/" in value or "\\" in value or value in (".", ".."):
                 raise ValueError(
@@ -98,6 +104,15 @@ class VideoPage:
     @property
     def language_label(self) -> str:
         return language_label(self.language)
+
+    def transcript_items(self) -> list[tuple[str, Paragraph | Description]]:
+        """Paragraphs ("p") and descriptions ("d") in time order: a description goes before the
+        paragraph that starts after it, so the transcript reads as the video plays."""
+        items: list[tuple[int, int, str, Paragraph | Description]] = [
+            (p.start_ms, 1, "p", p) for p in self.paragraphs
+        ]
+        items += [(d.start_ms, 0, "d", d) for d in self.descriptions]
+        return [(kind, item) for _, _, kind, item in sorted(items, key=lambda i: i[:2])]
 
 
 # --- paragraphs ---------------------------------------------------------------------------------

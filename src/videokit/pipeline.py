@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import freshness, publish, quality
+from . import freshness, publish, quality, screenreview
 from .asr import DecodeOptions
 from .cache import TranscriptCache
 from .config import Settings
@@ -193,6 +193,15 @@ def review_and_publish(
         layout_cues=functools.partial(cues_from_transcript, norms=norms),
         manuscript=manuscript,
     )
+    # What the picture shows but the speech does not say: flags for the editor to decide.
+    screen = screenreview.check(
+        layout, source.job.path, source.sha256, source.info.duration_ms, slug, outcome.transcript
+    )
+    outcome = replace(
+        outcome,
+        notes=(*outcome.notes, *screen.notes),
+        problems=(*outcome.problems, *screen.problems),
+    )
     approvals = desk.approvals(slug)
     checked_against = approvals[-1].video_sha256 if approvals else ""
     video_changed = bool(checked_against) and checked_against != source.sha256
@@ -234,6 +243,7 @@ def review_and_publish(
         draft,
         reviewed=outcome.status == "approved",
         base_url=base_url,
+        descriptions=screenreview.published_descriptions(layout.review, slug, outcome.transcript),
     )
     removals = caps.removals if outcome.source == "draft" else ()
     report = quality.quality_report(
@@ -359,11 +369,18 @@ def _approve_and_publish(
     fresh = freshness.fresh_before_change(layout, slug)
     desk = ReviewDesk(layout.review, current.language)
     approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
+    screenreview.require_decided(layout.review, slug, current.language)
     _, (transcript, cues) = desk.in_force(slug)
     record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
     preview = layout.video_dir(slug, layout.preview)
     staged = publish.stage_approved(
-        layout, record, transcript, cues, base_url, burn_vertical=burn_vertical
+        layout,
+        record,
+        transcript,
+        cues,
+        base_url,
+        burn_vertical=burn_vertical,
+        approved=(approval.editor, approval.time),
     )
     try:
         approval = desk.record_approval(approval)
@@ -378,7 +395,14 @@ def _approve_and_publish(
     try:
         machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
         publish.write_video(
-            preview, record, transcript, cues, machine, reviewed=True, base_url=base_url
+            preview,
+            record,
+            transcript,
+            cues,
+            machine,
+            reviewed=True,
+            base_url=base_url,
+            descriptions=screenreview.published_descriptions(layout.review, slug, transcript),
         )
         record.save(layout)
         publish.write_indexes(layout)

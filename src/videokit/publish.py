@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import accessrecord, media, screenreview
 from . import captions as fmt
-from . import media
+from .describing import Description, description_cues
 from .errors import PackageError
 from .files import sha256_file, sha256_text, temporary_beside, write_json, write_text
 from .locks import index_lock
@@ -37,7 +38,13 @@ from .workspace import Layout, VideoRecord, load_records
 MEDIA_FILES = ("mp4", "poster")
 
 
-def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> VideoPage:
+def _page(
+    record: VideoRecord,
+    paras: tuple[Paragraph, ...],
+    reviewed: bool,
+    descriptions: Sequence[Description] = (),
+    with_record: bool = False,
+) -> VideoPage:
     names = file_names(record.slug, record.language)
     return VideoPage(
         slug=record.slug,
@@ -53,6 +60,9 @@ def _page(record: VideoRecord, paras: tuple[Paragraph, ...], reviewed: bool) -> 
         upload_date=record.upload_date,
         reviewed=reviewed,
         language=record.language,
+        descriptions=tuple(descriptions),
+        descriptions_vtt=names["descriptions"] if descriptions else None,
+        record_page=names["record_page"] if with_record else None,
     )
 
 
@@ -99,6 +109,8 @@ def write_video(
     *,
     reviewed: bool,
     base_url: str | None = None,
+    descriptions: Sequence[Description] = (),
+    with_record: bool = False,
 ) -> None:
     """Captions, text, transcript and page for one video; the page goes last, as the marker."""
     names = file_names(record.slug, record.language)
@@ -106,8 +118,13 @@ def write_video(
     write_text(folder / names["transcript"], transcript_json.to_json())
     write_text(folder / names["srt"], fmt.to_srt(cues))
     write_text(folder / names["vtt"], fmt.to_vtt(cues, language=shown.language))
+    if descriptions:
+        vtt = fmt.to_vtt(description_cues(descriptions), language=shown.language)
+        write_text(folder / names["descriptions"], vtt)
+    else:
+        (folder / names["descriptions"]).unlink(missing_ok=True)
     write_text(folder / names["txt"], transcript_text(paras))
-    page = _page(record, paras, reviewed)
+    page = _page(record, paras, reviewed, descriptions, with_record)
     if base_url:
         write_text(folder / names["embed"], render_embed(page, base_url))
     else:
@@ -171,6 +188,7 @@ def stage_approved(
     base_url: str | None = None,
     *,
     burn_vertical: bool = True,
+    approved: tuple[str, str] | None = None,
 ) -> Staged:
     """Build an approved version beside the site and the social folder, changing nothing live.
 
@@ -178,6 +196,8 @@ def stage_approved(
     or :func:`discard` it; a staging folder left by a killed process is removed by the next one.
     Without ``burn_vertical`` a vertical video made for other captions is left out, for
     :func:`make_vertical` to make after the swap (it takes as long as an encode).
+    ``approved`` (editor, time) is the approval about to be recorded, for the accessibility
+    record; without it the latest one on record is used.
     """
     recover(layout, record.slug)
     site, _ = _staging(layout.site, record.slug)
@@ -186,7 +206,27 @@ def stage_approved(
     try:
         site.mkdir(parents=True)
         _copy_media(layout.video_dir(record.slug, layout.preview), site, record.slug)
-        write_video(site, record, transcript, cues, transcript, reviewed=True, base_url=base_url)
+        described = screenreview.published_descriptions(layout.review, record.slug, transcript)
+        editor, when = approved or _latest_approval(layout, record)
+        accessrecord.write(
+            site,
+            accessrecord.build(
+                layout, record, transcript, cues, described, approved_by=editor, approved_at=when
+            ),
+            record.slug,
+            record.language,
+        )
+        write_video(
+            site,
+            record,
+            transcript,
+            cues,
+            transcript,
+            reviewed=True,
+            base_url=base_url,
+            descriptions=described,
+            with_record=True,
+        )
         mp4 = site / file_names(record.slug)["mp4"]
         write_social(
             layout.social / record.slug, social, record, cues, video=mp4, burn=burn_vertical
@@ -205,6 +245,13 @@ def stage_approved(
         discard(staged)
         raise
     return staged
+
+
+def _latest_approval(layout: Layout, record: VideoRecord) -> tuple[str, str]:
+    from .review import ReviewDesk  # the desk is the pipeline's; only its history is read here
+
+    approvals = ReviewDesk(layout.review, record.language).approvals(record.slug)
+    return (approvals[-1].editor, approvals[-1].time) if approvals else (record.approved_by, "")
 
 
 def discard(staged: Staged) -> None:
@@ -431,7 +478,12 @@ def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
     recover_swaps(layout)
     published = load_records(layout, layout.site)
     layout.site.mkdir(parents=True, exist_ok=True)
-    write_text(layout.site / "index.html", render_index([_page(r, (), True) for r in published]))
+    names = {r.slug: file_names(r.slug, r.language)["record_page"] for r in published}
+    pages = [
+        _page(r, (), True, with_record=(layout.video_dir(r.slug) / names[r.slug]).is_file())
+        for r in published
+    ]
+    write_text(layout.site / "index.html", render_index(pages))
     entries = [VideoEntry(r.slug, r.title, r.duration_ms, True) for r in published]
     manifest = write_manifest(layout.site, entries, published_files(layout, published))
     count = write_zip(layout.site, layout.zip, manifest)

@@ -5,7 +5,10 @@ pipeline: espeak-ng reads each sentence separately, so the true time of every se
 written next to the video (``<slug>.timing.json``) for the alignment benchmark, and the manuscript
 is copied beside the video (``<slug>.manuscript.txt``) as editors' corrected text would be.
 
-Manuscript format: the first line is the title; paragraphs are separated by blank lines.
+Manuscript format: the first line is the title; paragraphs are separated by blank lines. A line
+``@navn: Name | Role`` or ``@tekst: www.example.dk`` at the start of a paragraph shows that text
+on screen while the paragraph is read (a name super in the lower third, a sign in the centre),
+without it being said: the title card then gives way to it after the first paragraph.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ class Manuscript:
     slug: str
     title: str
     paragraphs: tuple[tuple[str, ...], ...]  # sentences per paragraph
+    shown: tuple[tuple[int, str, str], ...] = ()  # (paragraph, "lower" or "centre", text)
+
+
+_SHOWN = {"@navn:": "lower", "@tekst:": "centre"}
 
 
 def parse_manuscript(path: Path) -> Manuscript:
@@ -46,8 +53,19 @@ def parse_manuscript(path: Path) -> Manuscript:
     if not lines:
         raise VideokitError("manuscript is empty", path=path, stage="samples")
     body = "\n".join(lines[1:]).strip()
-    paragraphs = tuple(split_sentences(p) for p in re.split(r"\n\s*\n", body) if p.strip())
-    return Manuscript(path.stem, lines[0].strip(), paragraphs)
+    paragraphs: list[tuple[str, ...]] = []
+    shown: list[tuple[int, str, str]] = []
+    for block in (p for p in re.split(r"\n\s*\n", body) if p.strip()):
+        spoken = []
+        for line in block.splitlines():
+            tag = next((t for t in _SHOWN if line.startswith(t)), None)
+            if tag is None:
+                spoken.append(line)
+            else:
+                text = "\n".join(part.strip() for part in line[len(tag) :].split("|"))
+                shown.append((len(paragraphs), _SHOWN[tag], text))
+        paragraphs.append(split_sentences("\n".join(spoken)))
+    return Manuscript(path.stem, lines[0].strip(), tuple(paragraphs), tuple(shown))
 
 
 def manuscript_body(m: Manuscript) -> str:
@@ -78,6 +96,7 @@ def render(manuscript_path: Path, into: Path) -> Path:
     m = parse_manuscript(manuscript_path)
     pieces: list[np.ndarray] = [_silence(LEAD_IN_MS)]
     timing = []
+    spans: list[tuple[int, int]] = []  # each paragraph's time
     cursor = LEAD_IN_MS
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -85,6 +104,7 @@ def render(manuscript_path: Path, into: Path) -> Path:
             if p_index:
                 pieces.append(_silence(PARAGRAPH_GAP_MS))
                 cursor += PARAGRAPH_GAP_MS
+            spans.append((cursor, cursor))
             for s_index, sentence in enumerate(paragraph):
                 if s_index:
                     pieces.append(_silence(SENTENCE_GAP_MS))
@@ -101,13 +121,26 @@ def render(manuscript_path: Path, into: Path) -> Path:
                 )
                 pieces.append(audio)
                 cursor += length
+            spans[-1] = (spans[-1][0], cursor)
         pieces.append(_silence(TAIL_MS))
         wav = work / "narration.wav"
         media.write_wav(np.concatenate(pieces), wav)
         title = work / "title.txt"
         title.write_text("\n".join(textwrap.wrap(m.title, 30)), encoding="utf-8")
+        overlays = []
+        for k, (at, place, text) in enumerate(m.shown):
+            text_file = work / f"shown-{k}.txt"
+            text_file.write_text(text, encoding="utf-8")
+            start, end = spans[at]
+            overlays.append(media.Overlay(start, end + PARAGRAPH_GAP_MS // 2, text_file, place))
         video = into / f"{m.slug}.mp4"
-        media.make_title_video(wav, title, video)
+        media.make_title_video(
+            wav,
+            title,
+            video,
+            title_until_ms=spans[0][1] + PARAGRAPH_GAP_MS // 2 if m.shown else None,
+            overlays=tuple(overlays),
+        )
     write_json(into / f"{m.slug}.timing.json", {"title": m.title, "sentences": timing})
     # JSON string syntax is valid TOML for a basic string.
     write_text(into / f"{m.slug}.toml", f"title = {json.dumps(m.title, ensure_ascii=False)}\n")

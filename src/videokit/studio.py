@@ -31,6 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from . import captions as fmt
+from . import studio_screen
 from .align import _key as word_key
 from .align import align_text
 from .config import load_settings
@@ -60,7 +61,8 @@ def _locked_save(studio: Any, desk: ReviewDesk, slug: str, text: str, sha: str |
 SLUG = re.compile(r"[a-z0-9-]+")
 MAX_BODY = 1 << 20  # a long video's captions as JSON are a few hundred kB
 TOKEN_HEADER = "X-Videokit-Token"
-STATIC = {"studio.js": "text/javascript", "studio.css": "text/css"}
+STATIC = {"studio.js": "text/javascript", "studio.css": "text/css",
+          "studio-screen.js": "text/javascript"}  # fmt: skip
 RULES_DA = {
     "line_chars": "for lang linje",
     "line_count": "for mange linjer",
@@ -278,6 +280,7 @@ def overview(studio: Studio) -> list[dict[str, Any]]:
 def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> FastAPI:
     """The studio's ASGI app."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(studio_screen.router(studio))  # what is shown but not said
     env = environment(templates_dir)
 
     def refuse(status: int, message: str) -> Response:
