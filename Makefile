@@ -12,7 +12,7 @@ MEDIA ?= media
 OUT ?= build
 MODEL ?=  # empty: the model in videokit.toml, else base
 # Only what apt must provide: ffmpeg (media), espeak-ng (sample narration), a font for title cards.
-DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core
+DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core hunspell-da
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_STAMP := $(VENV)/.installed
 
@@ -67,6 +67,7 @@ system-deps:
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	fc-list 2>/dev/null | grep -qi "DejaVu Sans" || missing="$$missing fonts-dejavu-core"; \
+	[ -f /usr/share/hunspell/da_DK.dic ] || missing="$$missing hunspell-da"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing from Debian:$$missing"; \

@@ -328,7 +328,14 @@
     event.preventDefault();
     if (dirty) { warn("Gem dine ændringer, før du godkender."); return; }
     const { ok, data } = await call("/approve", { editor: $("vk-editor").value, note: $("vk-note").value });
-    if (ok) say(data.message); else warn(`Ikke godkendt: ${data.error}`);
+    if (!ok) { warn(data.error); return; }
+    let job = data.job;
+    while (job && job.state === "running") {
+      say(job.message || "Godkender …");
+      await new Promise((r) => setTimeout(r, 500));
+      job = (await call("/approve")).data.job;
+    }
+    if (job && job.state === "done") say(job.message); else warn(job ? job.message : "Ikke godkendt.");
   }
   function replay() {
     const cue = cues[selected];
