@@ -417,7 +417,9 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
                 text = decode_text(path.read_bytes(), path)
                 cues = parse_srt(text, path, duration_ms=record.duration_ms)
             except TranscriptError as err:
-                problem = f"Filen {path.name} kan ikke læses ({err}); viser den gældende version."
+                problem = (
+                    f"Filen {path.name} kan ikke læses ({err.message}); viser den gældende version."
+                )
         speakers = sorted({c.speaker for c in cues if c.speaker} | set(studio.side_speaker(record)))
         return {
             "slug": slug,
