@@ -143,7 +143,17 @@
           const { ok, data: answer } = await vk.call("/words", { word: w.word });
           if (ok) { vk.say(answer.message, "vk-edit-msg"); vk.recheck(); } else vk.warn(answer.error, "vk-edit-msg");
         });
-        li.append(go, ": ", mark, w.suggestions.length ? ` (forslag: ${w.suggestions.join(", ")}) ` : " ", add);
+        li.append(go, ": ", mark, " ");
+        w.suggestions.slice(0, 3).forEach((sug) => {
+          const fix = document.createElement("button");
+          fix.type = "button";
+          fix.className = "vk-suggest";
+          fix.textContent = sug;
+          fix.setAttribute("aria-label", `Ret ${w.word} til ${sug} i tekst ${Number(i) + 1}`);
+          fix.addEventListener("click", () => vk.fixWord(Number(i), w.word, sug));
+          li.append(fix, " ");
+        });
+        li.append(add);
         items.push(li);
       }
     }
