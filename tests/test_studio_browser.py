@@ -237,7 +237,13 @@ def test_approving_publishes_the_edit_to_the_site_and_zip(seen):
 
 
 def test_the_screenshots_are_written(seen):
-    for name in ("studio-video.png", "studio-overview.png"):
+    for name in (
+        "studio-video.png",
+        "studio-overview.png",
+        "studio-timeline.png",
+        "studio-find.png",
+        "studio-restore.png",
+    ):
         assert Path(SCREENSHOTS / name).stat().st_size > 10_000
 
 
