@@ -188,6 +188,9 @@ def test_a_keyboard_alone_edits_and_saves(seen):
     # Replay starts at the selected cue's start (1.2 s) and stops at its end (before 2.8 s).
     assert kb["replay"]["playing"] and 1.2 <= kb["replay"]["time"] < 2.8
     assert kb["split"] == kb["before"] + 1 and len(kb["undone"]["texts"]) == kb["before"]
+    start, end = kb["edgesBefore"]
+    assert kb["edgesMoved"] == [start + 100, end - 100]  # the timeline's drags, by key
+    assert kb["edgesUndone"] == kb["edgesBefore"]
     assert kb["saved"]["texts"][0] == "Fra fane B. Tak."
     assert "Gemt" in kb["saved"]["status"]
 

@@ -34,10 +34,11 @@
   const replacementFor = (re, text) => text.replace(new RegExp(re.source, re.flags.replace("g", "")),
     $("vk-regex").checked ? $("vk-replace-with").value : $("vk-replace-with").value.replace(/\$/g, "$$$$"));
 
-  function preview() {
+  // The list of matches; `quiet` leaves the message alone (the list is refreshed after an edit).
+  function preview(quiet = false) {
     const list = $("vk-matches");
     const re = pattern();
-    if (!re) { list.replaceChildren(); msg(re === null ? "" : $("vk-find-msg").textContent); return []; }
+    if (!re) { list.replaceChildren(); if (!quiet && re === null) msg(""); return []; }
     const found = matches(re);
     list.replaceChildren(...found.slice(0, MAX_SHOWN).map((m, k) => {
       const li = document.createElement("li");
@@ -59,16 +60,17 @@
         text.slice(m.at + m.text.length, m.at + m.text.length + 25), `… → „${after}“ `, one);
       return li;
     }));
-    msg(found.length ? `${found.length} forekomster${found.length > MAX_SHOWN ? ` (de første ${MAX_SHOWN} vises)` : ""}.`
+    if (!quiet) msg(found.length ? `${found.length} forekomster${found.length > MAX_SHOWN ? ` (de første ${MAX_SHOWN} vises)` : ""}.`
       : `„${$("vk-find").value}“ findes ikke i teksterne.`);
     return found;
   }
   let timer = null;
   for (const id of ["vk-find", "vk-replace-with", "vk-whole", "vk-case", "vk-regex"]) {
-    $(id).addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(preview, 150); });
+    $(id).addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => preview(), 150); });
   }
 
   function replace(which, re) {
+    clearTimeout(timer); // a preview still due from typing would say the replaced text is gone
     if (!which.length) return 0;
     vk.edit(() => {
       // From the end of each text, so earlier positions stay where they were.
@@ -78,7 +80,7 @@
         vk.cues[m.cue].text = t.slice(0, m.at) + replacementFor(re, m.text) + t.slice(m.at + m.text.length);
       });
     });
-    preview();
+    preview(true);
     return which.length;
   }
   async function glossary() {
@@ -112,7 +114,7 @@
   }
   $("vk-find-panel").addEventListener("submit", replaceAll);
   document.querySelector('[data-find="one"]').addEventListener("click", replaceNext);
-  vk.on("structure", () => { if (!$("vk-find-panel").hidden && $("vk-find").value) preview(); });
+  vk.on("structure", () => { if (!$("vk-find-panel").hidden && $("vk-find").value) preview(true); });
 
   // -- misspelled words, listed: go to the text, take a suggestion, or accept the word ----------
   const spellList = $("vk-spelling");

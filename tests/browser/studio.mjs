@@ -209,10 +209,19 @@ try {
     const split = (await state(kb)).texts.length;
     await kb.keyboard.press("Alt+z");
     const undone = await state(kb);
+    // The keys for dragging an edge on the timeline: start +100 ms, end −100 ms, both undone.
+    const edges = () => kb.evaluate(() => { const c = window.vk.cues[window.vk.selected]; return [c.start_ms, c.end_ms]; });
+    const edgesBefore = await edges();
+    await kb.keyboard.press("Alt+.");
+    await kb.keyboard.press("Alt+Shift+,");
+    const edgesMoved = await edges();
+    await kb.keyboard.press("Alt+z");
+    await kb.keyboard.press("Alt+z");
+    const edgesUndone = await edges();
     await kb.keyboard.press("Control+s");
     await waitText(kb, "vk-status", "Gemt");
     step("keyboard", { stops, down, up, played, paused, replay, before, split,
-                       undone, saved: await state(kb) });
+                       undone, edgesBefore, edgesMoved, edgesUndone, saved: await state(kb) });
     await kb.close();
   }
 
@@ -303,7 +312,11 @@ try {
       null, { timeout: TIMEOUT_MS });
     await g.keyboard.press("Control+s");
     await waitText(g, "vk-status", "Gemt");
-    await g.evaluate(() => { document.getElementById("vk-scroller").scrollTop = 0; window.scrollTo(0, 0); });
+    await g.evaluate(() => {
+      document.getElementById("vk-scroller").scrollTop = 0;
+      document.querySelector(".vk-studio-player").scrollTop = 0;
+      window.scrollTo(0, 0);
+    });
     await g.screenshot({ path: path.join(config.screenshots, "studio-timeline.png"), fullPage: false });
     step("grid", { dragged, typedTime, inserted, afterDelete, speakerField, speakers, preview,
                    replacedText, undoneText, redoneText, spelled, inline, saved: await state(g),
