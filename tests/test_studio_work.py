@@ -278,3 +278,26 @@ def test_the_unsaved_store_keeps_files_out_of_the_review_folder(project):  # noq
     UnsavedStore(project.out).put(SLUG, Unsaved(EDITOR, None, (), "t"))
     assert list((project.out / "studio" / "unsaved" / SLUG).iterdir())
     assert not list(project.review.rglob(f"{EDITOR}*"))
+
+
+def test_the_speaker_of_the_videos_side_file_is_offered(client, project):  # noqa: F811
+    (project.media / "Møde.toml").write_text('speaker = "Anne Als"\n', encoding="utf-8")
+    assert "Anne Als" in load(client)["speakers"]
+
+
+@pytest.mark.slow
+def test_speech_and_shot_changes_are_found_in_a_real_recording(tmp_path):
+    from clips import _ffmpeg, speech_video
+    from videokit.media import shot_changes
+    from videokit.timeline import compute
+
+    spoken = compute(speech_video(tmp_path / "tale.mp4"), "k")
+    assert spoken.speech and spoken.speech[0][0] >= 500  # the clip is silent for its first second
+    assert max(spoken.peaks) > 30
+    cut = tmp_path / "klip.mp4"
+    _ffmpeg(
+        *("-f", "lavfi", "-i", "color=c=red:s=160x90:r=25:d=2"),
+        *("-f", "lavfi", "-i", "color=c=blue:s=160x90:r=25:d=2"),
+        *("-filter_complex", "[0][1]concat=n=2:v=1", "-pix_fmt", "yuv420p", str(cut)),
+    )
+    assert shot_changes(cut) == [2000]
