@@ -302,7 +302,7 @@ def test_a_misspelled_danish_word_is_flagged_and_a_glossary_name_is_not(seen):
 def test_reloading_mid_edit_offers_the_unsaved_change_back(seen):
     unsaved = seen["steps"]["unsaved"]
     assert unsaved["keptMs"] < 3000, "kept on the server within a second (plus the wait)"
-    assert "ikke blev gemt" in unsaved["offered"]
+    assert "ikke blev gemt" in unsaved["offered"] and "venter på dit valg" in unsaved["waiting"]
     assert unsaved["beforeKeep"] != unsaved["kept"]["texts"][0]
     assert unsaved["kept"]["texts"][0] == "Fra fane B. Tak. Ikke gemt endnu."
     assert "Gemt" in unsaved["saved"]["status"]

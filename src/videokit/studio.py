@@ -255,8 +255,8 @@ def add_to_glossary(media: Path, term: str) -> bool:
     term = " ".join(term.split())
     if not term or len(term) > 80 or "#" in term:
         raise BadInput(
-            "a glossary entry is one spelling of up to 80 characters, without '#'",
-            hint="write the word or name as it should be spelled",
+            "En stavemåde til ordlisten er højst 80 tegn og uden '#'",
+            hint="skriv ordet eller navnet, som det skal staves",
         )
     path = media / GLOSSARY
     # Read as every side file is (a cp1252 glossary was an HTTP 500); written back as UTF-8.

@@ -141,7 +141,7 @@
     }
     return id;
   })();
-  let kept = true, keptOnServer = true, queued = null, retryTimer = null;
+  let kept = true, keptOnServer = true, queued = null, retryTimer = null, offering = false;
   async function keep() {
     if (!dirty) return;
     const sent = version;
@@ -153,7 +153,8 @@
   }
   function showSaved() {
     let text;
-    if (queued) text = "Ikke gemt endnu: serveren svarer ikke. Gemmes, så snart den svarer (1 gemning i kø).";
+    if (offering) text = "Ændringer, der ikke er gemt, venter på dit valg herunder.";
+    else if (queued) text = "Ikke gemt endnu: serveren svarer ikke. Gemmes, så snart den svarer (1 gemning i kø).";
     else if (!keptOnServer) text = "Serveren svarer ikke: dine ændringer er kun i denne fane. Prøver igen …";
     else if (!dirty) text = "Alt er gemt.";
     else if (kept) text = "Ikke gemt, men holdt for dig på serveren.";
@@ -205,9 +206,12 @@
       (work.sha === vk.sha ? "De bygger på den gemte version."
         : "Den gemte version er ændret siden; gemmer du, bevares begge versioner.");
     box.hidden = false;
+    offering = true;
+    showSaved();
     $("vk-restore-keep").focus();
     $("vk-restore-keep").onclick = () => {
       box.hidden = true;
+      offering = false;
       vk.snapshot();
       vk.cues = work.cues;
       vk.sha = work.sha;
@@ -216,6 +220,8 @@
     };
     $("vk-restore-drop").onclick = async () => {
       box.hidden = true;
+      offering = false;
+      showSaved();
       await vk.call("/unsaved", { editor_id: editorId, drop: true });
       vk.say("Ændringerne er kasseret; du ser den gemte version.");
     };

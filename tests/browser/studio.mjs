@@ -290,7 +290,7 @@ try {
     await g.click("[data-panel=vk-find-panel]");
     await g.fill("#vk-find", "for");
     await g.fill("#vk-replace-with", "hvor");
-    await waitText(g, "vk-find-msg", "forekomst");
+    await waitText(g, "vk-matches", "„hvor“");
     const preview = await g.evaluate(() => Array.from(document.querySelectorAll("#vk-matches li")).map((li) => li.textContent));
     await axe(g, "editor-find");
     await g.screenshot({ path: path.join(config.screenshots, "studio-find.png"), fullPage: false });
@@ -337,6 +337,7 @@ try {
     await u.reload({ waitUntil: "load" });
     await u.waitForSelector("#vk-restore:not([hidden])", { timeout: TIMEOUT_MS });
     const offered = await u.textContent("#vk-restore-text");
+    const waiting = await u.textContent("#vk-saved-state");
     await axe(u, "editor-restore");
     await u.screenshot({ path: path.join(config.screenshots, "studio-restore.png"), fullPage: false });
     const beforeKeep = (await state(u)).texts[0];
@@ -344,7 +345,7 @@ try {
     const kept = await state(u);
     await u.keyboard.press("Control+s");
     await waitText(u, "vk-status", "Gemt");
-    step("unsaved", { keptMs, offered, beforeKeep, kept, saved: await state(u) });
+    step("unsaved", { keptMs, offered, waiting, beforeKeep, kept, saved: await state(u) });
     await u.close();
   }
 
