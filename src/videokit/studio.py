@@ -1,10 +1,13 @@
 """The review studio: editors correct captions in the browser (``videokit studio``).
 
-A local web app over the same review desk as file edits: a save writes the SRT view through
-:meth:`ReviewDesk.save_srt` (the same parser, the same line-numbered errors, never over a version
-the editor has not seen), and an approval is :func:`pipeline.approve_and_publish`. Norms are checked
-by the caption engine's own rules (``norms.check_cues``) through a JSON endpoint; the page holds no
-copy of them.
+A local web app over the same review desk as file edits: the page's cues are checked as cues
+(:mod:`videokit.cuegrid`, each problem by cue number in Danish), then a save writes the SRT view
+through :meth:`ReviewDesk.save_srt` (the same parser, never over a version the editor has not
+seen). Norms are checked by the caption engine's own rules (``norms.check_cues``) through a JSON
+endpoint, with each cue's numbers and its misspelled words; the page holds no copy of the rules.
+Unsaved work, the timeline and the approval job (:func:`pipeline.approve_and_publish` in the
+background) are in :mod:`videokit.studiowork`; failures reach the editor in Danish through
+:mod:`videokit.studiomessages`.
 
 Safety: it listens on loopback; every request carries the random token printed at start (query
 ``token`` or header ``X-Videokit-Token``); every write must also come from the studio's own origin
@@ -47,7 +50,7 @@ from .review import ReviewDesk, SaveConflict
 from .segment import cues_from_transcript
 from .serve import in_background, make_server
 from .spelling import WORD, WORD_LIST, Speller, read_words
-from .studiomessages import danish
+from .studiomessages import ACTS, danish
 from .studiostore import EDITOR_ID, UnsavedStore, project_key
 from .studiowork import add_work_routes
 from .transcript import Cue, Transcript
@@ -431,11 +434,11 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
             "problem": problem,
         }
 
-    def refused(problems: list[Any]) -> JSONResponse:
+    def refused(problems: list[Any], act: str = "save") -> JSONResponse:
         said = "; ".join(str(p) for p in problems[:3])
         more = f" (og {len(problems) - 3} flere)" if len(problems) > 3 else ""
         return JSONResponse(
-            {"error": f"Ikke gemt: {said}{more}.", "problems": [p.to_dict() for p in problems]},
+            {"error": f"{ACTS[act]}: {said}{more}.", "problems": [p.to_dict() for p in problems]},
             status_code=422,
         )
 
@@ -450,7 +453,7 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         record = video(slug)
         cues, problems = page_cues((await body(request)).get("cues"), record.duration_ms)
         if problems:
-            return refused(problems)
+            return refused(problems, "reflow")
         try:
             cues = reflow(studio, record, cues)
         except VideokitError as err:
