@@ -18,7 +18,7 @@ from videokit.jobs import DONE, FAILED, Job, Jobs
 from videokit.norms import CaptionNorms
 from videokit.spelling import Speller
 from videokit.studio import Studio, make_app, running
-from videokit.studiostore import Unsaved, UnsavedStore, project_key
+from videokit.studiostore import CheckedWords, Unsaved, UnsavedStore, project_key
 from videokit.timeline import Timeline, heights
 from videokit.transcript import Cue
 
@@ -301,3 +301,26 @@ def test_speech_and_shot_changes_are_found_in_a_real_recording(tmp_path):
         *("-filter_complex", "[0][1]concat=n=2:v=1", "-pix_fmt", "yuv420p", str(cut)),
     )
     assert shot_changes(cut) == [2000]
+
+
+def test_a_checked_unsure_word_is_no_longer_flagged_here_or_in_the_overview(client, project):  # noqa: F811
+    from videokit.studio import overview
+
+    data = load(client)
+    flagged = client.post(f"/api/{SLUG}/check", json={"cues": data["cues"]}, headers=H).json()
+    [(cue, words)] = flagged["unsure"].items()
+    answer = client.post(
+        f"/api/{SLUG}/checked", json={"cue": data["cues"][int(cue)], "word": words[0]}, headers=H
+    )
+    assert answer.status_code == 200 and "tjekket" in answer.json()["message"]
+    again = client.post(f"/api/{SLUG}/check", json={"cues": data["cues"]}, headers=H).json()
+    assert again["unsure"] == {}
+    [row] = overview(Studio(project, TOKEN, ORIGIN))
+    assert row["unsure"] == 0
+
+
+@given(st.sets(st.tuples(st.integers(0, 10**8), st.text(max_size=20)), max_size=5))
+def test_checked_words_round_trip(tmp_path_factory, words):
+    store = CheckedWords(tmp_path_factory.mktemp("checked"))
+    store.add(SLUG, words)
+    assert store.get(SLUG) == words

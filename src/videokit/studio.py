@@ -51,7 +51,7 @@ from .segment import cues_from_transcript
 from .serve import in_background, make_server
 from .spelling import WORD, WORD_LIST, Speller, read_words
 from .studiomessages import ACTS, danish
-from .studiostore import EDITOR_ID, UnsavedStore, project_key
+from .studiostore import EDITOR_ID, CheckedWords, UnsavedStore, project_key
 from .studiowork import add_work_routes
 from .transcript import Cue, Transcript
 from .workspace import Layout, Project, VideoJob, VideoRecord, read_glossary, read_meta
@@ -188,9 +188,12 @@ def unsure_words(low: Sequence[dict[str, Any]], cues: Sequence[Cue]) -> dict[int
 
 
 def low_confidence(studio: Studio, record: VideoRecord) -> list[dict[str, Any]]:
-    """The machine draft's unsure words, by the quality report's own threshold."""
+    """The machine draft's unsure words, by the quality report's own threshold, less those an
+    editor has checked."""
     machine = studio.machine(record)
-    return list(quality_report(machine, [])["low_confidence"]) if machine else []
+    low = list(quality_report(machine, [])["low_confidence"]) if machine else []
+    checked = CheckedWords(studio.project.out).get(record.slug)
+    return [w for w in low if (int(w["start_ms"]), str(w["text"])) not in checked]
 
 
 def check(studio: Studio, record: VideoRecord, data: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What the review studio keeps between its runs: its key, and each editor's unsaved work.
+"""What the review studio keeps between its runs: its key, each editor's unsaved work, and the
+unsure words an editor has checked.
 
 Both live in the output folder's ``studio/`` folder, never in the review files: saving stays the
 editor's act. The key is kept so that a tab opened before a restart still works after it (the
@@ -92,3 +93,21 @@ class UnsavedStore:
 
     def drop(self, slug: str, editor: str) -> None:
         self._path(slug, editor).unlink(missing_ok=True)
+
+
+class CheckedWords:
+    """Unsure words of the machine draft an editor has listened to and kept, per video: each as
+    its time in the draft and its text, so the flag goes for that word only (``out/studio/checked``)."""
+
+    def __init__(self, out: Path) -> None:
+        self.root = studio_dir(out) / "checked"
+
+    def get(self, slug: str) -> set[tuple[int, str]]:
+        try:
+            return {(int(t), str(w)) for t, w in read_json(self.root / f"{slug}.json")}
+        except (OSError, ValueError, TypeError):
+            return set()
+
+    def add(self, slug: str, words: set[tuple[int, str]]) -> None:
+        kept = self.get(slug) | words
+        write_json(self.root / f"{slug}.json", sorted([t, w] for t, w in kept), indent=None)

@@ -16,12 +16,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from .cuegrid import page_cues
 from .errors import VideokitError
 from .jobs import Job, Progress
 from .naming import file_names
 from .spelling import WORD, add_word
 from .studiomessages import danish
-from .studiostore import EDITOR_ID, Unsaved, UnsavedStore
+from .studiostore import EDITOR_ID, CheckedWords, Unsaved, UnsavedStore
 from .timeline import timeline
 from .workspace import VideoRecord
 
@@ -84,6 +85,30 @@ def add_work_routes(
         except VideokitError as err:
             return JSONResponse({"error": danish(err, "timeline")}, status_code=422)
         return made.to_dict()
+
+    @app.post("/api/{slug}/checked")
+    async def checked_api(slug: str, request: Request) -> Any:
+        """An unsure word the editor has checked in one cue: no longer flagged, here or later."""
+        from .studio import low_confidence, unsure_words
+
+        record = video(slug)
+        data = await body(request)
+        cues, problems = page_cues([data.get("cue")], record.duration_ms)
+        word = str(data.get("word", ""))
+        if problems or not cues:
+            return JSONResponse({"error": "Teksten kunne ikke læses; genindlæs siden."}, 422)
+        low = [w for w in low_confidence(studio, record) if str(w["text"]) == word]
+        found = {
+            (int(w["start_ms"]), str(w["text"]))
+            for w in low
+            if unsure_words([w], cues)  # in this cue, and still there as heard
+        }
+        CheckedWords(studio.project.out).add(slug, found)
+        return {
+            "message": f"„{word}“ er markeret som tjekket."
+            if found
+            else f"„{word}“ er ikke markeret."
+        }
 
     @app.post("/api/{slug}/words")
     async def words_api(slug: str, request: Request) -> Any:

@@ -197,7 +197,16 @@
         f.unsure.forEach((word, k) => {
           const mark = document.createElement("mark");
           mark.textContent = word;
-          line.append(...(k ? [", ", mark] : [mark]));
+          const ok = document.createElement("button");
+          ok.type = "button";
+          ok.className = "vk-suggest";
+          ok.textContent = "Tjekket";
+          ok.setAttribute("aria-label", `Tjekket: ${word} i tekst ${i + 1} er rigtigt`);
+          ok.addEventListener("click", async () => {
+            const { ok: done, data: answer } = await vk.call("/checked", { cue: vk.cues[i], word });
+            if (done) { editMsg(answer.message); vk.recheck(); } else editWarn(answer.error);
+          });
+          line.append(...(k ? [", ", mark, " ", ok] : [mark, " ", ok]));
         });
         line.append(". ");
       }
