@@ -12,8 +12,9 @@ MEDIA ?= media
 OUT ?= build
 MODEL ?=  # empty: the model in videokit.toml, else base
 # Only what apt must provide: ffmpeg (media), espeak-ng (sample narration), a font for title cards,
-# tesseract with its Danish data (on-screen text that is shown but not said).
-DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core tesseract-ocr tesseract-ocr-dan
+# tesseract with its Danish data (on-screen text that is shown but not said),
+# the Danish Hunspell dictionary (the studio's spell check).
+DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core tesseract-ocr tesseract-ocr-dan hunspell-da
 DEV_STAMP := $(VENV)/.dev-installed
 RUN_STAMP := $(VENV)/.installed
 
@@ -70,6 +71,7 @@ system-deps:
 	fc-list 2>/dev/null | grep -qi "DejaVu Sans" || missing="$$missing fonts-dejavu-core"; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	tesseract --list-langs 2>/dev/null | grep -qx dan || missing="$$missing tesseract-ocr-dan"; \
+	[ -f /usr/share/hunspell/da_DK.dic ] || missing="$$missing hunspell-da"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing from Debian:$$missing"; \

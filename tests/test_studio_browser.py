@@ -10,7 +10,10 @@ page. Screenshots go to ``build/screenshots/`` (the README shows ``studio-video.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
+import sys
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -18,9 +21,13 @@ from typing import Any
 
 import pytest
 
+import videokit
 from test_browser import BROWSER_DIR, SCREENSHOTS, VNU_JAR, tools  # noqa: F401  (a fixture)
 from test_studio import SLUG, produce
+from videokit.cuegrid import page_cues
+from videokit.edits import parse_srt
 from videokit.review import ReviewDesk
+from videokit.spelling import dictionary_dir
 from videokit.studio import running
 from videokit.transcript import Cue
 from videokit.workspace import Project
@@ -43,6 +50,11 @@ def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]
     with pytest.MonkeyPatch.context() as monkeypatch:
         produce(tmp, monkeypatch, media=True, cut=CUT)
     project = Project.locate(tmp)
+    # A name from the glossary is not a spelling mistake.
+    (project.media / "glossary.txt").write_text("Kvistgaard\n", encoding="utf-8")
+    with socket.socket() as probe:  # a free port for the studio the walk stops and restarts
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     with running(project) as url:
         pages = {"overview": url, "editor": url.replace("/?token=", f"/video/{SLUG}?token=")}
         for name, address in pages.items():
@@ -55,13 +67,21 @@ def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]
             "chromium": tools,
             "screenshots": str(SCREENSHOTS),
             "out": str(tmp / "results.json"),
+            "studio": [
+                sys.executable,
+                "-c",
+                "import sys; from videokit.cli import main; sys.exit(main(sys.argv[1:]))",
+                *("studio", "--project", str(project.root), "--port", str(port)),
+            ],
+            "studioEnv": {**os.environ, "PYTHONPATH": str(Path(videokit.__file__).parents[1])},
+            "studioUrl": f"http://127.0.0.1:{port}/video/{SLUG}?token={url.split('token=')[1]}",
         }
         (tmp / "config.json").write_text(json.dumps(config), encoding="utf-8")
         run = subprocess.run(
             ["node", str(BROWSER_DIR / "studio.mjs"), str(tmp / "config.json")],
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=400,
             cwd=BROWSER_DIR,
         )
     assert run.returncode == 0, f"studio.mjs failed:\n{run.stdout}\n{run.stderr}"
@@ -80,7 +100,19 @@ def seen(tmp_path_factory: pytest.TempPathFactory, tools: str) -> dict[str, Any]
 
 
 def test_axe_finds_no_violations_on_any_studio_page(seen):
-    assert set(seen["axe"]) == {"overview", "editor", "editor-edited", "overview-approved"}
+    assert set(seen["axe"]) == {
+        "overview",
+        "editor",
+        "editor-edited",
+        "editor-timeline",
+        "editor-find",
+        "editor-spelling",
+        "editor-restore",
+        "editor-queued",
+        "editor-approving",
+        "editor-approved",
+        "overview-approved",
+    }
     for page, found in seen["axe"].items():
         assert found["passes"] > 10, f"axe checked almost nothing on {page}"
         assert not found["violations"], f"{page}: {json.dumps(found['violations'], indent=1)}"
@@ -131,7 +163,7 @@ def test_an_edit_survives_save_and_reload(seen):
     assert reloaded["player"] == reloaded["texts"]  # the player shows the captions as edited
     assert "budgetforslaget" in steps["replaced"]["status"]
     glossary = seen["project"].media / "glossary.txt"
-    assert glossary.read_text(encoding="utf-8").splitlines() == ["budgetforslaget"]
+    assert glossary.read_text(encoding="utf-8").splitlines() == ["Kvistgaard", "budgetforslaget"]
     assert reloaded["speakers"] == ["Mette Hansen", "", ""]
     assert "spil fra 00:00:01,200 – " in reloaded["times"][0]
     assert not reloaded["alert"]
@@ -140,6 +172,7 @@ def test_an_edit_survives_save_and_reload(seen):
 def test_a_conflicting_save_is_refused_and_nothing_is_lost(seen):
     conflict = seen["steps"]["conflict"]
     assert "Ikke gemt" in conflict["refused"]["alert"]
+    assert "gemte version er ændret" in conflict["offered"]
     assert conflict["after"]["texts"][0] == "Fra fane B."
     desk = ReviewDesk(seen["project"].review)
     kept = list((desk.history_dir(SLUG) / "conflicts").iterdir())
@@ -155,6 +188,9 @@ def test_a_keyboard_alone_edits_and_saves(seen):
     # Replay starts at the selected cue's start (1.2 s) and stops at its end (before 2.8 s).
     assert kb["replay"]["playing"] and 1.2 <= kb["replay"]["time"] < 2.8
     assert kb["split"] == kb["before"] + 1 and len(kb["undone"]["texts"]) == kb["before"]
+    start, end = kb["edgesBefore"]
+    assert kb["edgesMoved"] == [start + 100, end - 100]  # the timeline's drags, by key
+    assert kb["edgesUndone"] == kb["edgesBefore"]
     assert kb["saved"]["texts"][0] == "Fra fane B. Tak."
     assert "Gemt" in kb["saved"]["status"]
 
@@ -179,8 +215,20 @@ def test_caption_text_that_looks_like_markup_stays_text(seen):
     assert hostile["elements"] == 0 and not seen["dialogs"]
 
 
+def test_approving_runs_in_the_background_with_progress_then_the_result(seen):
+    approved = seen["steps"]["approved"]
+    texts = [s["text"] for s in approved["seen"]]
+    assert approved["firstMessageMs"] < 5000 and approved["typingMs"] < 1000, approved
+    assert approved["whileRunning"] and not approved["after"]  # disabled only while it runs
+    assert texts[0] in ("Godkendelsen er startet …", "Godkender og udgiver på sitet …"), texts
+    assert any("lodrette video" in t and "…" in t for t in texts), texts  # step 2 of 2
+    assert approved["secondStarted"] is False
+    assert "Godkendt af Mette Hansen" in approved["message"]
+    assert "også klar" in approved["message"]
+    assert all(s["disabled"] and s["progress"] for s in approved["seen"][:-1])
+
+
 def test_approving_publishes_the_edit_to_the_site_and_zip(seen):
-    assert "Godkendt af Mette Hansen" in seen["steps"]["approved"]["status"]
     out = seen["project"].out
     vtt = (out / "site" / SLUG / f"{SLUG}.da.vtt").read_text(encoding="utf-8")
     assert "Fra fane B. Tak." in vtt and "<v Mette Hansen>" in vtt
@@ -192,7 +240,13 @@ def test_approving_publishes_the_edit_to_the_site_and_zip(seen):
 
 
 def test_the_screenshots_are_written(seen):
-    for name in ("studio-video.png", "studio-overview.png"):
+    for name in (
+        "studio-video.png",
+        "studio-overview.png",
+        "studio-timeline.png",
+        "studio-find.png",
+        "studio-restore.png",
+    ):
         assert Path(SCREENSHOTS / name).stat().st_size > 10_000
 
 
@@ -200,3 +254,70 @@ def test_the_pages_reflow_at_320_px(seen):
     for name in ("narrow-overview", "narrow-editor"):
         size = seen["steps"][name]
         assert size["scrollWidth"] <= size["clientWidth"], (name, size)
+
+
+def test_a_cue_edge_dragged_on_the_timeline_is_saved(seen):
+    grid = seen["steps"]["grid"]
+    dragged = grid["dragged"]
+    assert 400 <= dragged["after"] - dragged["before"] <= 600, dragged
+    assert "slut er nu" in dragged["msg"] and dragged["shown"].endswith(str(dragged["after"])[-3:])
+    cues = saved_cues(seen)
+    assert cues[2].end_ms == dragged["after"]
+
+
+def test_typed_times_inserted_and_deleted_cues_are_saved(seen):
+    grid = seen["steps"]["grid"]
+    assert grid["typedTime"] == 6000
+    assert grid["inserted"] == {"active": "vk-text-2", "count": 4}
+    assert len(grid["afterDelete"]["texts"]) == 3
+    assert seen["steps"]["hostile"]["texts"][1] not in grid["afterDelete"]["texts"]
+    cues = saved_cues(seen)
+    assert [c.text for c in cues][1] == "Kvistgaard siger sproget hvor forskning."
+    assert cues[1].start_ms == 4500 and cues[2].start_ms == 6000
+
+
+def test_one_speaker_is_set_over_a_range_of_cues_and_sticks(seen):
+    grid = seen["steps"]["grid"]
+    assert grid["speakers"]["speakers"] == ["Mette Hansen", "Anders And", "Anders And"]
+    assert grid["speakerField"] == "Anders And"  # not emptied by selecting another cue
+    assert [c.speaker for c in saved_cues(seen)] == ["Mette Hansen", "Anders And", "Anders And"]
+
+
+def test_replacing_a_whole_word_leaves_longer_words_alone_and_undoes(seen):
+    grid = seen["steps"]["grid"]
+    assert len(grid["preview"]) == 1 and "→ „hvor“" in grid["preview"][0], grid["preview"]
+    assert grid["replacedText"] == "Indsat tekst hvor forskning."
+    assert grid["undoneText"] == "Indsat tekst for forskning."
+    assert grid["redoneText"] == "Indsat tekst hvor forskning."
+
+
+@pytest.mark.skipif(dictionary_dir() is None, reason="hunspell-da is not installed")
+def test_a_misspelled_danish_word_is_flagged_and_a_glossary_name_is_not(seen):
+    grid = seen["steps"]["grid"]
+    assert "sprafene" in grid["spelled"]["misspelled"] and "sprafene" in grid["inline"]
+    assert "Kvistgaard" not in grid["spelled"]["misspelled"]
+    assert "sprafene" not in grid["saved"]["misspelled"]
+
+
+def test_reloading_mid_edit_offers_the_unsaved_change_back(seen):
+    unsaved = seen["steps"]["unsaved"]
+    assert unsaved["keptMs"] < 3000, "kept on the server within a second (plus the wait)"
+    assert "ikke blev gemt" in unsaved["offered"] and "venter på dit valg" in unsaved["waiting"]
+    assert unsaved["beforeKeep"] != unsaved["kept"]["texts"][0]
+    assert unsaved["kept"]["texts"][0] == "Fra fane B. Tak. Ikke gemt endnu."
+    assert "Gemt" in unsaved["saved"]["status"]
+
+
+def test_a_save_while_the_studio_is_stopped_is_queued_and_goes_through_after_restart(seen):
+    restart = seen["steps"]["restart"]
+    assert "i kø" in restart["queued"]["saved"] and "Ikke gemt endnu" in restart["queued"]["alert"]
+    assert "Gemt" in restart["saved"]["status"] and not restart["saved"]["alert"]
+    srt = ReviewDesk(seen["project"].review).srt_path(SLUG).read_text(encoding="utf-8")
+    assert "Efter genstart." in parse_srt(srt)[0].text
+
+
+def saved_cues(seen) -> list[Cue]:
+    """The cues as the server held them right after the grid step's save."""
+    cues, problems = page_cues(seen["steps"]["grid"]["savedCues"], None)
+    assert not problems, problems
+    return cues

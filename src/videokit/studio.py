@@ -1,10 +1,13 @@
 """The review studio: editors correct captions in the browser (``videokit studio``).
 
-A local web app over the same review desk as file edits: a save writes the SRT view through
-:meth:`ReviewDesk.save_srt` (the same parser, the same line-numbered errors, never over a version
-the editor has not seen), and an approval is :func:`pipeline.approve_and_publish`. Norms are checked
-by the caption engine's own rules (``norms.check_cues``) through a JSON endpoint; the page holds no
-copy of them.
+A local web app over the same review desk as file edits: the page's cues are checked as cues
+(:mod:`videokit.cuegrid`, each problem by cue number in Danish), then a save writes the SRT view
+through :meth:`ReviewDesk.save_srt` (the same parser, never over a version the editor has not
+seen). Norms are checked by the caption engine's own rules (``norms.check_cues``) through a JSON
+endpoint, with each cue's numbers and its misspelled words; the page holds no copy of the rules.
+Unsaved work, the timeline and the approval job (:func:`pipeline.approve_and_publish` in the
+background) are in :mod:`videokit.studiowork`; failures reach the editor in Danish through
+:mod:`videokit.studiomessages`.
 
 Safety: it listens on loopback; every request carries the random token printed at start (query
 ``token`` or header ``X-Videokit-Token``); every write must also come from the studio's own origin
@@ -17,37 +20,39 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import secrets
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import BackgroundTasks, FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from . import captions as fmt
 from . import studio_screen
-from .align import _key as word_key
 from .align import align_text
 from .config import load_settings
+from .cuegrid import cue_numbers, keep_timing, page_cues
 from .edits import TextParagraph, decode_text, parse_srt, to_review_srt, write_review_text
 from .errors import TranscriptError, VideokitError
 from .files import read_text_file, write_text
+from .jobs import Jobs
 from .locks import video_lock
 from .naming import file_names
 from .norms import CaptionNorms, check_cues
-from .quality import quality_report
 from .render import DEFAULT_TEMPLATES_DIR, environment
 from .review import ReviewDesk, SaveConflict
 from .segment import cues_from_transcript
 from .serve import in_background, make_server
+from .spelling import WORD, WORD_LIST, Speller, read_words
+from .studiomessages import ACTS, danish
+from .studiostore import EDITOR_ID, UnsavedStore, project_key
+from .studiowork import add_work_routes, low_confidence, unsure_words
 from .transcript import Cue, Transcript
-from .workspace import Layout, Project, VideoRecord
+from .workspace import Layout, Project, VideoJob, VideoRecord, read_glossary, read_meta
 
 # A save or an approval waits this long for a run that is writing the same video, then says so.
 SAVE_WAIT_S = 20.0
@@ -61,8 +66,9 @@ def _locked_save(studio: Any, desk: ReviewDesk, slug: str, text: str, sha: str |
 SLUG = re.compile(r"[a-z0-9-]+")
 MAX_BODY = 1 << 20  # a long video's captions as JSON are a few hundred kB
 TOKEN_HEADER = "X-Videokit-Token"
-STATIC = {"studio.js": "text/javascript", "studio.css": "text/css",
-          "studio-screen.js": "text/javascript"}  # fmt: skip
+# The page's own files: studio.js and its parts (studio-*.js), studio.css; nothing else.
+STATIC = re.compile(r"studio(-[a-z]+)?\.(js|css)")
+STATIC_TYPES = {"js": "text/javascript", "css": "text/css"}
 RULES_DA = {
     "line_chars": "for lang linje",
     "line_count": "for mange linjer",
@@ -91,6 +97,8 @@ class Studio:
     token: str
     origin: str  # scheme://host:port the pages are served from: the only origin allowed to write
     base_url: str | None = None
+    jobs: Jobs = field(default_factory=Jobs, compare=False)
+    _spellers: dict[tuple[Any, ...], Speller | None] = field(default_factory=dict, compare=False)
 
     @property
     def layout(self) -> Layout:
@@ -112,6 +120,33 @@ class Studio:
     def desk(self, record: VideoRecord) -> ReviewDesk:
         return ReviewDesk(self.project.review, record.language)
 
+    def job(self, record: VideoRecord) -> VideoJob | None:
+        """The video's source in the media folder, for its side files; None when it is gone."""
+        path = self.project.media / Path(record.source).name
+        return VideoJob(path, record.slug) if path.is_file() else None
+
+    def side_speaker(self, record: VideoRecord) -> list[str]:
+        job = self.job(record)
+        try:
+            speaker = read_meta(job).speaker if job else None
+        except VideokitError:
+            speaker = None
+        return [speaker] if speaker else []
+
+    def speller(self, record: VideoRecord) -> Speller | None:
+        """The Danish dictionary with the glossary's and the project word list's words, made
+        again when one of those files changes."""
+        job = self.job(record)
+        files = [self.project.media / GLOSSARY, self.project.media / WORD_LIST]
+        stamp = tuple(f.stat().st_mtime_ns if f.is_file() else 0 for f in files)
+        key = (record.slug, stamp)
+        if key not in self._spellers:
+            glossary = read_glossary(job) if job else read_words(files[0])
+            words = [w for term in glossary for w in WORD.findall(term)]
+            self._spellers.clear()
+            self._spellers[key] = Speller.load([*words, *read_words(files[1])])
+        return self._spellers[key]
+
     def machine(self, record: VideoRecord) -> Transcript | None:
         path = self.layout.video_dir(record.slug, self.layout.preview) / "transcript.json"
         try:
@@ -132,54 +167,22 @@ def cue_json(cue: Cue) -> dict[str, Any]:
     }
 
 
-def cues_from_json(data: Any) -> list[Cue]:
-    """The page's cues as :class:`Cue` values; a cue the desk could never hold is refused."""
-    if not isinstance(data, list):
-        raise BadInput("expected a list of cues")
-    cues = []
-    for i, item in enumerate(data, 1):
-        try:
-            lines = tuple(line.strip() for line in str(item["text"]).split("\n") if line.strip())
-            speaker = item.get("speaker") or None
-            cues.append(Cue(int(item["start_ms"]), int(item["end_ms"]), lines, speaker))
-        except (TypeError, KeyError, ValueError, AttributeError) as err:
-            raise BadInput(f"tekst {i}: {err}") from None
-    return cues
-
-
-def unsure_words(low: Sequence[dict[str, Any]], cues: Sequence[Cue]) -> dict[int, list[str]]:
-    """Per cue, the words the recogniser was unsure of that the cue still holds as heard.
-
-    Words match as the alignment matches them: case and punctuation aside.
-    """
-    out: dict[int, list[str]] = {}
-    for i, cue in enumerate(cues):
-        words = {word_key(w) for line in cue.lines for w in line.split()}
-        found = [
-            str(w["text"])
-            for w in low
-            if cue.start_ms <= int(w["start_ms"]) < cue.end_ms and word_key(str(w["text"])) in words
-        ]
-        if found:
-            out[i] = found
-    return out
-
-
-def low_confidence(studio: Studio, record: VideoRecord) -> list[dict[str, Any]]:
-    """The machine draft's unsure words, by the quality report's own threshold."""
-    machine = studio.machine(record)
-    return list(quality_report(machine, [])["low_confidence"]) if machine else []
-
-
-def check(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> dict[str, Any]:
-    """The caption engine's findings for the page's cues, and whether the desk would take them."""
+def check(studio: Studio, record: VideoRecord, data: Any) -> dict[str, Any]:
+    """The caption engine's findings for the page's cues, each cue's numbers and margins, its
+    misspelled words, and (by cue number, in Danish) why the desk would not take them yet."""
     norms = studio.norms
+    cues, problems = page_cues(data, record.duration_ms)
+    if problems:
+        return {"violations": [], "unsure": {}, "numbers": [], "spelling": {},
+                "problems": [p.to_dict() for p in problems], "error": str(problems[0])}  # fmt: skip
     low = low_confidence(studio, record)
-    error = ""
-    try:
-        parse_srt(to_review_srt(cues), duration_ms=record.duration_ms)
-    except TranscriptError as err:
-        error = err.message
+    speller = studio.speller(record)
+    spelling = {}
+    if speller is not None:
+        for i, cue in enumerate(cues):
+            wrong = speller.misspelled(cue.text)
+            if wrong:
+                spelling[str(i)] = [{"word": w, "suggestions": speller.suggest(w)} for w in wrong]
     return {
         "violations": [
             {
@@ -191,7 +194,11 @@ def check(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> dict[str,
             for v in check_cues(cues, norms)
         ],
         "unsure": {str(i): words for i, words in unsure_words(low, cues).items()},
-        "error": error,
+        "numbers": [cue_numbers(c, norms) for c in cues],
+        "spelling": spelling,
+        "speller": speller is not None,
+        "problems": [],
+        "error": "",
     }
 
 
@@ -212,7 +219,7 @@ def reflow(studio: Studio, record: VideoRecord, cues: Sequence[Cue]) -> list[Cue
         else:
             paragraphs.append(TextParagraph(cue.speaker, words))
     aligned = align_text(machine, write_review_text(paragraphs))
-    return cues_from_transcript(aligned, norms=studio.norms)
+    return keep_timing(cues, cues_from_transcript(aligned, norms=studio.norms))
 
 
 GLOSSARY = (
@@ -225,8 +232,8 @@ def add_to_glossary(media: Path, term: str) -> bool:
     term = " ".join(term.split())
     if not term or len(term) > 80 or "#" in term:
         raise BadInput(
-            "a glossary entry is one spelling of up to 80 characters, without '#'",
-            hint="write the word or name as it should be spelled",
+            "En stavemåde til ordlisten er højst 80 tegn og uden '#'",
+            hint="skriv ordet eller navnet, som det skal staves",
         )
     path = media / GLOSSARY
     # Read as every side file is (a cp1252 glossary was an HTTP 500); written back as UTF-8.
@@ -353,9 +360,10 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
-        if name not in STATIC:
+        path = templates_dir / "static" / name
+        if not STATIC.fullmatch(name) or not path.is_file():
             raise HTTPException(404)
-        return Response((templates_dir / "static" / name).read_bytes(), media_type=STATIC[name])
+        return Response(path.read_bytes(), media_type=STATIC_TYPES[name.rsplit(".", 1)[1]])
 
     @app.get("/media/{slug}/video.mp4")
     def media(slug: str) -> FileResponse:
@@ -387,8 +395,10 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
                 text = decode_text(path.read_bytes(), path)
                 cues = parse_srt(text, path, duration_ms=record.duration_ms)
             except TranscriptError as err:
-                problem = f"Filen {path.name} kan ikke læses ({err}); viser den gældende version."
-        speakers = sorted({c.speaker for c in cues if c.speaker})
+                problem = (
+                    f"Filen {path.name} kan ikke læses ({err.message}); viser den gældende version."
+                )
+        speakers = sorted({c.speaker for c in cues if c.speaker} | set(studio.side_speaker(record)))
         return {
             "slug": slug,
             "sha": desk.view_sha(slug),
@@ -399,22 +409,30 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
             "problem": problem,
         }
 
+    def refused(problems: list[Any], act: str = "save") -> JSONResponse:
+        said = "; ".join(str(p) for p in problems[:3])
+        more = f" (og {len(problems) - 3} flere)" if len(problems) > 3 else ""
+        return JSONResponse(
+            {"error": f"{ACTS[act]}: {said}{more}.", "problems": [p.to_dict() for p in problems]},
+            status_code=422,
+        )
+
     @app.post("/api/{slug}/check")
     async def check_cues_api(slug: str, request: Request) -> Any:
         record = video(slug)
-        try:
-            cues = cues_from_json((await body(request)).get("cues"))
-        except BadInput as err:
-            return {"violations": [], "unsure": {}, "error": err.message}
-        return check(studio, record, cues)
+        data = (await body(request)).get("cues")
+        return await run_in_threadpool(check, studio, record, data)
 
     @app.post("/api/{slug}/reflow")
     async def reflow_api(slug: str, request: Request) -> Any:
         record = video(slug)
+        cues, problems = page_cues((await body(request)).get("cues"), record.duration_ms)
+        if problems:
+            return refused(problems, "reflow")
         try:
-            cues = reflow(studio, record, cues_from_json((await body(request)).get("cues")))
+            cues = reflow(studio, record, cues)
         except VideokitError as err:
-            return failed(err)
+            return JSONResponse({"error": danish(err, "reflow")}, status_code=422)
         return {"cues": [cue_json(c) for c in cues]}
 
     @app.post("/api/{slug}/save")
@@ -422,13 +440,18 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
         record = video(slug)
         data = await body(request)
         desk = studio.desk(record)
+        cues, problems = page_cues(data.get("cues"), record.duration_ms)
+        if problems:
+            return refused(problems)
         try:
-            text = to_review_srt(cues_from_json(data.get("cues")))
+            text = to_review_srt(cues)
             sha = await run_in_threadpool(_locked_save, studio, desk, slug, text, data.get("sha"))
-        except SaveConflict as err:
-            return failed(err, 409)
         except VideokitError as err:
-            return failed(err)
+            status = 409 if isinstance(err, SaveConflict) else 422
+            return JSONResponse({"error": danish(err, "save")}, status_code=status)
+        editor = str(data.get("editor_id", ""))
+        if EDITOR_ID.fullmatch(editor):
+            UnsavedStore(studio.project.out).drop(slug, editor)  # saved: nothing left to offer
         return {"sha": sha, "message": f"Gemt i {desk.srt_path(slug).name}."}
 
     @app.post("/api/{slug}/glossary")
@@ -446,55 +469,11 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
             else f"„{term.strip()}“ står allerede i ordlisten ({where})."
         }
 
-    @app.post("/api/{slug}/approve")
-    async def approve(slug: str, request: Request, background: BackgroundTasks) -> Any:
-        from .pipeline import approve_and_publish
-
-        video(slug)
-        data = await body(request)
-        editor, note = str(data.get("editor", "")), str(data.get("note", ""))
-        try:
-            # In a thread: it may wait for a run that is writing this video.
-            approval, _record = await run_in_threadpool(
-                approve_and_publish,
-                studio.layout,
-                slug,
-                editor,
-                note,
-                base_url=studio.base_url,
-                wait_s=SAVE_WAIT_S,
-                vertical_later=True,
-            )
-        except VideokitError as err:
-            return failed(err)
-        # The vertical video is an encode (half a minute for a short video): made after the
-        # answer, so the editor is not kept waiting for what the site does not need.
-        background.add_task(_finish_social, studio.layout, slug)
-        return {
-            "message": f"Godkendt af {approval.editor} {approval.time} og udgivet. "
-            "Den lodrette video til sociale medier laves nu."
-        }
-
+    add_work_routes(app, studio, video, body)
     return app
 
 
-def _finish_social(layout: Layout, slug: str) -> None:
-    from .pipeline import finish_social
-
-    try:
-        finish_social(layout, slug)
-    except Exception as err:  # after the answer: nobody to tell but the log
-        # The approval stands; the next 'videokit produce' tries the vertical video again.
-        print(
-            f"videokit studio: the vertical video for {slug} was not made: {err}", file=sys.stderr
-        )
-
-
 # -- serving -------------------------------------------------------------------------------------
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 @contextmanager
@@ -516,7 +495,8 @@ def running(
         )
     server = make_server(project.out, host, port)
     origin = server.url.rstrip("/")
-    studio = Studio(project, token or new_token(), origin, base_url)
+    # The project's own key, kept between runs: a tab opened before a restart still works.
+    studio = Studio(project, token or project_key(project.out), origin, base_url)
     with in_background(server, make_app(studio)):
         yield f"{origin}/?token={studio.token}"
 

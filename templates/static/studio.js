@@ -1,6 +1,11 @@
-// The studio's editing page. Editor text only ever goes into the page through textContent and
-// .value (never innerHTML), so a caption reading "<script>" stays text. The norms are checked by
-// the server with the caption engine's own rules (/api/SLUG/check); nothing here repeats them.
+// The studio's editing page: the shared state and what keeps the editor's work (undo and redo,
+// unsaved work kept on the server, saves queued while the server is away, the approval job).
+// The grid, find and replace, and the timeline are parts (studio-*.js) loaded before this file;
+// each registers itself on window.vkParts and gets the shared `vk` object.
+//
+// Editor text only ever goes into the page through textContent and .value (never innerHTML), so
+// a caption reading "<script>" stays text. The norms are checked by the server with the caption
+// engine's own rules (/api/SLUG/check); nothing here repeats them.
 "use strict";
 (() => {
   const root = document.querySelector("[data-vk-studio]");
@@ -9,387 +14,309 @@
   const slug = root.dataset.slug;
   const $ = (id) => document.getElementById(id);
   const video = $("vk-video");
-  const list = $("vk-cues");
-  const undoButton = $("vk-undo");
+  const KEEP_MS = 400; // unsaved work reaches the server within this (plus the request)
 
-  let cues = [];
-  let sha = null;
-  let norms = {};
-  let selected = 0;
-  let caret = null; // where the text cursor was in the selected cue, for "split"
-  let dirty = false;
-  let stopAt = null;
-  let checkTimer = null;
-  let typingSnapshot = false;
-  const undoStack = [];
+  const listeners = {};
+  const vk = {
+    $, video, slug, root,
+    cues: [], sha: null, norms: {}, speakers: [], selected: 0, selection: new Set(),
+    checked: null, durationMs: Number(root.dataset.duration),
+    on(name, fn) { (listeners[name] ||= []).push(fn); },
+    emit(name, ...args) { (listeners[name] || []).forEach((fn) => fn(...args)); },
+  };
+  window.vk = vk; // for the browser tests and the benchmarks: the page's state, read-only use
 
-  async function call(path, body) {
+  // -- talking to the server -----------------------------------------------------------------------
+  vk.call = async (path, body) => {
     const options = { method: body === undefined ? "GET" : "POST", credentials: "same-origin",
                       headers: { "X-Videokit-Token": token } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const response = await fetch(`/api/${slug}${path}`, options);
+    let response;
+    try {
+      response = await fetch(`/api/${slug}${path}`, options);
+    } catch (e) {
+      return { ok: false, status: 0, offline: true, data: { error: "Serveren svarer ikke." } };
+    }
     let data = {};
-    try { data = await response.json(); } catch (e) { data = { error: response.statusText }; }
+    try { data = await response.json(); } catch (e) { data = { error: `Serveren svarede ${response.status}.` }; }
+    if (response.status === 403 && !data.error) data.error = "Studiet afviste nøglen; genindlæs siden.";
     return { ok: response.ok, status: response.status, data };
-  }
+  };
 
-  function say(message) { $("vk-alert").textContent = ""; $("vk-status").textContent = message; }
-  function warn(message) { $("vk-alert").textContent = message; }
+  // -- messages: near where the editor acts, announced by the live region they are written to --
+  vk.say = (message, where = "vk-status") => {
+    if (where === "vk-status") $("vk-alert").textContent = "";
+    $(where).textContent = message;
+    $(where).classList.remove("vk-bad");
+  };
+  vk.warn = (message, where = "vk-alert") => {
+    $(where).textContent = message;
+    $(where).classList.add("vk-bad");
+  };
 
-  function clock(ms) {
+  vk.clock = (ms) => {
     const pad = (n, w) => String(n).padStart(w, "0");
     const h = Math.floor(ms / 3600000), m = Math.floor(ms / 60000) % 60;
     const s = Math.floor(ms / 1000) % 60;
     return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)},${pad(ms % 1000, 3)}`;
-  }
+  };
+  // Typed times: 00:01:02,345, 1:02,3, 62,345 or 62.345 (seconds); null when not a time.
+  vk.parseClock = (text) => {
+    const m = String(text).trim().match(/^(?:(?:(\d+):)?(\d{1,2}):)?(\d{1,5})(?:[,.](\d{1,3}))?$/);
+    if (!m) return null;
+    const [, h, min, s, frac] = m;
+    const ms = frac ? Number(frac.padEnd(3, "0")) : 0;
+    return ((Number(h || 0) * 60 + Number(min || 0)) * 60 + Number(s)) * 1000 + ms;
+  };
+  vk.here = () => Math.round(video.currentTime * 1000);
 
-  // -- undo ---------------------------------------------------------------------------------------
-  function snapshot() {
-    undoStack.push(JSON.stringify({ cues, selected }));
+  // -- undo and redo -----------------------------------------------------------------------------
+  const undoStack = [], redoStack = [];
+  let typingSnapshot = false;
+  const state = () => JSON.stringify({ cues: vk.cues, selected: vk.selected });
+  function buttons() {
+    $("vk-undo").disabled = undoStack.length === 0;
+    $("vk-redo").disabled = redoStack.length === 0;
+  }
+  vk.snapshot = () => {
+    undoStack.push(state());
     if (undoStack.length > 500) undoStack.shift();
-    undoButton.disabled = false;
+    redoStack.length = 0;
+    buttons();
+  };
+  function restore(from, to, said) {
+    if (!from.length) { vk.say(said[0], "vk-edit-msg"); return; }
+    to.push(state());
+    const s = JSON.parse(from.pop());
+    vk.cues = s.cues;
+    vk.selected = Math.min(s.selected, vk.cues.length - 1);
+    buttons();
+    vk.changed(true);
+    vk.say(said[1], "vk-edit-msg");
   }
-  function undo() {
-    if (!undoStack.length) { say("Der er intet at fortryde."); return; }
-    const state = JSON.parse(undoStack.pop());
-    cues = state.cues;
-    selected = Math.min(state.selected, cues.length - 1);
-    undoButton.disabled = undoStack.length === 0;
-    changed(true);
-    say("Sidste ændring er fortrudt.");
-  }
-  function edit(action) {
-    snapshot();
+  vk.undo = () => restore(undoStack, redoStack, ["Der er intet at fortryde.", "Sidste ændring er fortrudt."]);
+  vk.redo = () => restore(redoStack, undoStack, ["Der er intet at gentage.", "Ændringen er gentaget."]);
+  vk.typing = () => { if (!typingSnapshot) { vk.snapshot(); typingSnapshot = true; } };
+  vk.endTyping = () => { typingSnapshot = false; };
+  vk.edit = (action) => {
+    vk.snapshot();
+    typingSnapshot = false;
     action();
-    changed(true);
-  }
-  function changed(structure) {
+    vk.changed(true);
+  };
+
+  // -- changes: checked by the server, kept by the server ------------------------------------------
+  let dirty = false, checkTimer = null, keepTimer = null, version = 0;
+  vk.changed = (structure) => {
     dirty = true;
-    if (structure) render();
-    scheduleCheck();
-  }
-
-  // The player shows the captions as they are being edited: a track made here replaces the saved
-  // one. WebVTT cue text is markup to the player, so the text is escaped (it stays text).
-  let liveTrack = null;
-  const cueText = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  function updateTrack() {
-    if (typeof VTTCue === "undefined") return;
-    if (!liveTrack) {
-      const saved = video.querySelector("track");
-      Array.from(video.textTracks).forEach((t) => { t.mode = "disabled"; });
-      liveTrack = video.addTextTrack("captions", "Undertekster (som redigeret)",
-                                     saved ? saved.srclang : "da");
-      liveTrack.mode = "showing";
-    }
-    Array.from(liveTrack.cues || []).forEach((c) => liveTrack.removeCue(c));
-    cues.forEach((c) => {
-      if (c.end_ms > c.start_ms) liveTrack.addCue(new VTTCue(c.start_ms / 1000, c.end_ms / 1000, cueText(c.text)));
-    });
-  }
-
-  // -- the list -----------------------------------------------------------------------------------
-  function item(i) { return list.children[i]; }
-  function textArea(i) { return $(`vk-text-${i}`); }
-
-  function render() {
-    const focusedIndex = document.activeElement && document.activeElement.dataset
-      ? document.activeElement.dataset.index : undefined;
-    list.replaceChildren();
-    cues.forEach((cue, i) => {
-      const li = document.createElement("li");
-      li.className = "vk-cue";
-      const head = document.createElement("div");
-      head.className = "vk-cue-head";
-      const time = document.createElement("button");
-      time.type = "button";
-      time.className = "vk-cue-time";
-      time.dataset.index = String(i);
-      const number = document.createElement("span");
-      number.className = "vk-visually-hidden";
-      number.textContent = `Tekst ${i + 1}, spil fra `;
-      time.append(number, `${clock(cue.start_ms)} – ${clock(cue.end_ms)}`);
-      time.addEventListener("click", () => { select(i, true); });
-      const speaker = document.createElement("span");
-      speaker.className = "vk-cue-speaker";
-      speaker.textContent = cue.speaker ? cue.speaker : "";
-      head.append(time, speaker);
-      const label = document.createElement("label");
-      label.className = "vk-visually-hidden";
-      label.htmlFor = `vk-text-${i}`;
-      label.textContent = `Tekst ${i + 1}`;
-      const area = document.createElement("textarea");
-      area.id = `vk-text-${i}`;
-      area.rows = 2;
-      area.dataset.index = String(i);
-      area.value = cue.text;
-      area.setAttribute("aria-describedby", `vk-problems-${i}`);
-      area.addEventListener("focus", () => { typingSnapshot = false; select(i, false); });
-      area.addEventListener("input", () => {
-        if (!typingSnapshot) { snapshot(); typingSnapshot = true; }
-        cues[i].text = area.value;
-        caret = area.selectionStart;
-        changed(false);
-      });
-      const remember = () => { caret = area.selectionStart; };
-      area.addEventListener("keyup", remember);
-      area.addEventListener("click", remember);
-      area.addEventListener("select", remember);
-      const problems = document.createElement("p");
-      problems.className = "vk-problems";
-      problems.id = `vk-problems-${i}`;
-      li.append(head, label, area, problems);
-      list.append(li);
-    });
-    if (focusedIndex !== undefined && document.activeElement === document.body) {
-      const again = textArea(Math.min(Number(focusedIndex), cues.length - 1));
-      if (again) again.focus();
-    }
-    const names = new Set(initialSpeakers);
-    cues.forEach((c) => { if (c.speaker) names.add(c.speaker); });
-    $("vk-speakers").replaceChildren(...[...names].sort().map((n) => {
-      const option = document.createElement("option");
-      option.value = n;
-      return option;
-    }));
-    showSelected();
-    showPlaying();
-  }
-  let initialSpeakers = [];
-
-  function select(i, seek) {
-    if (i < 0 || i >= cues.length) return;
-    if (i !== selected) caret = null;
-    selected = i;
-    if (seek) video.currentTime = cues[i].start_ms / 1000;
-    showSelected();
-  }
-  function showSelected() {
-    Array.from(list.children).forEach((li, i) => li.classList.toggle("vk-selected", i === selected));
-    const cue = cues[selected];
-    $("vk-selected-label").textContent = cue ? `(nr. ${selected + 1} af ${cues.length})` : "";
-    $("vk-start").textContent = cue ? clock(cue.start_ms) : "–";
-    $("vk-end").textContent = cue ? clock(cue.end_ms) : "–";
-    if (cue && document.activeElement !== $("vk-speaker")) $("vk-speaker").value = cue.speaker || "";
-  }
-  function playingIndex() {
-    const ms = video.currentTime * 1000;
-    return cues.findIndex((c) => c.start_ms <= ms && ms < c.end_ms);
-  }
-  function showPlaying() {
-    const now = playingIndex();
-    Array.from(list.children).forEach((li, i) => {
-      const on = i === now;
-      li.classList.toggle("vk-playing", on);
-      const button = li.querySelector(".vk-cue-time");
-      if (on) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
-    });
-  }
-  video.addEventListener("timeupdate", () => {
-    if (stopAt !== null && video.currentTime >= stopAt) { video.pause(); stopAt = null; }
-    showPlaying();
-  });
-  video.addEventListener("seeked", showPlaying);
-
-  // -- checks by the server -----------------------------------------------------------------------
-  function scheduleCheck() {
-    updateTrack();
+    kept = false;
+    version += 1;
+    if (structure) vk.emit("structure"); else vk.emit("text");
     clearTimeout(checkTimer);
     checkTimer = setTimeout(runCheck, 300);
-  }
+    clearTimeout(keepTimer);
+    keepTimer = setTimeout(keep, KEEP_MS);
+    showSaved();
+  };
   async function runCheck() {
-    const asked = JSON.stringify(cues);
-    const { ok, data } = await call("/check", { cues });
-    if (!ok || asked !== JSON.stringify(cues)) return; // a newer check is on its way
-    const byCue = new Map();
-    for (const v of data.violations) {
-      if (!byCue.has(v.cue)) byCue.set(v.cue, []);
-      byCue.get(v.cue).push(`${v.label} (${v.detail})`);
+    const asked = JSON.stringify(vk.cues);
+    const { ok, data } = await vk.call("/check", { cues: vk.cues });
+    if (!ok || asked !== JSON.stringify(vk.cues)) return; // a newer check is on its way
+    vk.checked = data;
+    vk.emit("checked", data);
+  }
+  vk.recheck = runCheck;
+
+  // The editor's id in this browser: unsaved work is kept per editor, so two people on one studio
+  // do not get each other's. Made once and remembered by the browser.
+  const editorId = (() => {
+    let id = localStorage.getItem("vk-editor-id");
+    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+      const bytes = crypto.getRandomValues(new Uint8Array(12));
+      id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      localStorage.setItem("vk-editor-id", id);
     }
-    let unsureCount = 0;
-    Array.from(list.children).forEach((li, i) => {
-      const found = byCue.get(i) || [];
-      const unsure = data.unsure[String(i)] || [];
-      unsureCount += unsure.length;
-      const line = li.querySelector(".vk-problems");
-      line.replaceChildren();
-      if (found.length) line.append(`Normbrud: ${found.join("; ")}. `);
-      if (unsure.length) {
-        line.append("Usikre ord: ");
-        unsure.forEach((word, k) => {
-          const mark = document.createElement("mark");
-          mark.textContent = word;
-          line.append(...(k ? [", ", mark] : [mark]));
-        });
-      }
-      li.classList.toggle("vk-flag", found.length > 0);
-      li.classList.toggle("vk-unsure", unsure.length > 0);
-    });
-    $("vk-summary").textContent =
-      `${cues.length} undertekster, ${data.violations.length} normbrud, ${unsureCount} usikre ord.` +
-      (data.error ? ` Kan ikke gemmes endnu: ${data.error}` : "");
+    return id;
+  })();
+  let kept = true, keptOnServer = true, queued = null, retryTimer = null, offering = false;
+  async function keep() {
+    if (!dirty) return;
+    const sent = version;
+    const { ok } = await vk.call("/unsaved", { editor_id: editorId, sha: vk.sha, cues: vk.cues });
+    keptOnServer = ok;
+    kept = ok && sent === version; // a change made meanwhile is kept by its own timer
+    if (!ok) { clearTimeout(keepTimer); keepTimer = setTimeout(keep, 2000); }
+    showSaved();
+  }
+  function showSaved() {
+    let text;
+    if (offering) text = "Ændringer, der ikke er gemt, venter på dit valg herunder.";
+    else if (queued) text = "Ikke gemt endnu: serveren svarer ikke. Gemmes, så snart den svarer (1 gemning i kø).";
+    else if (!keptOnServer) text = "Serveren svarer ikke: dine ændringer er kun i denne fane. Prøver igen …";
+    else if (!dirty) text = "Alt er gemt.";
+    else if (kept) text = "Ikke gemt, men holdt for dig på serveren.";
+    else text = "Ikke gemt …";
+    const el = $("vk-saved-state");
+    if (el.textContent !== text) el.textContent = text;
+    el.classList.toggle("vk-bad", Boolean(queued) || !keptOnServer);
   }
 
-  // -- edits --------------------------------------------------------------------------------------
-  const here = () => Math.round(video.currentTime * 1000);
-  function setTime(which, time) {
-    const cue = cues[selected];
-    if (!cue) return;
-    edit(() => { cue[which] = Math.max(0, time(cue)); });
-    say(`${which === "start_ms" ? "Start" : "Slut"} er nu ${clock(cue[which])}.`);
-  }
-  function split() {
-    const cue = cues[selected];
-    if (!cue) return;
-    const text = cue.text;
-    let at = caret;
-    if (at === null || at <= 0 || at >= text.length) {
-      const middle = Math.floor(text.length / 2);
-      const space = text.indexOf(" ", middle);
-      at = space > 0 ? space : text.lastIndexOf(" ", middle);
+  // -- saving ------------------------------------------------------------------------------------
+  vk.save = async () => {
+    const sent = JSON.stringify(vk.cues);
+    const { ok, status, offline, data } = await vk.call("/save", { sha: queued ? queued.sha : vk.sha,
+      cues: vk.cues, editor_id: editorId });
+    if (offline) {
+      queued = { sha: queued ? queued.sha : vk.sha };
+      showSaved();
+      vk.warn("Ikke gemt endnu: serveren svarer ikke. Gemningen står i kø og sendes, så snart studiet kører igen.");
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(vk.save, 2000);
+      return false;
     }
-    const first = text.slice(0, at).trim();
-    const second = text.slice(at).trim();
-    if (!first || !second) { warn("Sæt markøren mellem to ord i teksten for at dele den."); return; }
-    const gap = norms.min_gap_ms || 0;
-    const span = cue.end_ms - cue.start_ms;
-    const middle = cue.start_ms + Math.round(span * first.length / (first.length + second.length));
-    edit(() => {
-      const next = { start_ms: Math.min(cue.end_ms - 1, middle + Math.ceil(gap / 2)),
-                     end_ms: cue.end_ms, text: second, speaker: cue.speaker };
-      cue.end_ms = Math.max(cue.start_ms + 1, middle - Math.floor(gap / 2));
-      cue.text = first;
-      cues.splice(selected + 1, 0, next);
-    });
-    caret = null;
-    say(`Tekst ${selected + 1} er delt i to.`);
-    textArea(selected + 1).focus();
-  }
-  function merge() {
-    const cue = cues[selected];
-    const next = cues[selected + 1];
-    if (!cue || !next) { warn("Der er ingen næste tekst at flette med."); return; }
-    edit(() => {
-      cue.text = `${cue.text.trim()}\n${next.text.trim()}`;
-      cue.end_ms = next.end_ms;
-      cues.splice(selected + 1, 1);
-    });
-    say(`Tekst ${selected + 1} og ${selected + 2} er flettet.`);
-    textArea(selected).focus();
-  }
-  function setSpeaker() {
-    const cue = cues[selected];
-    if (!cue) return;
-    const name = $("vk-speaker").value.trim();
-    edit(() => { cue.speaker = name || null; });
-    say(name ? `Tekst ${selected + 1} siges nu af ${name}.` : `Tekst ${selected + 1} har ingen taler.`);
-  }
-  async function replaceAll(event) {
-    event.preventDefault();
-    const find = $("vk-find").value;
-    const replacement = $("vk-replace-with").value;
-    if (!find) return;
-    const count = cues.reduce((n, c) => n + c.text.split(find).length - 1, 0);
-    if (count === 0) { say(`„${find}“ findes ikke i teksterne.`); return; }
-    edit(() => { cues.forEach((c) => { c.text = c.text.split(find).join(replacement); }); });
-    let message = `${count} forekomster af „${find}“ er erstattet.`;
-    if ($("vk-glossary").checked && replacement.trim()) {
-      const { ok, data } = await call("/glossary", { term: replacement });
-      if (!ok) { warn(`Ikke tilføjet til ordlisten: ${data.error}`); return; }
-      message += ` ${data.message}`;
-    }
-    say(message);
-  }
-  async function reflow() {
-    const { ok, data } = await call("/reflow", { cues });
-    if (!ok) { warn(`Kunne ikke omfordele: ${data.error}`); return; }
-    edit(() => { cues = data.cues; selected = 0; });
-    say(`Teksten er lagt ud i ${cues.length} undertekster. Se dem igennem, og gem, eller fortryd.`);
-  }
-  async function save() {
-    const { ok, status, data } = await call("/save", { sha, cues });
+    queued = null;
+    clearTimeout(retryTimer);
     if (ok) {
-      sha = data.sha;
-      dirty = false;
-      say(data.message);
+      vk.sha = data.sha;
+      if (sent === JSON.stringify(vk.cues)) dirty = false;
+      kept = keptOnServer = true;
+      showSaved();
+      vk.say(data.message);
       return true;
     }
-    if (status === 409) {
-      warn(`Ikke gemt: teksterne er ændret et andet sted, siden du åbnede dem. Din version er gemt som kopi. ${data.error}`);
-    } else {
-      warn(`Ikke gemt: ${data.error}`);
-    }
+    clearTimeout(keepTimer);
+    keep(); // refused, so kept on the server at once: a reload offers it back
+    vk.warn(data.error || `Ikke gemt (svar ${status}).`);
+    if (data.problems && data.problems.length) vk.emit("goto", data.problems[0].cue);
     return false;
+  };
+
+  // -- offered back: unsaved work from before a reload or a restart ------------------------------
+  async function offerUnsaved() {
+    const { ok, data } = await vk.call(`/unsaved?editor=${editorId}`);
+    const work = ok && data.unsaved;
+    if (!work || JSON.stringify(work.cues) === JSON.stringify(vk.cues)) return;
+    const box = $("vk-restore");
+    const when = work.time.slice(11, 16);
+    $("vk-restore-text").textContent =
+      `Du har ændringer fra kl. ${when} UTC, som ikke blev gemt (${work.cues.length} tekster). ` +
+      (work.sha === vk.sha ? "De bygger på den gemte version."
+        : "Den gemte version er ændret siden; gemmer du, bevares begge versioner.");
+    box.hidden = false;
+    offering = true;
+    showSaved();
+    $("vk-restore-keep").focus();
+    $("vk-restore-keep").onclick = () => {
+      box.hidden = true;
+      offering = false;
+      vk.snapshot();
+      vk.cues = work.cues;
+      vk.sha = work.sha;
+      vk.changed(true);
+      vk.say("Dine ændringer er hentet tilbage. Husk at gemme.");
+    };
+    $("vk-restore-drop").onclick = async () => {
+      box.hidden = true;
+      offering = false;
+      showSaved();
+      await vk.call("/unsaved", { editor_id: editorId, drop: true });
+      vk.say("Ændringerne er kasseret; du ser den gemte version.");
+    };
+  }
+
+  // -- approving: a job on the server, followed here ---------------------------------------------
+  const approveButton = $("vk-approve-button");
+  async function follow(job) {
+    const bar = $("vk-approve-progress");
+    approveButton.disabled = true;
+    bar.hidden = false;
+    while (job && job.state === "running") {
+      bar.value = Math.max(0.2, job.step - 0.5);
+      bar.max = job.steps;
+      vk.say(job.message || "Godkendelsen er startet …", "vk-approve-msg");
+      await new Promise((r) => setTimeout(r, 500));
+      const { ok, data } = await vk.call("/approve");
+      if (ok) job = data.job;
+    }
+    approveButton.disabled = false;
+    bar.value = bar.max;
+    if (job && job.state === "done") vk.say(job.message, "vk-approve-msg");
+    else if (job) vk.warn(job.message, "vk-approve-msg");
+    root.dataset.approved = job ? job.state : "";
   }
   async function approve(event) {
     event.preventDefault();
-    if (dirty) { warn("Gem dine ændringer, før du godkender."); return; }
-    const { ok, data } = await call("/approve", { editor: $("vk-editor").value, note: $("vk-note").value });
-    if (ok) say(data.message); else warn(`Ikke godkendt: ${data.error}`);
+    if (dirty) { vk.warn("Gem dine ændringer, før du godkender.", "vk-approve-msg"); return; }
+    approveButton.disabled = true;
+    const { ok, data } = await vk.call("/approve", { editor: $("vk-editor").value, note: $("vk-note").value });
+    if (!ok) { approveButton.disabled = false; vk.warn(data.error, "vk-approve-msg"); return; }
+    if (!data.started) vk.say("Godkendelsen af denne version kører allerede; her er dens fremskridt.", "vk-approve-msg");
+    await follow(data.job);
   }
-  function replay() {
-    const cue = cues[selected];
-    if (!cue) return;
-    video.currentTime = cue.start_ms / 1000;
-    stopAt = cue.end_ms / 1000;
-    video.play().catch(() => {});
-  }
-  function move(step) {
-    const i = Math.max(0, Math.min(cues.length - 1, selected + step));
-    select(i, true);
-    textArea(i).focus();
-  }
-  function playPause() {
-    stopAt = null;
-    if (video.paused) video.play().catch(() => {}); else video.pause();
-  }
+  $("vk-approve-panel").addEventListener("submit", approve);
 
-  const actions = {
-    "start-here": () => setTime("start_ms", here),
-    "start-minus": () => setTime("start_ms", (c) => c.start_ms - 100),
-    "start-plus": () => setTime("start_ms", (c) => c.start_ms + 100),
-    "end-here": () => setTime("end_ms", here),
-    "end-minus": () => setTime("end_ms", (c) => c.end_ms - 100),
-    "end-plus": () => setTime("end_ms", (c) => c.end_ms + 100),
-    split, merge, speaker: setSpeaker, undo, reflow, save,
+  // -- panels, buttons and keys ------------------------------------------------------------------
+  vk.actions = { save: vk.save, undo: vk.undo, redo: vk.redo };
+  vk.keys = {}; // e.code (key position: on a Mac, Option+P types "π") -> action, with Alt
+  vk.shiftKeys = {};
+  vk.togglePanel = (id, open) => {
+    const panel = $(id);
+    const button = document.querySelector(`[data-panel="${id}"]`);
+    const show = open === undefined ? panel.hidden : open;
+    panel.hidden = !show;
+    button.setAttribute("aria-expanded", String(show));
+    if (show) panel.querySelector("input").focus();
   };
-  document.querySelectorAll("[data-action]").forEach((button) => {
-    button.addEventListener("mousedown", (e) => e.preventDefault()); // keep the caret in the text
-    button.addEventListener("click", () => actions[button.dataset.action]());
+  document.querySelectorAll("[data-panel]").forEach((b) => {
+    b.addEventListener("click", () => vk.togglePanel(b.dataset.panel));
   });
-  $("vk-speaker").addEventListener("keydown", (e) => {
-    if (e.key === "Enter") { e.preventDefault(); setSpeaker(); }
-  });
-  $("vk-replace").addEventListener("submit", replaceAll);
-  $("vk-approve").addEventListener("submit", approve);
+  vk.keys.KeyF = () => vk.togglePanel("vk-find-panel", true);
+  vk.keys.KeyZ = vk.undo;
+  vk.keys.KeyY = vk.redo;
 
-  // By key position (e.code), not by character: on a Mac, Option+P types "π".
-  const keys = {
-    KeyP: playPause, KeyR: replay, KeyS: actions["start-here"], KeyE: actions["end-here"],
-    KeyD: split, KeyM: merge, KeyZ: undo, ArrowUp: () => move(-1), ArrowDown: () => move(1),
-  };
   document.addEventListener("keydown", (e) => {
-    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.code === "KeyS") { e.preventDefault(); save(); return; }
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.code === "KeyS") { e.preventDefault(); vk.save(); return; }
     if (!e.altKey || e.ctrlKey || e.metaKey) return;
-    const run = keys[e.code];
+    const run = (e.shiftKey ? vk.shiftKeys : vk.keys)[e.code];
     if (run) { e.preventDefault(); run(); }
   });
-  window.addEventListener("beforeunload", (e) => { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
+  // Closing or reloading before the last change was kept: sent on the way out (the key is in the
+  // address, since a beacon carries no headers of its own).
+  window.addEventListener("pagehide", () => {
+    if (!dirty || kept) return;
+    const body = JSON.stringify({ editor_id: editorId, sha: vk.sha, cues: vk.cues });
+    navigator.sendBeacon(`/api/${slug}/unsaved?token=${encodeURIComponent(token)}`,
+      new Blob([body], { type: "application/json" }));
+  });
+  window.addEventListener("beforeunload", (e) => {
+    // Kept on the server already: a reload offers it back, so only work not yet kept asks.
+    if (dirty && (!kept || queued)) { e.preventDefault(); e.returnValue = ""; }
+  });
+
+  (window.vkParts || []).forEach((part) => part(vk));
+
+  document.querySelectorAll("[data-action]").forEach((button) => {
+    button.addEventListener("mousedown", (e) => e.preventDefault()); // keep the caret in the text
+    button.addEventListener("click", () => vk.actions[button.dataset.action]());
+  });
 
   (async () => {
-    const { ok, data } = await call("");
-    if (!ok) { warn(`Kunne ikke hente teksterne: ${data.error || data.detail}`); return; }
-    cues = data.cues;
-    sha = data.sha;
-    norms = data.norms;
-    initialSpeakers = data.speakers;
-    if (data.problem) warn(data.problem);
-    render();
-    updateTrack();
+    const { ok, data } = await vk.call("");
+    if (!ok) { vk.warn(`Kunne ikke hente teksterne: ${data.error || data.detail}`); return; }
+    vk.cues = data.cues;
+    vk.sha = data.sha;
+    vk.norms = data.norms;
+    vk.speakers = data.speakers;
+    if (data.problem) vk.warn(data.problem);
+    vk.emit("structure");
     await runCheck();
+    await offerUnsaved();
+    showSaved();
+    const running = await vk.call("/approve");
+    if (running.ok && running.data.job && running.data.job.state === "running") follow(running.data.job);
     root.dataset.ready = "true";
   })();
 })();
