@@ -158,9 +158,9 @@ def _find(rule: str, words: Sequence[str]) -> list[tuple[int, ...]]:
         found = [(k,) for k in range(n) if cores[k] in lists["hesitation"]]
     elif rule == REPEAT:
         for k in range(n - 1):
-            if not tails[k] and cores[k] == cores[k + 1] and cores[k]:
-                if cores[k] not in lists["keep_repeated"]:
-                    found.append((k,))
+            same = not tails[k] and cores[k] == cores[k + 1] and cores[k]
+            if same and cores[k] not in lists["keep_repeated"]:
+                found.append((k,))
         for k in range(n - 3):
             # "det er, det er": a two-word restart.
             pair = cores[k : k + 2] == cores[k + 2 : k + 4] and tails[k + 1] == ","
@@ -202,10 +202,10 @@ def _find(rule: str, words: Sequence[str]) -> list[tuple[int, ...]]:
                 continue
             for tag in sorted(_TAGS, key=len, reverse=True):
                 m = len(tag)
-                if tuple(cores[k : k + m]) == tag and tails[k + m - 1] in ("?", ",", "."):
-                    if all(not tails[x] for x in range(k, k + m - 1)):
-                        found.append(tuple(range(k, k + m)))
-                        break
+                whole = all(not tails[x] for x in range(k, k + m - 1))
+                if tuple(cores[k : k + m]) == tag and tails[k + m - 1] in ("?", ",", ".") and whole:
+                    found.append(tuple(range(k, k + m)))
+                    break
     elif rule == OG_SAA:
         seen = 0
         for k in range(n - 1):
@@ -244,11 +244,10 @@ def _remove(words: list[str], drop: set[int]) -> list[str]:
                     out[-1] = prev + mark
                 else:
                     out[-1] = prev
-        elif tail == "," and out and out[-1].endswith(","):
-            # "vi kom, øh, hjem": the commas framed the removed word; keep one after a sentence's
-            # first word ("Ja, øh, det …" → "Ja, det …").
-            if len(out) > 1 and not starts[k - 1]:
-                out[-1] = out[-1][:-1]
+        elif tail == "," and out and out[-1].endswith(",") and len(out) > 1 and not starts[k - 1]:
+            # "vi kom, øh, hjem": the commas framed the removed word; one after a sentence's
+            # first word stays ("Ja, øh, det …" → "Ja, det …").
+            out[-1] = out[-1][:-1]
         if first_of_sentence and w.lstrip(OPENERS)[:1].isupper():
             capitalise = True
     return out
@@ -316,13 +315,18 @@ def proposals(cues: Sequence[Cue], norms: CaptionNorms = DEFAULT_NORMS) -> list[
 
 def apply(cues: Sequence[Cue], accepted: Sequence[Proposal]) -> tuple[list[Cue], list[Proposal]]:
     """``cues`` with the accepted proposals' text, and the proposals that no longer match a cue
-    (its time or text changed since): those are not applied, never guessed at."""
+    (its time or text changed since): those are not applied, never guessed at. A cue that shows
+    a proposal's text already counts as matched."""
     by_key = {(p.start_ms, p.before): p for p in accepted}
+    done = {(p.start_ms, p.after): p for p in accepted}
     out: list[Cue] = []
     used: set[tuple[int, tuple[str, ...]]] = set()
     for cue in cues:
         p = by_key.get((cue.start_ms, cue.lines))
         if p is None:
+            applied = done.get((cue.start_ms, cue.lines))
+            if applied is not None:  # in force already, from an earlier run
+                used.add((applied.start_ms, applied.before))
             out.append(cue)
             continue
         used.add((p.start_ms, p.before))
@@ -332,10 +336,15 @@ def apply(cues: Sequence[Cue], accepted: Sequence[Proposal]) -> tuple[list[Cue],
     return out, stale
 
 
+def undo(cues: Sequence[Cue], accepted: Sequence[Proposal]) -> list[Cue]:
+    """``cues`` with every accepted proposal undone: the cues as the words were said."""
+    undone = [Proposal(p.cue, p.start_ms, p.end_ms, p.after, p.before, ()) for p in accepted]
+    return apply(cues, undone)[0]
+
+
 def within_share(cues: Sequence[Cue], norms: CaptionNorms) -> float | None:
     """Share of cues with no norm violation of their own (reading speed, lines, duration)."""
     if not cues:
         return None
     bad = {v.cue_index for v in check_cues(cues, norms) if v.rule not in ("gap",)}
     return round(1 - len(bad) / len(cues), 3)
-

@@ -45,4 +45,5 @@ def review_names(slug: str, language: str = "da") -> dict[str, str]:
         "txt": f"{slug}.txt",
         "new_srt": f"{slug}.new-draft.{language}.srt",
         "new_txt": f"{slug}.new-draft.txt",
+        "condense": f"{slug}.kondensering.txt",  # condensing proposals the editor accepts or not
     }

@@ -14,9 +14,10 @@ from itertools import pairwise
 from statistics import fmean
 from typing import Any
 
+from .condense import Proposal, apply, undo, within_share
 from .guard import Removal
 from .norms import DEFAULT_NORMS, CaptionNorms, Violation, check_cues
-from .timing import words_per_cue
+from .timing import spoken_only, words_per_cue
 from .transcript import Cue, Transcript
 
 
@@ -69,6 +70,33 @@ def quality_report(
         "removals": [r.to_dict() for r in removals],
         "removal_counts": dict(sorted(Counter(r.reason for r in removals).items())),
         "norms": norms.to_dict(),
+        "profile": norms.describe(),
+    }
+
+
+def within_profile(
+    transcript: Transcript,
+    cues: Sequence[Cue],
+    accepted: Sequence[Proposal] = (),
+    pending: Sequence[Proposal] = (),
+    norms: CaptionNorms = DEFAULT_NORMS,
+) -> dict[str, Any]:
+    """Share of cues within the profile at each step of making fast speech readable.
+
+    ``before_timing``: the words as said, each cue on screen only while they are spoken;
+    ``after_timing``: the same text with the time the engine gives (linger, lead, balance);
+    ``after_condensing``: the cues in force, with the proposals an editor accepted;
+    ``if_all_accepted``: were the open proposals accepted too.
+    """
+    said = undo(cues, accepted)
+    return {
+        "profile": norms.describe(),
+        "before_timing": within_share(spoken_only(said, transcript.words), norms),
+        "after_timing": within_share(said, norms),
+        "after_condensing": within_share(cues, norms),
+        "if_all_accepted": within_share(apply(cues, pending)[0], norms),
+        "accepted": len(accepted),
+        "open": len(pending),
     }
 
 

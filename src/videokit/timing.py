@@ -51,6 +51,21 @@ def words_per_cue(cues: Sequence[Cue], words: Sequence[Word]) -> list[list[Word]
     return out
 
 
+def spoken_only(cues: Sequence[Cue], words: Sequence[Word]) -> list[Cue]:
+    """``cues`` on screen only while their words are spoken (first word's start to last word's
+    end): the timing before any pause is used, to measure what :func:`use_pauses` adds. A cue
+    with no word behind it keeps its times."""
+    out: list[Cue] = []
+    for cue, spoken in zip(cues, words_per_cue(cues, words), strict=True):
+        if not spoken:
+            out.append(cue)
+            continue
+        start = min(w.start_ms for w in spoken)
+        end = max(start + 1, max(w.end_ms for w in spoken))
+        out.append(replace(cue, start_ms=start, end_ms=end))
+    return out
+
+
 def use_pauses(
     cues: Sequence[Cue],
     words: Sequence[Word],
