@@ -17,8 +17,8 @@ How it works, in three passes:
    of one sentence and the head of the next. Splitting and merging to meet reading speed and
    comfort is therefore part of the search, not a repair afterwards. Where a sentence ends is
    :func:`videokit.sentences.ends_sentence`, the rule the transcript page and alignment use too.
-   Two limits are hard, not costs: a cue never spans a change of speaker (two short turns may still
-   share a dialogue cue, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
+   Two limits are hard, not costs: a cue never spans a change of speaker (a quick exchange of two
+   turns is one dialogue cue instead, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
    most a couple of lines of text, so the search is linear in the word count.
 3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
    silence only as far as it needs for the comfortable duration and reading speed, never more than
@@ -424,40 +424,87 @@ class _Group:
 
 
 def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
-    """Join two short turns by different speakers into one dialogue cue ("-Dav, Boldt." /
-    "-Dav, Larsen.") when either alone would be too brief or too fast to read comfortably.
+    """Join a quick exchange of two turns by different speakers into one dialogue cue, as Danish
+    subtitlers write it ("-Dav, Boldt." / "-Dav, Larsen."): by default, not only when a turn alone
+    would be too short.
 
-    Each turn must be one whole line with its dash, end a sentence (the second line may not be the
-    start of a longer turn), and follow the other within ``_DIALOGUE_GAP_MS``.
+    The first turn's part must be whole sentences on one line with its dash; the second turn's
+    whole if it fits one line ("-Hvem er det? Regitze!"), else its first sentence when what follows
+    of the turn can stand as a cue of its own (it then starts the next cue with its first words,
+    never a leftover of one or two words). The pair must follow within ``_DIALOGUE_GAP_MS`` and be
+    readable in the time the cue has, unless each turn alone would be too brief or fast anyway.
     """
     toks, norms = layout.toks, layout.norms
-    dash = len(norms.dialogue_dash)
     n = len(toks)
+    spans = list(spans)
     out: list[_Group] = []
     k = 0
     while k < len(spans):
+        joined = _exchange(layout, spans, k) if norms.max_lines >= 2 else None
+        if joined is not None:
+            i, j, end = joined
+            out.append(_Group(i, end, (j,), dialogue=True))
+            while k < len(spans) and spans[k][1] <= end:
+                k += 1
+            if k < len(spans) and spans[k][0] < end:
+                spans[k] = (end, spans[k][1])  # the rest of the turn: the next cue
+            continue
         i, j = spans[k]
-        if k + 1 < len(spans) and norms.max_lines >= 2:
-            j2 = spans[k + 1][1]
-            short = layout.timing_cost(i, j) > 0 or layout.timing_cost(j, j2) > 0
-            turn_ends = layout.ends[j2 - 1] or j2 == n or toks[j2].speaker != toks[j].speaker
-            if (
-                short
-                and toks[i].speaker != toks[j].speaker
-                and toks[j].speaker == toks[j2 - 1].speaker
-                and layout.ends[j - 1]
-                and turn_ends
-                and layout.chars(i, j) + dash <= norms.max_line_chars
-                and layout.chars(j, j2) + dash <= norms.max_line_chars
-                and toks[j].start - toks[j - 1].end <= _DIALOGUE_GAP_MS
-                and toks[j2 - 1].end - toks[i].start <= norms.max_duration_ms
-            ):
-                out.append(_Group(i, j2, (j,), dialogue=True))
-                k += 2
-                continue
         out.append(_Group(i, j, layout.lines(i, j)[1]))
         k += 1
+    assert out[-1].end == n
     return out
+
+
+def _exchange(layout: _Layout, spans: list[tuple[int, int]], k: int) -> tuple[int, int, int] | None:
+    """(first token, second turn's first token, end) of a dialogue cue starting at span ``k``,
+    or None."""
+    toks, norms, ends = layout.toks, layout.norms, layout.ends
+    if k + 1 >= len(spans):
+        return None
+    i, j = spans[k]
+    if toks[i].speaker == toks[j].speaker or not ends[j - 1] or (i and not ends[i - 1]):
+        return None
+    if toks[j].start - toks[j - 1].end > _DIALOGUE_GAP_MS:
+        return None
+    dash = len(norms.dialogue_dash)
+    if layout.chars(i, j) + dash > norms.max_line_chars:
+        return None
+    # The second turn: spans of the same speaker with no hard pause between them.
+    m = k + 1
+    while (
+        m + 1 < len(spans)
+        and toks[spans[m + 1][0]].speaker == toks[j].speaker
+        and toks[spans[m + 1][0]].start - toks[spans[m][1] - 1].end <= _MAX_PAUSE_MS
+    ):
+        m += 1
+    turn_end = spans[m][1]
+    candidates = [turn_end]
+    # Or its first sentence on the line, when the rest of the turn is a cue of its own.
+    first_end = next((x + 1 for x in range(j, turn_end) if ends[x]), turn_end)
+    # A rest too brief to read in comfort would be a leftover ("Regitze!" alone for 1.5 s).
+    rest_reads = turn_end - first_end > 2 and layout.timing_cost(first_end, turn_end) < _SHORT
+    if first_end < turn_end and rest_reads:
+        candidates.append(first_end)
+    for end in candidates:
+        if layout.chars(j, end) + dash > norms.max_line_chars:
+            continue
+        # Readable together; or, when not, at least no worse than the two turns one after the
+        # other, each too brief or too fast on its own.
+        alone_short = layout.timing_cost(i, j) > 0 or layout.timing_cost(j, end) > 0
+        spoken, _most = layout.on_screen(i, end)
+        if _readable(layout, i, j, end) or (alone_short and spoken <= norms.max_duration_ms):
+            return i, j, end
+    return None
+
+
+def _readable(layout: _Layout, i: int, j: int, end: int) -> bool:
+    """Whether a dialogue cue of tokens ``i..end-1`` (second line from ``j``) has the time its
+    text needs at the reading speed, within the duration limit."""
+    norms = layout.norms
+    spoken, most = layout.on_screen(i, end)
+    chars = layout.chars(i, j) + layout.chars(j, end) + 2 * len(norms.dialogue_dash) + 1
+    return spoken <= norms.max_duration_ms and chars * 1000 / most <= norms.max_cps
 
 
 def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:
