@@ -43,7 +43,7 @@ from itertools import pairwise
 from .lexicon import wordlist
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .phrases import bound
-from .sentences import ends_sentence
+from .sentences import ends_at_pause, ends_sentence
 from .timing import use_pauses
 from .transcript import Cue, Transcript, Word, spread_words
 
@@ -78,6 +78,8 @@ _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech 
 # "borrowed" the silence by starting inside the previous sentence's cue.
 _MAX_PAUSE_MS = 1500
 _DIALOGUE_GAP_MS = 1000
+# A pause this long after a number or final abbreviation before a capital ends the sentence.
+_SENTENCE_PAUSE_MS = 250
 
 _CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
 _TRAIL = ".,;:!?…\"'»«”“()[]"
@@ -154,6 +156,10 @@ def _break_costs(toks: Sequence[_Tok]) -> tuple[list[float], list[bool]]:
     texts = [t.text for t in toks]
     cores = [_core(t) for t in texts]
     ends = [ends_sentence(t, texts[k + 1] if k + 1 < n else None) for k, t in enumerate(texts)]
+    for k in range(n - 1):
+        # "kl. 7.15 | Det": the recogniser's missing full stop, read from the capital and pause.
+        paused = toks[k + 1].start - toks[k].end >= _SENTENCE_PAUSE_MS
+        ends[k] = ends[k] or (paused and ends_at_pause(texts[k], texts[k + 1]))
     units = bound(texts, ends)  # fixed expressions and names: "held og lykke", "frk. Jensen"
     costs: list[float] = []
     adjective = False
