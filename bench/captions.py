@@ -47,7 +47,6 @@ Fast when drafts exist; the first run without them transcribes each video (tens 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -478,13 +477,16 @@ def exchanges(transcript: Transcript, cues: Sequence[Cue], norms: CaptionNorms) 
             turns.append((seg.speaker, seg.start_ms, seg.end_ms, seg.text.strip()))
     width = norms.max_line_chars - len(norms.dialogue_dash)
     total = kept = 0
-    for (s1, a1, b1, t1), (s2, a2, _b2, t2) in itertools.pairwise(turns):
-        if s1 is None or s1 == s2 or a2 - b1 > EXCHANGE_GAP_MS:
-            continue
-        if len(t1) > width or len(t2) > width:
+    k = 0
+    while k + 1 < len(turns):
+        (s1, a1, b1, t1), (s2, a2, _b2, t2) = turns[k], turns[k + 1]
+        quick = s1 is not None and s1 != s2 and a2 - b1 <= EXCHANGE_GAP_MS
+        if not (quick and len(t1) <= width and len(t2) <= width):
+            k += 1
             continue
         total += 1
         kept += any(c.voices and c.start_ms <= a1 and a2 < c.end_ms for c in cues)
+        k += 2  # a turn belongs to one exchange: "A B A B" is two, not three
     return total, kept
 
 
@@ -522,7 +524,7 @@ def print_profiles(rows: Sequence[tuple[str, Transcript]]) -> None:
             short = sum(c.duration_ms < 2000 for c in cues) / (len(cues) or 1)
             print(
                 f"{name:<20} {row:<36} {len(cues):5d} {chars * 1000 / spoken:5.1f} "
-                f"{pct(within_share(spoken_only(cues, transcript.words), norms)):>13} "
+                f"{pct(within_share(spoken_only(cues, transcript.words, norms), norms)):>13} "
                 f"{pct(within_share(cues, norms)):>12} {pct(within_share(condensed, norms)):>9} "
                 f"{len(props):9d} {short:6.0%} {f'{kept}/{total}' if total else '-':>9}"
             )

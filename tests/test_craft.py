@@ -110,7 +110,11 @@ def test_real_sentence_ends_after_kr_and_a_time() -> None:
     cues = build_cues(a)
     assert texts(cues) == ["Billetten koster 100 kr.", "Det er ikke dyrt."]
     b = speak("Toget kører kl. 7.15. Det er tidligt.", ms_per_char=95)
-    assert texts(build_cues(b)) == ["Toget kører kl. 7.15.", "Det er tidligt."]
+    # Two sentences under 2 s each may share a cue; the break between lines or cues is the end.
+    assert texts(build_cues(b, CaptionNorms(max_line_chars=30))) in (
+        ["Toget kører kl. 7.15.", "Det er tidligt."],
+        ["Toget kører kl. 7.15. | Det er tidligt."],
+    )
 
 
 def test_etc_and_for_example_before_a_capital() -> None:

@@ -106,3 +106,29 @@ def test_7_15_and_kr_with_their_full_stop_end_before_a_capital():
     cues = build_cues(speak(text, ms_per_char=60), CaptionNorms(max_line_chars=28))
     ends = {line.split()[-1] for c in cues for line in c.lines}
     assert "7.15." in ends and "kr." in ends
+
+
+def test_a_short_sentence_opens_the_next_cue_rather_than_closing_the_previous():
+    for text, short, after in [
+        (
+            "Han bor nede ved havnen, ham der med den store hund. Gamle Hansen. "
+            "Ham har jeg kendt i rigtig mange år nu.",
+            "Gamle Hansen.",
+            "Ham",
+        ),
+        (
+            "Vi skal bruge spande, klude og børster. Tre hold sæbevand! "
+            "Ellers bliver vinduerne aldrig rene igen.",
+            "Tre hold sæbevand!",
+            "Ellers",
+        ),
+    ]:
+        cues = build_cues(speak(text, ms_per_char=62))
+        (home,) = [c for c in cues if short in " ".join(c.lines)]
+        assert " ".join(home.lines).startswith(short), cues
+        assert after in " ".join(home.lines)
+
+
+def test_two_sentences_under_two_seconds_share_a_cue_where_it_fits():
+    cues = build_cues(speak("Det er godt. Tak for i dag.", ms_per_char=70))
+    assert [c.lines for c in cues] == [("Det er godt. Tak for i dag.",)]

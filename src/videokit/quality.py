@@ -91,7 +91,7 @@ def within_profile(
     said = undo(cues, accepted)
     return {
         "profile": norms.describe(),
-        "before_timing": within_share(spoken_only(said, transcript.words), norms),
+        "before_timing": within_share(spoken_only(said, transcript.words, norms), norms),
         "after_timing": within_share(said, norms),
         "after_condensing": within_share(cues, norms),
         "if_all_accepted": within_share(apply(cues, pending)[0], norms),

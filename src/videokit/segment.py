@@ -12,7 +12,8 @@ How it works, in three passes:
    name, see :mod:`videokit.phrases`), the best way to lay its words on at most ``max_lines``
    lines, sentences that end inside it, long pauses inside it, how far it misses the reading-speed
    and duration norms with the time it could have, how far it stays under the comfortable duration
-   (1.5 s by default), orphans (one or two words of a sentence in another cue than the rest of
+   (1.5 s by default; a little, up to 2 s, just over it), a short sentence closing a cue after
+   another sentence (it opens the next one instead: "Gamle Hansen. | Ham har jeg …"), orphans (one or two words of a sentence in another cue than the rest of
    it: "om aftenen." alone, or at the head of the next sentence's cue), and cues that hold the tail
    of one sentence and the head of the next. Splitting and merging to meet reading speed and
    comfort is therefore part of the search, not a repair afterwards. Where a sentence ends is
@@ -63,11 +64,19 @@ _SENTENCE_INSIDE = 10.0  # "one sentence per subtitle where possible"
 # the tail of one sentence and the head of the next ("… om aftenen. De kan slet ikke tænke Dem,").
 _STRADDLE = 6.0
 _OVERFLOW = 50.0  # a single word longer than a line
+_SHORT_CLOSE = 4.0  # a short sentence at the end of a cue, after another sentence
+_SHORT_SENTENCE_CHARS = 20  # "Gamle Hansen.", "Tre hold sæbevand!"
 _ORPHAN = 12.0  # one or two words of a sentence in another cue than the rest of it
 # A cue under the comfortable duration costs _SHORT however little under, so a sentence too brief
 # to read in comfort joins its neighbour (_SENTENCE_INSIDE) rather than flicker past on its own.
 _SHORT = 5.0
 _COMFORT_MS = 40  # and one point more per this many ms it stays under it
+# Just over the comfortable duration a cue is still short: professional Danish subtitles rarely stay
+# under 2 s. A point per _STILL_SHORT_PER_MS under the comfortable duration + _STILL_SHORT_MS, up to
+# 2 s (a profile whose comfortable duration is 2 s already has no such zone).
+_STILL_SHORT_MS = 500
+_STILL_SHORT_UNTIL_MS = 2000
+_STILL_SHORT_PER_MS = 100
 _IMBALANCE = 0.25  # per character of difference between two lines
 _TOP_HEAVY = 0.25  # extra per character when the top line is the longer one
 _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech rhythm
@@ -219,6 +228,16 @@ class _Layout:
             self.nsent[k + 1] = self.nsent[k] + self.ends[k]
             gap = toks[k + 1].start - t.end if k + 1 < n else 0
             self.pause[k + 1] = self.pause[k] + max(0, gap - _PAUSE_FREE_MS) / 40
+        comfortable = norms.comfortable_ms
+        self.still_short_ms = (
+            min(comfortable + _STILL_SHORT_MS, max(comfortable, _STILL_SHORT_UNTIL_MS))
+            if norms.comfortable_duration_ms
+            else 0  # the preference is off
+        )
+        # First token of the sentence each token is in.
+        self.sent_start = [0] * n
+        for k in range(1, n):
+            self.sent_start[k] = k if self.ends[k - 1] else self.sent_start[k - 1]
 
     def chars(self, i: int, j: int) -> int:
         """Length of tokens ``i..j-1`` joined by single spaces."""
@@ -301,6 +320,8 @@ class _Layout:
             cost += (norms.min_duration_ms - dur) / 50
         if dur < norms.comfortable_ms:
             cost += _SHORT + (norms.comfortable_ms - dur) / _COMFORT_MS
+        elif dur < self.still_short_ms:
+            cost += (self.still_short_ms - dur) / _STILL_SHORT_PER_MS
         if spoken > norms.max_duration_ms:
             cost += 20 + (spoken - norms.max_duration_ms) / 20
         return cost
@@ -394,6 +415,11 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
             if layout.nsent[j - 1] > layout.nsent[i]:
                 open_ends = (joined_before and not ends[i - 1]) + (joined_after and not ends[j - 1])
                 cost += _STRADDLE * open_ends
+                # "… Gamle Hansen." ‖ "Ham har jeg …": a short sentence after another one opens
+                # the next cue rather than closing this one, where the speech goes on.
+                last = layout.sent_start[j - 1]
+                if joined_after and last > i and layout.chars(last, j) <= _SHORT_SENTENCE_CHARS:
+                    cost += _SHORT_CLOSE
             if cost < dp[j]:
                 dp[j], back[j] = cost, i
     spans: list[tuple[int, int]] = []

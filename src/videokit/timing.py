@@ -51,18 +51,27 @@ def words_per_cue(cues: Sequence[Cue], words: Sequence[Word]) -> list[list[Word]
     return out
 
 
-def spoken_only(cues: Sequence[Cue], words: Sequence[Word]) -> list[Cue]:
+def spoken_only(
+    cues: Sequence[Cue], words: Sequence[Word], norms: CaptionNorms = DEFAULT_NORMS
+) -> list[Cue]:
     """``cues`` on screen only while their words are spoken (first word's start to last word's
-    end): the timing before any pause is used, to measure what :func:`use_pauses` adds. A cue
-    with no word behind it keeps its times."""
+    end, and ``min_gap_ms`` before the next cue's first word): the timing before any pause is
+    used, to measure what :func:`use_pauses` adds. A cue with no word behind it keeps its times."""
+    spans: list[tuple[int, int] | None] = []
+    for spoken in words_per_cue(cues, words):
+        first = min((w.start_ms for w in spoken), default=None)
+        last = max((w.end_ms for w in spoken), default=None)
+        spans.append(None if first is None or last is None else (first, last))
     out: list[Cue] = []
-    for cue, spoken in zip(cues, words_per_cue(cues, words), strict=True):
-        if not spoken:
+    for i, (cue, span) in enumerate(zip(cues, spans, strict=True)):
+        if span is None:
             out.append(cue)
             continue
-        start = min(w.start_ms for w in spoken)
-        end = max(start + 1, max(w.end_ms for w in spoken))
-        out.append(replace(cue, start_ms=start, end_ms=end))
+        start, end = span
+        following = next((s for s in spans[i + 1 :] if s is not None), None)
+        if following is not None:
+            end = min(end, following[0] - norms.min_gap_ms)
+        out.append(replace(cue, start_ms=start, end_ms=max(start + 1, end)))
     return out
 
 
