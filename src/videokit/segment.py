@@ -13,14 +13,15 @@ How it works, in three passes:
    lines, sentences that end inside it, long pauses inside it, how far it misses the reading-speed
    and duration norms with the time it could have, how far it stays under the comfortable duration
    (1.5 s by default; a little, up to 2 s, just over it), a short sentence closing a cue after
-   another sentence (it opens the next one instead: "Gamle Hansen. | Ham har jeg …"), orphans (one or two words of a sentence in another cue than the rest of
-   it: "om aftenen." alone, or at the head of the next sentence's cue), and cues that hold the tail
-   of one sentence and the head of the next. Splitting and merging to meet reading speed and
-   comfort is therefore part of the search, not a repair afterwards. Where a sentence ends is
+   another sentence (it opens the next one instead: "Gamle Hansen. | Ham har jeg …"), orphans
+   (one or two words of a sentence in another cue than the rest of it: "om aftenen." alone, or at
+   the head of the next sentence's cue), and cues that hold the tail of one sentence and the head
+   of the next. Splitting and merging to meet reading speed and comfort is therefore part of the
+   search, not a repair afterwards. Where a sentence ends is
    :func:`videokit.sentences.ends_sentence`, the rule the transcript page and alignment use too.
    Two limits are hard, not costs: a cue never spans a change of speaker (a quick exchange of two
-   turns is one dialogue cue instead, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
-   most a couple of lines of text, so the search is linear in the word count.
+   turns is one dialogue cue instead, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each
+   cue spans at most a couple of lines of text, so the search is linear in the word count.
 3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
    silence only as far as it needs for the comfortable duration and reading speed, never more than
    ``max_linger_ms`` past its last word, never past ``max_duration_ms`` on screen and never closer
