@@ -698,6 +698,13 @@ class ReviewDesk:
         content = state.content() if state else None
         if state is None or content is None:
             return
+        if self._current_sha(self.srt_path(slug)) not in (None, state.seen.get("srt")):
+            raise SaveConflict(
+                "the SRT view holds an edit no run has read yet",
+                path=self.srt_path(slug),
+                stage="review",
+                hint="run 'videokit produce' so the edit is read, then decide on the proposal",
+            )
         state.edited = True
         self._write_views(slug, content[0], cues, state, skip="txt")
         state.cues = [c.to_dict() for c in cues]

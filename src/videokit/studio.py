@@ -31,6 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from . import captions as fmt
+from . import studio_condense
 from .align import _key as word_key
 from .align import align_text
 from .config import load_settings
@@ -128,6 +129,7 @@ def cue_json(cue: Cue) -> dict[str, Any]:
         "end_ms": cue.end_ms,
         "text": "\n".join(cue.lines),
         "speaker": cue.speaker,
+        **({"voices": list(cue.voices)} if cue.voices else {}),  # a dialogue cue: one per line
     }
 
 
@@ -140,7 +142,10 @@ def cues_from_json(data: Any) -> list[Cue]:
         try:
             lines = tuple(line.strip() for line in str(item["text"]).split("\n") if line.strip())
             speaker = item.get("speaker") or None
-            cues.append(Cue(int(item["start_ms"]), int(item["end_ms"]), lines, speaker))
+            voices = tuple(v or None for v in item.get("voices") or ())
+            voices = voices if len(voices) == len(lines) else ()  # lines added or joined: none
+            cue = Cue(int(item["start_ms"]), int(item["end_ms"]), lines, speaker, voices)
+            cues.append(cue)
         except (TypeError, KeyError, ValueError, AttributeError) as err:
             raise BadInput(f"tekst {i}: {err}") from None
     return cues
@@ -279,6 +284,7 @@ def overview(studio: Studio) -> list[dict[str, Any]]:
 def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> FastAPI:
     """The studio's ASGI app."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(studio_condense.router(studio))  # condensing proposals per cue
     env = environment(templates_dir)
 
     def refuse(status: int, message: str) -> Response:
