@@ -73,7 +73,15 @@ def test_an_accepted_proposal_is_published_after_approval_and_the_transcript_sta
     pipeline.approve_and_publish(layout, "moede", "Mette Hansen", vertical_later=True)
     assert "Det er rigtigt." in _site_vtt(layout) and "Øh" not in _site_vtt(layout)
     published = json.loads((layout.video_dir("moede") / "transcript.json").read_text())
-    assert "Øh," in [w["text"].strip() for s in published["segments"] for w in s["words"]]
+    said = [w["text"].strip() for s in published["segments"] for w in s["words"]]
+    assert "Øh," in said
+    # The verbatim link: every word said belongs to exactly one published cue, in order, and the
+    # condensed cue stands for the words it no longer shows.
+    ranges = [link["words"] for link in published["cues"]]
+    assert [k for a, b in ranges for k in range(a, b)] == list(range(len(said)))
+    assert [link["id"] for link in published["cues"]] == list(range(1, len(ranges) + 1))
+    first = said[ranges[0][0] : ranges[0][1]]
+    assert first[0] == "Øh," and "ikke?" in first
     rerun = run(video, FakeModel(), fast_machine())
     assert rerun.record.status == "approved", "a proposal in force is not applied twice"
 

@@ -51,6 +51,23 @@ def words_per_cue(cues: Sequence[Cue], words: Sequence[Word]) -> list[list[Word]
     return out
 
 
+def cue_word_ranges(cues: Sequence[Cue], words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Per cue, the range ``[first, end)`` of indices into ``words`` it stands for: the verbatim
+    link of a published cue (condensed or not) to what was said. Every word belongs to exactly
+    one cue (the last one starting at or before it; the first cue for words before any), so the
+    ranges are in order and together cover all of ``words``. A cue with no word gets an empty
+    range."""
+    if not cues:
+        return []
+    firsts = [0] + [len(words)] * (len(cues) - 1)
+    i = 0
+    for k, w in enumerate(words):
+        while i + 1 < len(cues) and w.start_ms >= cues[i + 1].start_ms:
+            i += 1
+            firsts[i] = k
+    return list(zip(firsts, [*firsts[1:], len(words)], strict=True))
+
+
 def spoken_only(
     cues: Sequence[Cue], words: Sequence[Word], norms: CaptionNorms = DEFAULT_NORMS
 ) -> list[Cue]:
