@@ -67,6 +67,7 @@ def quality_report(
         "unsure_cues": [
             {"cue": i, "start_ms": cues[i].start_ms, "confidence": confidence[i]} for i in unsure
         ],
+        "unplaced_sentences": unplaced_sentences(transcript, low_conf_threshold),
         "removals": [r.to_dict() for r in removals],
         "removal_counts": dict(sorted(Counter(r.reason for r in removals).items())),
         "norms": norms.to_dict(),
@@ -98,6 +99,19 @@ def within_profile(
         "accepted": len(accepted),
         "open": len(pending),
     }
+
+
+def unplaced_sentences(transcript: Transcript, threshold: float) -> list[dict[str, Any]]:
+    """Sentences of aligned text (a manuscript, a corrected transcript) the alignment could not
+    place: every word's time is unsure. They are reported for an editor to time by hand rather
+    than silently merged into a neighbour's cue. A machine draft has none."""
+    if "alignment" not in transcript.options:
+        return []
+    return [
+        {"text": s.text.strip(), "start_ms": s.start_ms, "end_ms": s.end_ms}
+        for s in transcript.segments
+        if s.words and max(w.probability for w in s.words) < threshold
+    ]
 
 
 def cue_confidence(transcript: Transcript, cues: Sequence[Cue]) -> list[float]:
