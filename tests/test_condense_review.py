@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from test_pipeline import DURATION, FakeModel, run, video  # noqa: F401  (fixture)
 from videokit import condense_review, media, pipeline
-from videokit.condense import HESITATION, Cut, Proposal
-from videokit.norms import profile_norms
+from videokit.condense import RULE_LABELS, Cut, Proposal
+from videokit.norms import PROFILES
 from videokit.review import ReviewDesk
 from videokit.transcript import Segment, Transcript, Word
 
@@ -98,14 +100,38 @@ def test_a_rejected_proposal_is_not_proposed_again(produced, video):  # noqa: F8
     assert "Øh" in again.review.cues[0].lines[0]
 
 
-def test_review_file_round_trip():
-    norms = profile_norms("danish-professional")
-    p = Proposal(
-        0, 1200, 2900, ("Øh, det er", "rigtigt."), ("Det er rigtigt.",), (Cut("Øh,", HESITATION),)
-    )
-    entries = [condense_review.Entry("x", p), condense_review.Entry(" ", p)]
-    back = condense_review.parse_entries(condense_review.format_entries(entries, "v", norms))
-    assert [(e.mark, e.proposal.start_ms, e.proposal.before, e.proposal.after) for e in back] == [
-        (e.mark, p.start_ms, p.before, p.after) for e in entries
+line_text = (
+    st.text(alphabet="abcæøåABCÆØÅ ,.?!-0123456789", min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(bool)
+)
+cut_text = st.text(alphabet="abcæøåABC,.?-", min_size=1, max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["x", "-", " "]),
+            st.integers(0, 10_000_000),
+            st.integers(1, 8000),
+            st.lists(line_text, min_size=1, max_size=2),
+            st.lists(line_text, min_size=1, max_size=2),
+            st.lists(st.tuples(cut_text, st.sampled_from(sorted(RULE_LABELS))), max_size=3),
+        ),
+        max_size=4,
+    ),
+    st.sampled_from(sorted(PROFILES)),
+)
+def test_review_file_round_trip(items, profile):
+    entries = [
+        condense_review.Entry(
+            mark,
+            Proposal(
+                -1, start, start + length, tuple(b), tuple(a), tuple(Cut(t, r) for t, r in cuts)
+            ),
+        )
+        for mark, start, length, b, a, cuts in items
     ]
-    assert back[0].proposal.cuts == p.cuts
+    text = condense_review.format_entries(entries, "v", PROFILES[profile])
+    assert condense_review.parse_entries(text) == entries
