@@ -516,7 +516,11 @@ def _exchange(layout: _Layout, spans: list[tuple[int, int]], k: int) -> tuple[in
     # Or its first sentence on the line, when the rest of the turn is a cue of its own.
     first_end = next((x + 1 for x in range(j, turn_end) if ends[x]), turn_end)
     # A rest too brief to read in comfort would be a leftover ("Regitze!" alone for 1.5 s).
-    rest_reads = turn_end - first_end > 2 and layout.timing_cost(first_end, turn_end) < _SHORT
+    rest_reads = (
+        first_end < turn_end
+        and turn_end - first_end > 2
+        and layout.on_screen(first_end, turn_end)[1] >= norms.comfortable_ms
+    )
     if first_end < turn_end and rest_reads:
         candidates.append(first_end)
     for end in candidates:
