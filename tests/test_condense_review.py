@@ -52,6 +52,7 @@ def test_a_proposal_is_offered_in_the_review_file_and_not_published(produced):
     assert "[ ]" in text and "«Øh,» tøven" in text
     assert out.report["within_profile"]["open"] >= 1
     assert out.report["profile"] == "web"
+    assert any("condensing proposals" in n for n in out.review.notes)
     page = (layout.review_pages / "moede.html").read_text()
     assert "Normer: web" in page and "moede.kondensering.txt" in page
     pipeline.approve_and_publish(layout, "moede", "Mette Hansen", vertical_later=True)

@@ -161,3 +161,17 @@ def settle(
     if kept or path.exists():
         write_text(path, format_entries(kept, slug, norms))
     return outcome, Condensing(tuple(in_force), tuple(fresh), tuple(rejected), tuple(stale))
+
+
+def note(condensing: Condensing) -> str:
+    """What the run summary says about the proposals (English, like the run's other notes)."""
+    parts = []
+    if condensing.open:
+        n = len(condensing.open)
+        parts.append(
+            f"{n} cue{'s' if n != 1 else ''} too fast to read: condensing proposals to accept or "
+            "reject in the review folder's .kondensering.txt"
+        )
+    if condensing.stale:
+        parts.append(f"{len(condensing.stale)} accepted proposal(s) no longer match their cue")
+    return "; ".join(parts)

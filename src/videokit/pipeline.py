@@ -195,6 +195,8 @@ def review_and_publish(
         manuscript=manuscript,
     )
     outcome, condensing = condense_review.settle(desk, slug, reconcile(), norms, reconcile)
+    if condensing.open or condensing.stale:
+        outcome = replace(outcome, notes=(*outcome.notes, condense_review.note(condensing)))
     approvals = desk.approvals(slug)
     checked_against = approvals[-1].video_sha256 if approvals else ""
     video_changed = bool(checked_against) and checked_against != source.sha256
