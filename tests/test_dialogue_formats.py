@@ -10,6 +10,7 @@ from videokit.captions import to_vtt
 from videokit.edits import parse_srt, to_review_srt
 from videokit.norms import DIALOGUE_DASHES
 from videokit.segment import cues_from_transcript
+from videokit.studio import cue_json, cues_from_json
 from videokit.transcript import Cue, Segment, Transcript, Word
 
 names = st.sampled_from(["Anne", "Bo", "Mette Hansen", "Jens", "Lauritz Jensen", None])
@@ -64,3 +65,9 @@ def test_the_text_view_keeps_both_speakers_of_an_exchange():
     (cue,) = cues_from_transcript(Transcript("da", t + 1000, tuple(segments)))
     assert cue.voices == ("Anne", "Bo")
     assert parse_srt(to_review_srt([cue])) == [cue]
+
+
+@settings(max_examples=100, deadline=None)
+@given(tracks())
+def test_the_studio_page_json_keeps_each_lines_speaker(cues):
+    assert cues_from_json([cue_json(c) for c in cues]) == cues
