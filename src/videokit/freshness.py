@@ -7,9 +7,9 @@ cannot be read, means "run": a false "unchanged" would hide an editor's correcti
 fingerprint errs towards work.
 
 Made from: the video's bytes, its side files (title, glossary, manuscript), the shared glossary,
-the editors' views, the review state and history, the published page, the model's bytes, the
-run's language, settings and base URL, videokit's own version and code (:func:`code_digest`),
-and the record the last run left.
+the editors' views and condensing marks, the review state and history, the published page, the
+model's bytes, the run's language, settings and base URL, videokit's own version and code
+(:func:`code_digest`), and the record the last run left.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 from . import report
 from .config import Settings
 from .files import read_json, sha256_file, write_json
+from .naming import review_names
 from .report import VideoResult
 from .review import ReviewDesk
 from .workspace import Layout, VideoJob
@@ -97,6 +98,8 @@ def fingerprint(
         "settings": dataclasses.asdict(settings),
         "base_url": base_url,
         "views": [_file_sha(desk.srt_path(job.slug)), _file_sha(desk.txt_path(job.slug))],
+        # An editor's marks on the condensing proposals are an edit too.
+        "condensing": _file_sha(layout.review / review_names(job.slug, language)["condense"]),
         # A damaged or lost review state must bring the rebuild that ``status`` promises.
         "review_state": _file_sha(desk.state_path(job.slug)),
         "history": _tree(desk.history_dir(job.slug)),
