@@ -31,6 +31,15 @@ with broadcast subtitles):
   (:func:`videokit.phrases.bound`);
 - ``in norms``: share of cues with no violation of :func:`videokit.norms.check_cues`.
 
+A third table holds every norm profile (:data:`videokit.norms.PROFILES`) to the sample manuscripts
+and to a fast spoken exchange (``bench/fast-speech.txt``, read by espeak-ng at about 20 characters
+a second, with the fillers and restarts of unscripted speech), each sentence at the time espeak-ng
+takes to read it and words spread by length inside it: the share of cues within the profile
+before the engine uses the pauses (each cue on screen only while its words are spoken), after it,
+and were every condensing proposal (:mod:`videokit.condense`) accepted; cues under 2 s; and how many
+quick exchanges (two turns that each fit a line, within a second) became one dash cue.
+``--profiles-only`` prints only this table (no Whisper needed).
+
 Run from the repository root: ``.venv/bin/python bench/captions.py`` (``make bench``).
 Fast when drafts exist; the first run without them transcribes each video (tens of seconds on CPU).
 """
@@ -47,17 +56,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from videokit import draft, media, models
+from videokit import draft, media, models, samples
 from videokit.align import align_text
 from videokit.asr import DecodeOptions
 from videokit.asr_whisper import WhisperASR
+from videokit.condense import apply, proposals, within_share
 from videokit.files import sha256_file
 from videokit.guard import Energy
-from videokit.norms import DEFAULT_NORMS, check_cues
+from videokit.norms import DEFAULT_NORMS, PROFILES, CaptionNorms, check_cues
 from videokit.phrases import bound
 from videokit.segment import cues_from_transcript
-from videokit.sentences import abbreviation, ends_sentence
-from videokit.transcript import Cue, Segment, Transcript, Word
+from videokit.sentences import abbreviation, ends_sentence, split_sentences
+from videokit.timing import spoken_only
+from videokit.transcript import Cue, Segment, Transcript, Word, spread_words
 from videokit.workspace import VideoJob, find_videos, read_glossary
 
 SYNTHETIC_MS = 10 * 60 * 1000
@@ -410,6 +421,116 @@ def print_table(rows: Sequence[Row]) -> None:
         )
 
 
+# --- profiles: readable at speaking speed --------------------------------------------------------
+
+FAST_SCRIPT = Path(__file__).with_name("fast-speech.txt")
+FAST_SPEED = 200  # espeak-ng words a minute: about 20 characters a second, as real read Danish
+TURN_GAP_MS = 250
+EXCHANGE_GAP_MS = 1000
+
+
+def read_script(path: Path) -> list[tuple[str | None, str]]:
+    """``Name: text`` lines as turns; ``#`` lines are comments."""
+    turns: list[tuple[str | None, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, text = line.partition(": ")
+        turns.append((name.strip(), text.strip()))
+    return turns
+
+
+def read_aloud(
+    turns: Sequence[tuple[str | None, str]], speed: int, cache: Path, gap_ms: int = TURN_GAP_MS
+) -> Transcript:
+    """The turns read by espeak-ng one sentence at a time, at their true times (cached)."""
+    store = cache / "read-aloud.json"
+    known: dict[str, int] = {}
+    if store.is_file():
+        known = json.loads(store.read_text(encoding="utf-8"))
+    segments: list[Segment] = []
+    t = samples.LEAD_IN_MS
+    for speaker, text in turns:
+        for k, sentence in enumerate(split_sentences(text)):
+            if k:
+                t += samples.SENTENCE_GAP_MS // 2
+            ms = known.get(f"{speed}|{sentence}")
+            if ms is None:
+                ms = known[f"{speed}|{sentence}"] = samples.spoken_ms(sentence, speed)
+            words = spread_words(sentence.split(), t, t + ms)
+            segments.append(Segment(t, t + ms, " " + sentence, tuple(words), speaker=speaker))
+            t += ms
+        t += gap_ms
+    cache.mkdir(parents=True, exist_ok=True)
+    store.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
+    return Transcript("da", t + samples.TAIL_MS, tuple(segments))
+
+
+def exchanges(transcript: Transcript, cues: Sequence[Cue], norms: CaptionNorms) -> tuple[int, int]:
+    """(quick exchanges, those shown as one dash cue): two turns by different speakers, each
+    fitting one line with its dash, the second within a second of the first."""
+    turns: list[tuple[str | None, int, int, str]] = []
+    for seg in transcript.segments:
+        if turns and turns[-1][0] == seg.speaker:
+            who, a, _b, text = turns[-1]
+            turns[-1] = (who, a, seg.end_ms, f"{text} {seg.text.strip()}")
+        else:
+            turns.append((seg.speaker, seg.start_ms, seg.end_ms, seg.text.strip()))
+    width = norms.max_line_chars - len(norms.dialogue_dash)
+    total = kept = 0
+    k = 0
+    while k + 1 < len(turns):
+        (s1, a1, b1, t1), (s2, a2, _b2, t2) = turns[k], turns[k + 1]
+        quick = s1 is not None and s1 != s2 and a2 - b1 <= EXCHANGE_GAP_MS
+        if not (quick and len(t1) <= width and len(t2) <= width):
+            k += 1
+            continue
+        total += 1
+        kept += any(c.voices and c.start_ms <= a1 and a2 < c.end_ms for c in cues)
+        k += 2  # a turn belongs to one exchange: "A B A B" is two, not three
+    return total, kept
+
+
+def profile_rows(media_dir: Path, out: Path) -> list[tuple[str, Transcript]]:
+    cache = out / "bench" / "espeak"
+    rows = []
+    for path in samples.sample_manuscripts(media_dir):
+        m = samples.parse_manuscript(path)
+        turns: list[tuple[str | None, str]] = [(None, " ".join(p)) for p in m.paragraphs]
+        rows.append((m.slug, read_aloud(turns, samples.SPEED, cache, samples.PARAGRAPH_GAP_MS)))
+    rows.append(("fast speech (20 cps)", read_aloud(read_script(FAST_SCRIPT), FAST_SPEED, cache)))
+    rows.append(("norms' examples", craft_transcript()))
+    return rows
+
+
+def print_profiles(rows: Sequence[tuple[str, Transcript]]) -> None:
+    head = (
+        f"{'profile':<20} {'rows':<36} {'cues':>5} {'cps':>5} {'before timing':>13} "
+        f"{'after timing':>12} {'condensed':>9} {'proposals':>9} {'<2 s':>6} {'exchanges':>9}"
+    )
+    print(head)
+    print("-" * len(head))
+    for name, norms in PROFILES.items():
+        for row, transcript in rows:
+            cues = cues_from_transcript(transcript, norms)
+            props = proposals(cues, norms)
+            condensed, _stale = apply(cues, props)
+            chars = sum(len(s.text.strip()) for s in transcript.segments)
+            spoken = sum(s.end_ms - s.start_ms for s in transcript.segments) or 1
+            total, kept = exchanges(transcript, cues, norms)
+
+            def pct(x: float | None) -> str:
+                return f"{x:.0%}" if x is not None else "n/a"
+
+            short = sum(c.duration_ms < 2000 for c in cues) / (len(cues) or 1)
+            print(
+                f"{name:<20} {row:<36} {len(cues):5d} {chars * 1000 / spoken:5.1f} "
+                f"{pct(within_share(spoken_only(cues, transcript.words, norms), norms)):>13} "
+                f"{pct(within_share(cues, norms)):>12} {pct(within_share(condensed, norms)):>9} "
+                f"{len(props):9d} {short:6.0%} {f'{kept}/{total}' if total else '-':>9}"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=Path, default=Path("media"))
@@ -420,7 +541,13 @@ def main() -> int:
     parser.add_argument(
         "--craft-only", action="store_true", help="only the craft table on the norms' examples"
     )
+    parser.add_argument(
+        "--profiles-only", action="store_true", help="only the table of norm profiles"
+    )
     args = parser.parse_args()
+    if args.profiles_only:
+        print_profiles(profile_rows(args.media, args.out))
+        return 0
 
     examples = measure("norms' examples", craft_transcript(), None, (), args.runs, None, "n/a")
     if args.craft_only:
@@ -477,6 +604,8 @@ def main() -> int:
         f"{sum(c.abbrev_splits for c in total)} abbreviation splits, "
         f"{sum(c.phrase_splits for c in total)} phrase splits; n/a = the words changed on the way."
     )
+    print()
+    print_profiles(profile_rows(args.media, args.out))
     return 0
 
 

@@ -314,3 +314,20 @@ def test_real_whisper_times_text_the_same_with_or_without_punctuation(whisper_ba
     a = [c.start_ms for c in cues_from_transcript(plain)]
     b = [c.start_ms for c in cues_from_transcript(marked)]
     assert len(a) == len(b) and all(abs(x - y) <= 100 for x, y in zip(a, b, strict=True))
+
+
+def test_every_manuscript_line_is_a_sentence_hint_punctuated_or_not():
+    said = "Det er godt vi ses i morgen tak for i dag".split()
+    draft = _draft([(w, 500 + 300 * k, 780 + 300 * k) for k, w in enumerate(said)])
+    # No pause between the lines, and one line without its full stop: each line still starts
+    # a sentence of its own.
+    text = "Det er godt\nVi ses i morgen.\nTak for i dag"
+    t = align_text(draft, text)
+    assert [s.text.strip() for s in t.segments] == [
+        "Det er godt",
+        "Vi ses i morgen.",
+        "Tak for i dag",
+    ]
+    # A line that goes on in lower case is the same sentence (a hard-wrapped paragraph).
+    wrapped = align_text(draft, "Det er godt vi ses\ni morgen tak for i dag")
+    assert len(wrapped.segments) == 1

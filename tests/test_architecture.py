@@ -33,6 +33,7 @@ PURE = {
     "naming", "pages", "quality", "report", "errors", "sentences", "phrases", "timing",
     "windows", "webvtt", "hardware", "pickup", "audio", "encodings", "__init__",
     "screentext", "describing", "cuegrid",
+    "condense",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {
@@ -42,6 +43,7 @@ IO_MODULES = {
     "freshness", "locks", "studio", "vad",
     "onscreen", "screenreview", "accessrecord", "studio_screen", "jobs", "spelling",
     "studiomessages", "studiostore", "studiowork", "timeline",
+    "condense_review", "studio_condense",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

@@ -46,6 +46,7 @@ def test_nothing_changed_gives_the_last_results(project):
     [
         "video",
         "edit",
+        "condensing",
         "manuscript",
         "glossary",
         "approval",
@@ -65,6 +66,9 @@ def test_any_change_means_a_run(project, change):
         job.path.write_bytes(b"other bytes")
     elif change == "edit":
         (layout.review / "moede.da.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nDav\n")
+    elif change == "condensing":
+        # An editor accepts a proposal: the next run must put it in force.
+        (layout.review / "moede.kondensering.txt").write_text("[x] 00:00:01.000 --> 00:00:02.000\n")
     elif change == "manuscript":
         job.path.with_name("moede.manuscript.txt").write_text("Hej.")
     elif change == "glossary":

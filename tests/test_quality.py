@@ -122,3 +122,21 @@ def test_violations_carry_the_reason_the_engine_could_not_fix_them():
     by_cue = {(v["cue"], v["rule"]): v["reason"] for v in report(t, cues)["violations"]}
     assert "faster than the limit" in by_cue[(0, "cps")]
     assert by_cue[(1, "min_duration")] == "cannot stay longer: the video ends"
+
+
+def test_a_sentence_the_alignment_could_not_place_is_reported():
+    from videokit.quality import quality_report
+    from videokit.transcript import Segment, Transcript, Word
+
+    placed = (Word(" Det", 0, 300, 0.9), Word(" er", 300, 500, 0.8))
+    lost = (Word(" Vi", 500, 510, 0.1), Word(" ses.", 510, 520, 0.2))
+    aligned = Transcript(
+        "da",
+        5000,
+        (Segment(0, 500, " Det er", placed), Segment(500, 520, " Vi ses.", lost)),
+        options={"alignment": "whisper"},
+    )
+    report = quality_report(aligned, [])
+    assert report["unplaced_sentences"] == [{"text": "Vi ses.", "start_ms": 500, "end_ms": 520}]
+    draft = Transcript("da", 5000, aligned.segments)
+    assert quality_report(draft, [])["unplaced_sentences"] == []

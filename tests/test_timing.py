@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from videokit.norms import DEFAULT_NORMS, check_cues
-from videokit.timing import MAX_LEAD_MS, use_pauses, words_per_cue
+from videokit.timing import MAX_LEAD_MS, cue_word_ranges, use_pauses, words_per_cue
 from videokit.transcript import Cue, Word
 
 NORMS = DEFAULT_NORMS
@@ -92,3 +92,18 @@ def test_lead_linger_and_gap_stay_within_the_norms(specs):
         assert after.end_ms <= max(before.end_ms, word.end_ms + NORMS.max_linger_ms)
     for a, b in zip(out, out[1:], strict=False):
         assert b.start_ms - a.end_ms >= NORMS.min_gap_ms
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 20_000), min_size=1, max_size=8),
+    st.lists(st.integers(0, 20_000), max_size=30),
+)
+def test_every_word_belongs_to_exactly_one_cue(cue_starts, word_starts):
+    cues = [Cue(s, s + 500, ("x",)) for s in sorted(cue_starts)]
+    words = [Word(" w", s, s + 100) for s in sorted(word_starts)]
+    ranges = cue_word_ranges(cues, words)
+    assert len(ranges) == len(cues)
+    assert [k for a, b in ranges for k in range(a, b)] == list(range(len(words)))
+    for cue, (a, b) in zip(cues[1:], ranges[1:], strict=True):
+        assert all(w.start_ms >= cue.start_ms for w in words[a:b])

@@ -38,14 +38,14 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 from .edits import TextParagraph, parse_review_text
-from .sentences import ends_sentence
+from .sentences import OPENERS, ends_sentence
 from .transcript import Segment, Transcript, Word, spread_spans
 
 Span = tuple[int, int]
 """A word's (start_ms, end_ms)."""
 
 # Part of every cached alignment's key: raise it whenever a change here moves any word time.
-ALIGN_VERSION = 3
+ALIGN_VERSION = 4  # 4: a manuscript's lines are sentence hints
 MAX_WINDOW_MS = 30_000  # Whisper sees 30 s of audio at a time
 # Rough times can be off by a second or two (the draft of a poor recogniser); the margin keeps a
 # window's words inside its audio anyway.
@@ -726,8 +726,10 @@ def word_confidence(
 def sentence_starts(
     paragraphs: Sequence[TextParagraph], times: Sequence[Span], breaks: Collection[int]
 ) -> set[int]:
-    """Words that start a sentence the text does not mark: after a long pause, or a line break
-    with a pause, in a paragraph without sentence punctuation (a transcript typed without it)."""
+    """Words that start a sentence the text does not mark: a new line of a manuscript that starts
+    with a capital or at a pause, punctuated or not (each line is a sentence hint; the text view
+    writes a paragraph on one line, so only an editor's own line breaks count); and, in a
+    paragraph without sentence punctuation (a transcript typed without it), a long pause."""
     out: set[int] = set()
     k = 0
     for para in paragraphs:
@@ -735,8 +737,9 @@ def sentence_starts(
         for i in range(1, len(para.words)):
             gap = times[k + i][0] - times[k + i - 1][1]
             line = (k + i) in breaks
-            if not punctuated and (
-                gap >= SENTENCE_PAUSE_MS or (line and gap >= SENTENCE_PAUSE_MS // 4)
+            capital = para.words[i].lstrip(OPENERS)[:1].isupper()
+            if (line and (capital or gap >= SENTENCE_PAUSE_MS // 4)) or (
+                not punctuated and gap >= SENTENCE_PAUSE_MS
             ):
                 out.add(k + i)
         k += len(para.words)

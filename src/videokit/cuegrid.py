@@ -62,6 +62,9 @@ def page_cues(data: Any, duration_ms: int | None) -> tuple[list[Cue], list[CuePr
             start, end = int(item["start_ms"]), int(item["end_ms"])
             lines = tuple(line.strip() for line in str(item["text"]).split("\n") if line.strip())
             speaker = str(item.get("speaker") or "").strip() or None
+            # A dialogue cue's speaker per line; lines added or joined since: none kept.
+            voices = tuple(str(v).strip() or None if v else None for v in item.get("voices") or ())
+            voices = voices if len(voices) == len(lines) else ()
         except (TypeError, KeyError, ValueError, AttributeError):
             problems.append(CueProblem(i, "teksten mangler start, slut eller tekst"))
             continue
@@ -70,7 +73,7 @@ def page_cues(data: Any, duration_ms: int | None) -> tuple[list[Cue], list[CuePr
         if problem:
             problems.append(CueProblem(i, problem))
         else:
-            cues.append(Cue(start, end, lines, speaker))
+            cues.append(Cue(start, end, lines, speaker, voices))
     return ([] if problems else cues), problems
 
 

@@ -371,7 +371,12 @@ def _parse_srt(
                 )
         start, end = _ms(match["start"], path, line_no), _ms(match["end"], path, line_no)
         body = [clean_line(line) for line in lines[1:]]
-        if body:
+        voiced = _dialogue_voices(body, known)
+        if voiced is not None:
+            body, voices = voiced
+            speaker = voices[-1]  # the turn that goes on in the next cue
+        elif body:
+            voices = ()
             label, first = split_label(body[0], known)
             if not isinstance(label, _Keep):
                 speaker, body[0] = label, first
@@ -379,6 +384,8 @@ def _parse_srt(
                     known.add(label)
         stamps = (match["start"], match["end"])
         cue = _checked_cue(start, end, body, speaker, stamps, previous, duration_ms, path, line_no)
+        if voiced is not None:
+            cue = replace(cue, speaker=None, voices=voices)
         cues.append(cue)
         previous = (end, line_no)
     return _some(cues, path)
@@ -541,6 +548,18 @@ def _parse_vtt(text: str, path: Path | None, duration_ms: int | None, *, hints: 
     for vtt in parsed.cues:
         shown = webvtt.cue_text(vtt.text)
         speaker = _vtt_speaker(shown.voice, path, vtt.line)
+        # A dialogue cue: a voice span per line ("<v Boldt>-Dav.</v>"), each its own speaker.
+        raw_lines = [raw for raw in vtt.text.split("\n") if raw.strip()]
+        per_line = [webvtt.cue_text(raw) for raw in raw_lines]
+        voices = tuple(_vtt_speaker(x.voice, path, vtt.line) for x in per_line)
+        dialogue = (
+            len(per_line) == len(shown.lines) > 1
+            and len(set(voices)) > 1
+            and all(_dash(line) for line in shown.lines)
+            and all(
+                x.voice is None or r.rstrip().endswith("</v>") for x, r in zip(per_line, raw_lines)
+            )
+        )
         stamps = (_vtt_clock(vtt.start_ms), _vtt_clock(vtt.end_ms))
         cue = _checked_cue(
             vtt.start_ms,
@@ -553,6 +572,8 @@ def _parse_vtt(text: str, path: Path | None, duration_ms: int | None, *, hints: 
             path,
             vtt.line,
         )
+        if dialogue and len(cue.lines) == len(voices):
+            cue = replace(cue, speaker=None, voices=voices)
         cues.append(cue)
         previous = (vtt.end_ms, vtt.line)
     return _some(cues, path)
@@ -602,6 +623,43 @@ def _vtt_speaker(voice: str | None, path: Path | None, line: int) -> str | None:
     )
 
 
+# A dialogue cue in the SRT view names each line's speaker after its dash: "-Boldt: Dav, Larsen."
+_DIALOGUE_DASHES = ("- ", "-")
+
+
+def _dash(line: str) -> str:
+    return next((d for d in _DIALOGUE_DASHES if line.startswith(d) and line[len(d) :]), "")
+
+
+def _dialogue_labels(cue: Cue) -> tuple[str, ...]:
+    out = []
+    for n, (line, voice) in enumerate(zip(cue.lines, cue.voices, strict=True), 1):
+        name = check_speaker(voice, f"line {n} at {_clock(cue.start_ms)}") or NO_SPEAKER
+        dash = _dash(line)
+        out.append(f"{dash}{name}: {line[len(dash) :]}" if dash else line)
+    return tuple(out)
+
+
+def _dialogue_voices(
+    body: list[str], known: set[str]
+) -> tuple[list[str], tuple[str | None, ...]] | None:
+    """Lines and voices of a dialogue cue written as :func:`_dialogue_labels` writes it, or None."""
+    if len(body) < 2 or not all(_dash(line) for line in body):
+        return None
+    lines, voices = [], []
+    for line in body:
+        dash = _dash(line)
+        m = _LABEL.match(line[len(dash) :])
+        # After a dialogue dash any well-formed name is a label, whatever follows it.
+        label, rest = split_label(line[len(dash) :], known | ({m.group(1)} if m else set()))
+        if isinstance(label, _Keep) or not rest:
+            return None
+        lines.append(dash + rest)
+        voices.append(label)
+    known.update(v for v in voices if v)
+    return lines, tuple(voices)
+
+
 def to_review_srt(cues: Sequence[Cue]) -> str:
     """The SRT view: cues with ``Navn:`` where the speaker changes; :func:`parse_srt` reads it back.
 
@@ -614,6 +672,11 @@ def to_review_srt(cues: Sequence[Cue]) -> str:
     labelled: list[Cue] = []
     current: str | None = None
     for i, cue in enumerate(cues, 1):
+        if cue.voices and all(_dash(line) for line in cue.lines):
+            labelled.append(replace(cue, lines=_dialogue_labels(cue), voices=()))
+            current = cue.voices[-1]
+            known.update(v for v in cue.voices if v)
+            continue
         speaker = check_speaker(cue.speaker, f"cue {i} ({_clock(cue.start_ms)})")
         first = _label(speaker, cue.lines[0], current, known)
         labelled.append(replace(cue, lines=(first, *cue.lines[1:])))

@@ -7,9 +7,9 @@ cannot be read, means "run": a false "unchanged" would hide an editor's correcti
 fingerprint errs towards work.
 
 Made from: the video's bytes, its side files (title, glossary, manuscript), the shared glossary,
-the editors' views, the review state and history, the published page, the model's bytes, the
-run's language, settings and base URL, videokit's own version and code (:func:`code_digest`),
-and the record the last run left.
+the editors' views and condensing marks, the review state and history, the published page, the
+model's bytes, the run's language, settings and base URL, videokit's own version and code
+(:func:`code_digest`), and the record the last run left.
 """
 
 from __future__ import annotations
@@ -131,6 +131,8 @@ def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
         "video": _file_sha(job.path),
         "side": side,
         "views": [_file_sha(desk.srt_path(job.slug)), _file_sha(desk.txt_path(job.slug))],
+        # An editor's marks on the condensing proposals are an edit too.
+        "condensing": _file_sha(layout.review / review_names(job.slug, language)["condense"]),
         # A damaged or lost review state must bring the rebuild that ``status`` promises.
         "review_state": _file_sha(desk.state_path(job.slug)),
         "history": _tree(desk.history_dir(job.slug)),

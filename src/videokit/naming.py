@@ -51,4 +51,5 @@ def review_names(slug: str, language: str = "da") -> dict[str, str]:
         "new_srt": f"{slug}.new-draft.{language}.srt",
         "new_txt": f"{slug}.new-draft.txt",
         "screen": f"{slug}.skaermtekst.toml",  # decisions on text shown but not said
+        "condense": f"{slug}.kondensering.txt",  # condensing proposals the editor accepts or not
     }

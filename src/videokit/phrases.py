@@ -8,7 +8,11 @@ whether a break between them would cut one of:
   abbreviation ("borgmester Anne", "frk. Jensen", "kl. 10");
 - first and last name: two capitalised words, or an initial before a name ("Lauritz Jensen",
   "A.P. Møller");
-- a number and its unit or counted noun ("10 procent", "7.15 i aften", "den 3. maj").
+- a number and its unit or counted noun ("10 procent", "7.15 i aften", "den 3. maj");
+- a verb particle and the preposition after it, ``data/da_particles.txt`` ("fandt fruen ud af");
+- an adjective and its noun, by the adjective's ending (``data/da_adjective_endings.txt``:
+  "konservativ kandidat", "offentlig transport");
+- a genitive and its noun ("kommunens budget", "Danmarks største by").
 
 A sentence end, or a comma, colon or semicolon after a word, always allows the break.
 """
@@ -89,6 +93,18 @@ def bound(words: Sequence[str], ends: Sequence[bool]) -> list[bool]:
             out[k] = True  # first + last name
         elif _NUMBER.match(cores[k]) and cores[k + 1][:1].isalpha() and cores[k + 1] not in free:
             out[k] = True  # "10 procent", "den 3. maj"
+    particles = wordlist("da_particles.txt")
+    prepositions = wordlist("da_prepositions.txt")
+    for k in range(n - 1):
+        if out[k] or ends[k] or not open_after[k]:
+            continue
+        nxt = cores[k + 1]
+        if cores[k] in particles and nxt in prepositions:
+            out[k] = True  # "ud af", "ind i"
+        elif _lower_content(words[k + 1], nxt, free) and (
+            _adjective(cores[k], words[k]) or _genitive(cores[k], words[k], free)
+        ):
+            out[k] = True  # "konservativ kandidat", "kommunens budget"
     for k in range(n - 1):
         # An initial before a name: "A.P. Møller", "H. C. Andersen" (the initial's full stop is
         # not a clause mark, so the checks above cannot see it).
@@ -96,3 +112,39 @@ def bound(words: Sequence[str], ends: Sequence[bool]) -> list[bool]:
         if initial and not ends[k] and _capitalised(words[k + 1]):
             out[k] = True
     return out
+
+
+def _lower_content(word: str, core_: str, function_words: frozenset[str]) -> bool:
+    """Whether ``word`` can be the noun of a phrase: lower case, a word, not a function word."""
+    return word[:1].islower() and core_.isalpha() and core_ not in function_words
+
+
+@cache
+def _adjective_endings() -> tuple[str, ...]:
+    return tuple(sorted(wordlist("da_adjective_endings.txt"), key=len, reverse=True))
+
+
+def _adjective(core_: str, word: str) -> bool:
+    if len(core_) < 5 or not word[:1].islower() or not core_.isalpha():
+        return False
+    return core_.endswith(_adjective_endings()) and core_ not in _not_adjectives()
+
+
+@cache
+def _not_adjectives() -> frozenset[str]:
+    # Function words and pronouns with an adjective's ending: never bound by it.
+    return (
+        wordlist("da_no_break_before.txt")
+        | wordlist("da_weak_break_after.txt")
+        | wordlist("da_break_before.txt")
+        | wordlist("da_prepositions.txt")
+    )
+
+
+def _genitive(core_: str, word: str, function_words: frozenset[str]) -> bool:
+    """A genitive by its form: a name + s ("Danmarks") or a definite noun + s ("kommunens")."""
+    if core_ in function_words or not core_.isalpha() or len(core_) < 4:
+        return False
+    if word.lstrip(OPENERS)[:1].isupper():
+        return core_.endswith("s") and not core_.endswith("ss")
+    return core_.endswith(("ens", "ets", "nes", "ernes", "enes"))

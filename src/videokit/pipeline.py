@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import freshness, publish, quality, screenreview
+from . import condense_review, freshness, publish, quality, screenreview
 from .asr import DecodeOptions
 from .cache import TranscriptCache
 from .config import Settings
@@ -185,7 +185,8 @@ def review_and_publish(
 ) -> VideoOutcome:
     slug = source.job.slug
     desk = ReviewDesk(layout.review, draft.language)
-    outcome = desk.reconcile(
+    reconcile = functools.partial(
+        desk.reconcile,
         slug,
         caps.transcript,
         caps.cues,
@@ -193,6 +194,9 @@ def review_and_publish(
         layout_cues=functools.partial(cues_from_transcript, norms=norms),
         manuscript=manuscript,
     )
+    outcome, condensing = condense_review.settle(desk, slug, reconcile(), norms, reconcile)
+    if condensing.open or condensing.stale:
+        outcome = replace(outcome, notes=(*outcome.notes, condense_review.note(condensing)))
     # What the picture shows but the speech does not say: flags for the editor to decide.
     screen = screenreview.check(
         layout, source.job.path, source.sha256, source.info.duration_ms, slug, outcome.transcript
@@ -249,6 +253,15 @@ def review_and_publish(
     report = quality.quality_report(
         outcome.transcript, list(outcome.cues), norms=norms, removals=list(removals)
     )
+    report["within_profile"] = quality.within_profile(
+        outcome.transcript, outcome.cues, condensing.accepted, condensing.open, norms
+    )
+    report["condensing"] = {
+        "accepted": [p.to_dict() for p in condensing.accepted],
+        "open": [p.to_dict() for p in condensing.open],
+        "rejected": len(condensing.rejected),
+        "stale": [p.to_dict() for p in condensing.stale],
+    }
     report["status"], report["source"] = outcome.status, outcome.source
     report["glossary_fixes"] = (
         [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []

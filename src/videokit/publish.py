@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 import sys
@@ -32,6 +33,7 @@ from .naming import SITE_INDEX, file_names, social_names
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
 from .render import render_embed, render_index, render_review_page, render_video_page
+from .timing import cue_word_ranges
 from .transcript import Cue, Transcript
 from .workspace import Layout, VideoRecord, load_records
 
@@ -100,6 +102,21 @@ def _copy_media(src: Path, dst: Path, slug: str) -> None:
 # -- one video -------------------------------------------------------------------------------------
 
 
+def _with_cue_links(transcript: Transcript, shown: Transcript, cues: Sequence[Cue]) -> str:
+    """The transcript JSON; where it is the text the cues show (the site), each cue's id (as in
+    the WebVTT file) with the range of words it stands for: a condensed cue keeps its link to
+    every word said. ``words`` index the transcript's words in order, segment after segment."""
+    if transcript is not shown:
+        return transcript.to_json()
+    links = [
+        {"id": n, "start_ms": c.start_ms, "end_ms": c.end_ms, "words": [a, b]}
+        for n, (c, (a, b)) in enumerate(
+            zip(cues, cue_word_ranges(cues, transcript.words), strict=True), 1
+        )
+    ]
+    return json.dumps({**transcript.to_dict(), "cues": links}, ensure_ascii=False, indent=1) + "\n"
+
+
 def write_video(
     folder: Path,
     record: VideoRecord,
@@ -115,7 +132,7 @@ def write_video(
     """Captions, text, transcript and page for one video; the page goes last, as the marker."""
     names = file_names(record.slug, record.language)
     paras = tuple(paragraphs(shown))
-    write_text(folder / names["transcript"], transcript_json.to_json())
+    write_text(folder / names["transcript"], _with_cue_links(transcript_json, shown, cues))
     write_text(folder / names["srt"], fmt.to_srt(cues))
     write_text(folder / names["vtt"], fmt.to_vtt(cues, language=shown.language))
     if descriptions:

@@ -14,9 +14,10 @@ from itertools import pairwise
 from statistics import fmean
 from typing import Any
 
+from .condense import Proposal, apply, undo, within_share
 from .guard import Removal
 from .norms import DEFAULT_NORMS, CaptionNorms, Violation, check_cues
-from .timing import words_per_cue
+from .timing import spoken_only, words_per_cue
 from .transcript import Cue, Transcript
 
 
@@ -66,10 +67,51 @@ def quality_report(
         "unsure_cues": [
             {"cue": i, "start_ms": cues[i].start_ms, "confidence": confidence[i]} for i in unsure
         ],
+        "unplaced_sentences": unplaced_sentences(transcript, low_conf_threshold),
         "removals": [r.to_dict() for r in removals],
         "removal_counts": dict(sorted(Counter(r.reason for r in removals).items())),
         "norms": norms.to_dict(),
+        "profile": norms.describe(),
     }
+
+
+def within_profile(
+    transcript: Transcript,
+    cues: Sequence[Cue],
+    accepted: Sequence[Proposal] = (),
+    pending: Sequence[Proposal] = (),
+    norms: CaptionNorms = DEFAULT_NORMS,
+) -> dict[str, Any]:
+    """Share of cues within the profile at each step of making fast speech readable.
+
+    ``before_timing``: the words as said, each cue on screen only while they are spoken;
+    ``after_timing``: the same text with the time the engine gives (linger, lead, balance);
+    ``after_condensing``: the cues in force, with the proposals an editor accepted;
+    ``if_all_accepted``: were the open proposals accepted too.
+    """
+    said = undo(cues, accepted)
+    return {
+        "profile": norms.describe(),
+        "before_timing": within_share(spoken_only(said, transcript.words, norms), norms),
+        "after_timing": within_share(said, norms),
+        "after_condensing": within_share(cues, norms),
+        "if_all_accepted": within_share(apply(cues, pending)[0], norms),
+        "accepted": len(accepted),
+        "open": len(pending),
+    }
+
+
+def unplaced_sentences(transcript: Transcript, threshold: float) -> list[dict[str, Any]]:
+    """Sentences of aligned text (a manuscript, a corrected transcript) the alignment could not
+    place: every word's time is unsure. They are reported for an editor to time by hand rather
+    than silently merged into a neighbour's cue. A machine draft has none."""
+    if "alignment" not in transcript.options:
+        return []
+    return [
+        {"text": s.text.strip(), "start_ms": s.start_ms, "end_ms": s.end_ms}
+        for s in transcript.segments
+        if s.words and max(w.probability for w in s.words) < threshold
+    ]
 
 
 def cue_confidence(transcript: Transcript, cues: Sequence[Cue]) -> list[float]:

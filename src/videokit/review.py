@@ -590,6 +590,26 @@ class ReviewDesk:
             f"it is in the review folder as .new-draft files, the edits stay in force"
         )
 
+    def use_condensed(self, slug: str, cues: Sequence[Cue]) -> None:
+        """Put cues in force whose text an editor condensed (accepted proposals, see
+        :mod:`videokit.condense_review`): the SRT view shows them; the transcript and its text
+        view keep every word said."""
+        state = self._load(slug)
+        content = state.content() if state else None
+        if state is None or content is None:
+            return
+        if self._current_sha(self.srt_path(slug)) not in (None, state.seen.get("srt")):
+            raise SaveConflict(
+                "the SRT view holds an edit no run has read yet",
+                path=self.srt_path(slug),
+                stage="review",
+                hint="run 'videokit produce' so the edit is read, then decide on the proposal",
+            )
+        state.edited = True
+        self._write_views(slug, content[0], cues, state, skip="txt")
+        state.cues = [c.to_dict() for c in cues]
+        self._save(slug, state)
+
     # -- approving ---------------------------------------------------------------------------------
     def in_force(self, slug: str) -> tuple[_State, tuple[Transcript, tuple[Cue, ...]]]:
         """The version an approval would freeze, checked: unread or refused edits block it."""

@@ -12,14 +12,16 @@ How it works, in three passes:
    name, see :mod:`videokit.phrases`), the best way to lay its words on at most ``max_lines``
    lines, sentences that end inside it, long pauses inside it, how far it misses the reading-speed
    and duration norms with the time it could have, how far it stays under the comfortable duration
-   (1.5 s by default), orphans (one or two words of a sentence in another cue than the rest of
-   it: "om aftenen." alone, or at the head of the next sentence's cue), and cues that hold the tail
-   of one sentence and the head of the next. Splitting and merging to meet reading speed and
-   comfort is therefore part of the search, not a repair afterwards. Where a sentence ends is
+   (1.5 s by default; a little, up to 2 s, just over it), a short sentence closing a cue after
+   another sentence (it opens the next one instead: "Gamle Hansen. | Ham har jeg …"), orphans
+   (one or two words of a sentence in another cue than the rest of it: "om aftenen." alone, or at
+   the head of the next sentence's cue), and cues that hold the tail of one sentence and the head
+   of the next. Splitting and merging to meet reading speed and comfort is therefore part of the
+   search, not a repair afterwards. Where a sentence ends is
    :func:`videokit.sentences.ends_sentence`, the rule the transcript page and alignment use too.
-   Two limits are hard, not costs: a cue never spans a change of speaker (two short turns may still
-   share a dialogue cue, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each cue spans at
-   most a couple of lines of text, so the search is linear in the word count.
+   Two limits are hard, not costs: a cue never spans a change of speaker (a quick exchange of two
+   turns is one dialogue cue instead, see :func:`_dialogues`) nor a pause longer than 1.5 s. Each
+   cue spans at most a couple of lines of text, so the search is linear in the word count.
 3. **Timing.** A cue starts on its first word and ends on its last, lengthened into the following
    silence only as far as it needs for the comfortable duration and reading speed, never more than
    ``max_linger_ms`` past its last word, never past ``max_duration_ms`` on screen and never closer
@@ -43,7 +45,7 @@ from itertools import pairwise
 from .lexicon import wordlist
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .phrases import bound
-from .sentences import ends_sentence
+from .sentences import ends_at_pause, ends_sentence
 from .timing import use_pauses
 from .transcript import Cue, Transcript, Word, spread_words
 
@@ -63,11 +65,19 @@ _SENTENCE_INSIDE = 10.0  # "one sentence per subtitle where possible"
 # the tail of one sentence and the head of the next ("… om aftenen. De kan slet ikke tænke Dem,").
 _STRADDLE = 6.0
 _OVERFLOW = 50.0  # a single word longer than a line
+_SHORT_CLOSE = 4.0  # a short sentence at the end of a cue, after another sentence
+_SHORT_SENTENCE_CHARS = 20  # "Gamle Hansen.", "Tre hold sæbevand!"
 _ORPHAN = 12.0  # one or two words of a sentence in another cue than the rest of it
 # A cue under the comfortable duration costs _SHORT however little under, so a sentence too brief
 # to read in comfort joins its neighbour (_SENTENCE_INSIDE) rather than flicker past on its own.
 _SHORT = 5.0
 _COMFORT_MS = 40  # and one point more per this many ms it stays under it
+# Just over the comfortable duration a cue is still short: professional Danish subtitles rarely stay
+# under 2 s. A point per _STILL_SHORT_PER_MS under the comfortable duration + _STILL_SHORT_MS, up to
+# 2 s (a profile whose comfortable duration is 2 s already has no such zone).
+_STILL_SHORT_MS = 500
+_STILL_SHORT_UNTIL_MS = 2000
+_STILL_SHORT_PER_MS = 100
 _IMBALANCE = 0.25  # per character of difference between two lines
 _TOP_HEAVY = 0.25  # extra per character when the top line is the longer one
 _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech rhythm
@@ -78,6 +88,8 @@ _PAUSE_FREE_MS = 700  # pauses shorter than this inside a cue are normal speech 
 # "borrowed" the silence by starting inside the previous sentence's cue.
 _MAX_PAUSE_MS = 1500
 _DIALOGUE_GAP_MS = 1000
+# A pause this long after a number or final abbreviation before a capital ends the sentence.
+_SENTENCE_PAUSE_MS = 250
 
 _CLOSING_PUNCT = set(".,;:!?…»”\"')]–—-")
 _TRAIL = ".,;:!?…\"'»«”“()[]"
@@ -154,6 +166,10 @@ def _break_costs(toks: Sequence[_Tok]) -> tuple[list[float], list[bool]]:
     texts = [t.text for t in toks]
     cores = [_core(t) for t in texts]
     ends = [ends_sentence(t, texts[k + 1] if k + 1 < n else None) for k, t in enumerate(texts)]
+    for k in range(n - 1):
+        # "kl. 7.15 | Det": the recogniser's missing full stop, read from the capital and pause.
+        paused = toks[k + 1].start - toks[k].end >= _SENTENCE_PAUSE_MS
+        ends[k] = ends[k] or (paused and ends_at_pause(texts[k], texts[k + 1]))
     units = bound(texts, ends)  # fixed expressions and names: "held og lykke", "frk. Jensen"
     costs: list[float] = []
     adjective = False
@@ -213,6 +229,16 @@ class _Layout:
             self.nsent[k + 1] = self.nsent[k] + self.ends[k]
             gap = toks[k + 1].start - t.end if k + 1 < n else 0
             self.pause[k + 1] = self.pause[k] + max(0, gap - _PAUSE_FREE_MS) / 40
+        comfortable = norms.comfortable_ms
+        self.still_short_ms = (
+            min(comfortable + _STILL_SHORT_MS, max(comfortable, _STILL_SHORT_UNTIL_MS))
+            if norms.comfortable_duration_ms
+            else 0  # the preference is off
+        )
+        # First token of the sentence each token is in.
+        self.sent_start = [0] * n
+        for k in range(1, n):
+            self.sent_start[k] = k if self.ends[k - 1] else self.sent_start[k - 1]
 
     def chars(self, i: int, j: int) -> int:
         """Length of tokens ``i..j-1`` joined by single spaces."""
@@ -295,6 +321,8 @@ class _Layout:
             cost += (norms.min_duration_ms - dur) / 50
         if dur < norms.comfortable_ms:
             cost += _SHORT + (norms.comfortable_ms - dur) / _COMFORT_MS
+        elif dur < self.still_short_ms:
+            cost += (self.still_short_ms - dur) / _STILL_SHORT_PER_MS
         if spoken > norms.max_duration_ms:
             cost += 20 + (spoken - norms.max_duration_ms) / 20
         return cost
@@ -388,6 +416,11 @@ def _cue_spans(layout: _Layout) -> list[tuple[int, int]]:
             if layout.nsent[j - 1] > layout.nsent[i]:
                 open_ends = (joined_before and not ends[i - 1]) + (joined_after and not ends[j - 1])
                 cost += _STRADDLE * open_ends
+                # "… Gamle Hansen." ‖ "Ham har jeg …": a short sentence after another one opens
+                # the next cue rather than closing this one, where the speech goes on.
+                last = layout.sent_start[j - 1]
+                if joined_after and last > i and layout.chars(last, j) <= _SHORT_SENTENCE_CHARS:
+                    cost += _SHORT_CLOSE
             if cost < dp[j]:
                 dp[j], back[j] = cost, i
     spans: list[tuple[int, int]] = []
@@ -424,40 +457,91 @@ class _Group:
 
 
 def _dialogues(layout: _Layout, spans: list[tuple[int, int]]) -> list[_Group]:
-    """Join two short turns by different speakers into one dialogue cue ("-Dav, Boldt." /
-    "-Dav, Larsen.") when either alone would be too brief or too fast to read comfortably.
+    """Join a quick exchange of two turns by different speakers into one dialogue cue, as Danish
+    subtitlers write it ("-Dav, Boldt." / "-Dav, Larsen."): by default, not only when a turn alone
+    would be too short.
 
-    Each turn must be one whole line with its dash, end a sentence (the second line may not be the
-    start of a longer turn), and follow the other within ``_DIALOGUE_GAP_MS``.
+    The first turn's part must be whole sentences on one line with its dash; the second turn's
+    whole if it fits one line ("-Hvem er det? Regitze!"), else its first sentence when what follows
+    of the turn can stand as a cue of its own (it then starts the next cue with its first words,
+    never a leftover of one or two words). The pair must follow within ``_DIALOGUE_GAP_MS`` and be
+    readable in the time the cue has, unless each turn alone would be too brief or fast anyway.
     """
     toks, norms = layout.toks, layout.norms
-    dash = len(norms.dialogue_dash)
     n = len(toks)
+    spans = list(spans)
     out: list[_Group] = []
     k = 0
     while k < len(spans):
+        joined = _exchange(layout, spans, k) if norms.max_lines >= 2 else None
+        if joined is not None:
+            i, j, end = joined
+            out.append(_Group(i, end, (j,), dialogue=True))
+            while k < len(spans) and spans[k][1] <= end:
+                k += 1
+            if k < len(spans) and spans[k][0] < end:
+                spans[k] = (end, spans[k][1])  # the rest of the turn: the next cue
+            continue
         i, j = spans[k]
-        if k + 1 < len(spans) and norms.max_lines >= 2:
-            j2 = spans[k + 1][1]
-            short = layout.timing_cost(i, j) > 0 or layout.timing_cost(j, j2) > 0
-            turn_ends = layout.ends[j2 - 1] or j2 == n or toks[j2].speaker != toks[j].speaker
-            if (
-                short
-                and toks[i].speaker != toks[j].speaker
-                and toks[j].speaker == toks[j2 - 1].speaker
-                and layout.ends[j - 1]
-                and turn_ends
-                and layout.chars(i, j) + dash <= norms.max_line_chars
-                and layout.chars(j, j2) + dash <= norms.max_line_chars
-                and toks[j].start - toks[j - 1].end <= _DIALOGUE_GAP_MS
-                and toks[j2 - 1].end - toks[i].start <= norms.max_duration_ms
-            ):
-                out.append(_Group(i, j2, (j,), dialogue=True))
-                k += 2
-                continue
         out.append(_Group(i, j, layout.lines(i, j)[1]))
         k += 1
+    assert out[-1].end == n
     return out
+
+
+def _exchange(layout: _Layout, spans: list[tuple[int, int]], k: int) -> tuple[int, int, int] | None:
+    """(first token, second turn's first token, end) of a dialogue cue starting at span ``k``,
+    or None."""
+    toks, norms, ends = layout.toks, layout.norms, layout.ends
+    if k + 1 >= len(spans):
+        return None
+    i, j = spans[k]
+    if toks[i].speaker == toks[j].speaker or not ends[j - 1] or (i and not ends[i - 1]):
+        return None
+    if toks[j].start - toks[j - 1].end > _DIALOGUE_GAP_MS:
+        return None
+    dash = len(norms.dialogue_dash)
+    if layout.chars(i, j) + dash > norms.max_line_chars:
+        return None
+    # The second turn: spans of the same speaker with no hard pause between them.
+    m = k + 1
+    while (
+        m + 1 < len(spans)
+        and toks[spans[m + 1][0]].speaker == toks[j].speaker
+        and toks[spans[m + 1][0]].start - toks[spans[m][1] - 1].end <= _MAX_PAUSE_MS
+    ):
+        m += 1
+    turn_end = spans[m][1]
+    candidates = [turn_end]
+    # Or its first sentence on the line, when the rest of the turn is a cue of its own.
+    first_end = next((x + 1 for x in range(j, turn_end) if ends[x]), turn_end)
+    # A rest too brief to read in comfort would be a leftover ("Regitze!" alone for 1.5 s).
+    rest_reads = (
+        first_end < turn_end
+        and turn_end - first_end > 2
+        and layout.on_screen(first_end, turn_end)[1] >= norms.comfortable_ms
+    )
+    if first_end < turn_end and rest_reads:
+        candidates.append(first_end)
+    for end in candidates:
+        if layout.chars(j, end) + dash > norms.max_line_chars:
+            continue
+        # Readable together; or, when not, at least no worse than the two turns one after the
+        # other, each too brief or too fast on its own.
+        alone_short = layout.timing_cost(i, j) > 0 or layout.timing_cost(j, end) > 0
+        spoken, _most = layout.on_screen(i, end)
+        if _readable(layout, i, j, end) or (alone_short and spoken <= norms.max_duration_ms):
+            return i, j, end
+    return None
+
+
+def _readable(layout: _Layout, i: int, j: int, end: int) -> bool:
+    """Whether a dialogue cue of tokens ``i..end-1`` (second line from ``j``) has the time its
+    text needs at the reading speed, within the duration limit."""
+    norms = layout.norms
+    spoken, most = layout.on_screen(i, end)
+    chars = layout.chars(i, j) + layout.chars(j, end) + 2 * len(norms.dialogue_dash) + 1
+    return spoken <= norms.max_duration_ms and chars * 1000 / most <= norms.max_cps
 
 
 def _timed(layout: _Layout, groups: Sequence[_Group]) -> list[Cue]:

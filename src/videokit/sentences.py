@@ -17,14 +17,19 @@ An abbreviation of kind ``final`` ("osv.", "kr.", "m.m.") is read as the sentenc
 next word starts with a capital or nothing follows, because Danish writes only one full stop there:
 "Det koster 100 kr. Det er dyrt." A number keeps its own full stops: "Vi mødes kl. 7.15. Det er
 tidligt." ends after "7.15.". A word in capitals is an acronym, not an abbreviation: "til DR." ends.
+Where the recogniser left that full stop out, :func:`ends_at_pause` reads the end from the capital
+and the pause after the number or abbreviation.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Literal
 
 from .lexicon import entries
+
+_NUMBER = re.compile(r"^\d+(?:[.,:]\d+)*\.?$")
 
 Kind = Literal["title", "inline", "final"]
 
@@ -86,6 +91,20 @@ def ends_sentence(word: str, following: str | None = None) -> bool:
         return False
     # "H.C. Andersen": an initial before a name; "plan B." at the very end still ends.
     return not (kind is None and following is not None and is_initial(bare))
+
+
+def ends_at_pause(word: str, following: str | None) -> bool:
+    """Whether ``word`` ends a sentence when a pause follows it, though its full stop is missing:
+    a number or a final abbreviation before a capital ("kl. 7.15 | Det er tidligt", "100 kr |
+    Det er dyrt"). Danish writes one full stop after "7.15." and "kr." at a sentence's end, and
+    a recogniser often leaves out that one; the pause and the capital after it still say where
+    the sentence ended. The caller decides what counts as a pause."""
+    if following is None or not following.lstrip(OPENERS)[:1].isupper():
+        return False
+    bare = word.rstrip(CLOSERS)
+    if _NUMBER.match(bare):
+        return True
+    return abbreviation(bare + ("" if bare.endswith(".") else ".")) == "final"
 
 
 def binds_next(word: str, following: str | None) -> bool:

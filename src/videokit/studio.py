@@ -32,7 +32,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from . import captions as fmt
-from . import studio_screen
+from . import studio_condense, studio_screen
 from .align import align_text
 from .config import load_settings
 from .cuegrid import cue_numbers, keep_timing, page_cues
@@ -164,6 +164,7 @@ def cue_json(cue: Cue) -> dict[str, Any]:
         "end_ms": cue.end_ms,
         "text": "\n".join(cue.lines),
         "speaker": cue.speaker,
+        **({"voices": list(cue.voices)} if cue.voices else {}),  # a dialogue cue: one per line
     }
 
 
@@ -288,6 +289,7 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
     """The studio's ASGI app."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(studio_screen.router(studio))  # what is shown but not said
+    app.include_router(studio_condense.router(studio))  # condensing proposals per cue
     env = environment(templates_dir)
 
     def refuse(status: int, message: str) -> Response:

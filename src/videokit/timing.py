@@ -51,6 +51,47 @@ def words_per_cue(cues: Sequence[Cue], words: Sequence[Word]) -> list[list[Word]
     return out
 
 
+def cue_word_ranges(cues: Sequence[Cue], words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Per cue, the range ``[first, end)`` of indices into ``words`` it stands for: the verbatim
+    link of a published cue (condensed or not) to what was said. Every word belongs to exactly
+    one cue (the last one starting at or before it; the first cue for words before any), so the
+    ranges are in order and together cover all of ``words``. A cue with no word gets an empty
+    range."""
+    if not cues:
+        return []
+    firsts = [0] + [len(words)] * (len(cues) - 1)
+    i = 0
+    for k, w in enumerate(words):
+        while i + 1 < len(cues) and w.start_ms >= cues[i + 1].start_ms:
+            i += 1
+            firsts[i] = k
+    return list(zip(firsts, [*firsts[1:], len(words)], strict=True))
+
+
+def spoken_only(
+    cues: Sequence[Cue], words: Sequence[Word], norms: CaptionNorms = DEFAULT_NORMS
+) -> list[Cue]:
+    """``cues`` on screen only while their words are spoken (first word's start to last word's
+    end, and ``min_gap_ms`` before the next cue's first word): the timing before any pause is
+    used, to measure what :func:`use_pauses` adds. A cue with no word behind it keeps its times."""
+    spans: list[tuple[int, int] | None] = []
+    for spoken in words_per_cue(cues, words):
+        first = min((w.start_ms for w in spoken), default=None)
+        last = max((w.end_ms for w in spoken), default=None)
+        spans.append(None if first is None or last is None else (first, last))
+    out: list[Cue] = []
+    for i, (cue, span) in enumerate(zip(cues, spans, strict=True)):
+        if span is None:
+            out.append(cue)
+            continue
+        start, end = span
+        following = next((s for s in spans[i + 1 :] if s is not None), None)
+        if following is not None:
+            end = min(end, following[0] - norms.min_gap_ms)
+        out.append(replace(cue, start_ms=start, end_ms=max(start + 1, end)))
+    return out
+
+
 def use_pauses(
     cues: Sequence[Cue],
     words: Sequence[Word],
