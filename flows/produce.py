@@ -47,7 +47,7 @@ from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.deployments import VIDEO
-from videokit import draft, freshness, hardware, pipeline, publish, quality, report
+from videokit import draft, freshness, hardware, pipeline, publish, quality, report, social
 from videokit.ahead import DraftsAhead
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
@@ -330,6 +330,20 @@ def review_and_publish(
     )
 
 
+@task(name="social media files", cache_policy=NONE, **_retry)
+def social_media(layout: Layout, slug: str, settings: Settings) -> str:
+    """The published version's social formats that are missing or failed (the caller holds the
+    video's lock); one line for the run summary."""
+    status = pipeline.render_social(layout, slug, settings, log=get_run_logger().info)
+    return social.summary(status, settings.social)
+
+
+@task(name="social media files after approval", cache_policy=NONE, **_retry)
+def social_after_approval(layout: Layout, slug: str, settings: Settings) -> str:
+    status = pipeline.finish_social(layout, slug, settings, log=get_run_logger().info)
+    return social.summary(status, settings.social)
+
+
 def _produce_one(
     job: VideoJob, label: str, model: draft.ModelHandle, plan: Plan, settings: Settings
 ) -> VideoResult:
@@ -346,6 +360,7 @@ def _produce_one(
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
         encoding.result()  # the pages link the web video, so it must exist first
         out = review_and_publish(source, transcript, model, layout, base_url, settings)
+        made = social_media(layout, job.slug, settings) if out.published else ""
     except VideokitError as err:
         log.error("%s: %s", label, err)
         return _failed(job.name, job.slug, err, started)
@@ -387,6 +402,7 @@ def _produce_one(
         source_text=out.review.source,
         approve=out.approve_command,
         warnings=tuple(str(p) for p in out.problems) + out.review.notes,
+        social=made,
     )
 
 
@@ -462,8 +478,8 @@ def _remember(
 ) -> None:
     """So that a run with nothing changed can stop before it starts anything heavy."""
     layout = plan.layout
-    if not result.ok:
-        freshness.forget(layout, job.slug)
+    if not result.ok or social.FAILED in result.social:
+        freshness.forget(layout, job.slug)  # so the next run does it again
         return
     print_ = freshness.fingerprint(
         job,
@@ -539,9 +555,10 @@ def transcribe_video(video: str, plan: Plan, label: str = "") -> bool:
 
 
 def _wait_for_approvals(
-    results: list[VideoResult], layout: Layout, timeout_s: int, base_url: str | None
+    results: list[VideoResult], plan: Plan, timeout_s: int, base_url: str | None
 ) -> None:
     log = get_run_logger()
+    layout, settings = plan.layout, plan.settings()
     for r in results:
         if not r.ok or r.status == "approved":
             continue
@@ -562,6 +579,8 @@ def _wait_for_approvals(
                 layout, r.slug, answer.editor, answer.note, base_url, _waiting(r.slug)
             )
             log.info("%s approved by %s and published", r.slug, approval.editor)
+            made = social_after_approval(layout, r.slug, settings)
+            log.info("%s: social media files: %s", r.slug, made)
 
 
 @flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=16))  # type: ignore[arg-type]
@@ -635,7 +654,7 @@ def produce(
         with run_lock(layout.out, when_alone=_clean_up(layout)):
             results = _produce_all(project, plan, paths, fan_out)
             if wait_for_approval:
-                _wait_for_approvals(results, layout, approval_timeout_s, base_url)
+                _wait_for_approvals(results, plan, approval_timeout_s, base_url)
             write_indexes(layout)
     except VideokitError as err:
         # An expected failure of the whole run: one line, no traceback.

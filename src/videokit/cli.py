@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .config import Settings, load_settings
 from .errors import VideokitError
 from .locks import run_lock
 from .naming import ZIP_NAME
@@ -94,7 +95,6 @@ def _cmd_produce(args: argparse.Namespace) -> int:
 def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoResult] | None:
     """The last run's results when no input, edit, setting or model changed since; else None."""
     from . import models
-    from .config import load_settings
     from .freshness import unchanged
     from .workspace import find_videos
 
@@ -126,9 +126,10 @@ def _say_waiting(slug: str) -> Callable[[str], None]:
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
-    from .pipeline import approve_and_publish, finish_social
+    from .pipeline import approve_and_publish
 
     project = _project(args)
+    settings = load_settings(project.config)
     layout = Layout(project.out, project.review)
     approval, record = approve_and_publish(
         layout,
@@ -137,28 +138,45 @@ def _cmd_approve(args: argparse.Namespace) -> int:
         args.note or "",
         args.base_url,
         _say_waiting(args.slug),
-        vertical_later=True,
     )
     print(
         f"{args.slug}: approved by {approval.editor} at {approval.time} "
         f"(copy kept in {project.review / 'history' / args.slug})"
     )
     print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}", flush=True)
-    # The approval is on record and on the site; only the social copy's encode is left.
+    # The approval is on record and on the site; only the social formats' encodes are left.
+    return _make_social(layout, args.slug, settings)
+
+
+def _make_social(layout: Layout, slug: str, settings: Settings) -> int:
+    from .pipeline import finish_social
+    from .social import FAILED
+
     print(
-        f"making the vertical video for social media in {layout.social / args.slug} ...", flush=True
+        f"making the videos for social media in {layout.social / slug} "
+        f"({', '.join(settings.social.formats)}; Ctrl-C stops it, 'videokit social {slug}' "
+        "finishes it) ...",
+        flush=True,
     )
-    try:
-        finish_social(layout, args.slug)
-    except VideokitError as err:
+    status = finish_social(layout, slug, settings, log=lambda m: print(m, flush=True))
+    failed = [o for o in status.outputs if o.state == FAILED] if status else []
+    for out in failed:
         print(
-            f"videokit: the approval stands and the site is published, but the vertical video "
-            f"could not be made: {err} (the next 'videokit produce' tries again)",
+            f"videokit: {slug}: the {out.format} video was not made: {out.error} (the approval "
+            f"stands and the site is published; 'videokit social {slug}' or the next "
+            "'videokit produce' tries again)",
             file=sys.stderr,
         )
-        return 1
-    print("social media copies: done")
-    return 0
+    if status is not None and not failed:
+        print(f"social media files: ready ({len(status.outputs)} formats)")
+    return 1 if failed else 0
+
+
+def _cmd_social(args: argparse.Namespace) -> int:
+    project = _project(args)
+    return _make_social(
+        Layout(project.out, project.review), args.slug, load_settings(project.config)
+    )
 
 
 def _cmd_unpublish(args: argparse.Namespace) -> int:
@@ -179,8 +197,12 @@ def _cmd_unpublish(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from .review import ReviewDesk
+    from .social import summary
+    from .social_files import read_status
 
     project = _project(args)
+    layout = Layout(project.out, project.review)
+    formats = load_settings(project.config).social
     desk = ReviewDesk(project.review)
     slugs = desk.slugs()
     if not slugs:
@@ -197,6 +219,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
         if withdrawn:
             by += f", taken off the site by {withdrawn.editor} {withdrawn.time}"
         print(f"{slug:<40} {status:<10} text: {source}{by}")
+        if layout.video_dir(slug).is_dir():
+            social = summary(read_status(layout.social / slug), formats)
+            print(f"{'':<40} social media: {social}")
     return 0
 
 
@@ -385,6 +410,16 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--reason", default="", help="why it is withdrawn")
     _project_options(u)
     u.set_defaults(func=_cmd_unpublish)
+
+    so = sub.add_parser(
+        "social",
+        help="make a published video's social-media files that are missing or failed",
+        description="Make the formats of [social] formats in videokit.toml for a published "
+        "video: each with the captions burned in, and clean with its caption file.",
+    )
+    so.add_argument("slug", help="the video's web name")
+    _project_options(so)
+    so.set_defaults(func=_cmd_social)
 
     st = sub.add_parser("status", help="list videos and their review status")
     _project_options(st)

@@ -461,26 +461,25 @@ def make_app(studio: Studio, templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Fas
                 note,
                 base_url=studio.base_url,
                 wait_s=SAVE_WAIT_S,
-                vertical_later=True,
             )
         except VideokitError as err:
             return failed(err)
-        # The vertical video is an encode (half a minute for a short video): made after the
-        # answer, so the editor is not kept waiting for what the site does not need.
-        background.add_task(_finish_social, studio.layout, slug)
+        # The social formats are encodes (minutes for a short video): made after the answer,
+        # so the editor is not kept waiting for what the site does not need.
+        background.add_task(_finish_social, studio.layout, slug, studio.project.config)
         return {
             "message": f"Godkendt af {approval.editor} {approval.time} og udgivet. "
-            "Den lodrette video til sociale medier laves nu."
+            "Videoerne til sociale medier laves nu."
         }
 
     return app
 
 
-def _finish_social(layout: Layout, slug: str) -> None:
+def _finish_social(layout: Layout, slug: str, config: Path) -> None:
     from .pipeline import finish_social
 
     try:
-        finish_social(layout, slug)
+        finish_social(layout, slug, load_settings(config))
     except Exception as err:  # after the answer: nobody to tell but the log
         # The approval stands; the next 'videokit produce' tries the vertical video again.
         print(
