@@ -23,12 +23,12 @@ FLOWS = ROOT / "flows"
 
 PURE = {
     "transcript", "norms", "segment", "guard", "glossary", "captions", "edits", "align", "slug",
-    "naming", "pages", "quality", "report", "errors",
+    "naming", "pages", "quality", "report", "errors", "social", "legibility",
 }  # fmt: skip
 IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
     "samples", "render", "draft", "stages", "pipeline", "cli", "ct2", "package",
-    "checkpoint", "hf", "hub", "modelcache", "registry",
+    "checkpoint", "hf", "hub", "modelcache", "registry", "social_files",
 }  # fmt: skip
 TORCH_MODULES = {"asr", "checkpoint"}
 IO_STDLIB = {"os", "subprocess", "shutil", "tempfile", "socket", "fcntl"}
