@@ -1078,3 +1078,30 @@ def test_an_approval_leaves_the_social_videos_for_afterwards_and_never_shows_a_s
     pipeline.finish_social(layout, SLUG, SMALL)
     assert len(rendered) == 1, "made once"
     assert approved_once().published and vertical.is_file(), "a run keeps what is made for it"
+
+
+@pytest.mark.slow
+def test_status_and_the_social_command_show_each_format(approved_once, monkeypatch, capsys):
+    from videokit.cli import main
+
+    layout = approved_once.layout
+    root = layout.out.parent
+    (root / "videokit.toml").write_text('[social]\nformats = ["1:1", "9:16"]\n', encoding="utf-8")
+    options = ["--project", str(root), "--review", str(layout.review), "--out", str(layout.out)]
+    assert main(["status", *options]) == 0
+    assert "social media: 1:1 pending, 9:16 pending" in capsys.readouterr().out
+    assert main(["social", SLUG, *options]) == 0
+    assert "social media files: ready (2 formats)" in capsys.readouterr().out
+    assert main(["status", *options]) == 0
+    assert "social media: 1:1 ready, 9:16 ready" in capsys.readouterr().out
+
+    def broken(*_a, **_k):
+        raise MediaError("ffmpeg failed (no libass)", stage="social")
+
+    monkeypatch.setattr(social_files.media, "render_social", broken)
+    (root / "videokit.toml").write_text('[social]\nformats = ["4:5"]\n', encoding="utf-8")
+    assert main(["social", SLUG, *options]) == 1
+    err = capsys.readouterr().err
+    assert "the 4:5 video was not made" in err and "approval stands" in err
+    assert main(["status", *options]) == 0
+    assert "social media: 4:5 failed" in capsys.readouterr().out

@@ -412,3 +412,35 @@ def test_a_second_render_keeps_what_is_ready_and_says_which_files_are(rendered, 
     ready = social_files.ready_files(layout, SLUG)
     assert set(ready) == set(FORMATS) and f"{SLUG}-9x16-captions.mp4" in ready["9:16"]["files"]
     assert social.summary(again, settings) == "16:9 ready, 1:1 ready, 4:5 ready, 9:16 ready"
+
+
+def test_the_run_summary_has_a_line_per_video_for_its_social_files():
+    from videokit.report import VideoResult, format_table, from_dict, to_dict
+
+    result = VideoResult("m.mp4", "m", True, status="approved", social="9:16 ready, 1:1 failed")
+    assert from_dict(json.loads(json.dumps(to_dict(result)))) == result
+    table = format_table([result])
+    assert "social media files" in table and "m.mp4: 9:16 ready, 1:1 failed" in table
+
+
+@pytest.mark.slow
+def test_word_by_word_highlight_stays_legible_on_the_frame(tmp_path):
+    video = _clip(tmp_path / "v.mp4", seconds=2.0)
+    f = FORMATS["9:16"]
+    settings = SocialSettings(short_side=180, highlight=True)
+    plan = reframe(f, 320, 180, settings)
+    words = [Word(" Byrådet", 100, 700), Word(" holder", 800, 1200), Word(" møde.", 1300, 1900)]
+    cues = [Cue(100, 1900, ("Byrådet holder møde.",))]
+    style = caption_style(f, plan.width, plan.height, 24)
+    clean, burned = tmp_path / "c.mp4", tmp_path / "b.mp4"
+    media.render_social(
+        video, width=plan.width, height=plan.height, crop=plan.crop, pad=plan.pad,
+        clean=clean, burned=burned, captions_ass=to_ass(cues, plan.width, plan.height, style, words),
+    )  # fmt: skip
+    checks = social_files.check_legibility(burned, clean, f, cues)
+    frame = media.read_frame(burned, 1000)
+    left, top, right, bottom = checks[0].box
+    region = frame[top:bottom, left:right].reshape(-1, 3).astype(int)
+    yellow = (region[:, 0] > 200) & (region[:, 1] > 170) & (region[:, 2] < 120)
+    assert yellow.sum() > 5, "the spoken words are lit"
+    assert all(c.ok for c in checks)

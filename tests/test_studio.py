@@ -327,7 +327,7 @@ def test_reflow_lays_out_the_corrected_text(client):
 @pytest.mark.slow
 def test_approving_in_the_studio_publishes_the_saved_edit(tmp_path, monkeypatch):
     # The project's own settings reach the background work: one small format keeps it quick.
-    (tmp_path / "videokit.toml").write_text('[social]\nformats = ["9:16"]\nshort_side = 144\n')
+    (tmp_path / "videokit.toml").write_text('[social]\nformats = ["9:16"]\nshort_side = 180\n')
     produce(tmp_path, monkeypatch, media=True)
     project = Project.locate(tmp_path)
     client = TestClient(make_app(Studio(project, TOKEN, ORIGIN)), base_url=ORIGIN)
