@@ -332,14 +332,8 @@ def review_and_publish(
 
 @task(name="social media files", cache_policy=NONE, **_retry)
 def social_media(layout: Layout, slug: str, settings: Settings) -> str:
-    """The published version's social formats that are missing or failed (the caller holds the
-    video's lock); one line for the run summary."""
-    status = pipeline.render_social(layout, slug, settings, log=get_run_logger().info)
-    return social.summary(status, settings.social)
-
-
-@task(name="social media files after approval", cache_policy=NONE, **_retry)
-def social_after_approval(layout: Layout, slug: str, settings: Settings) -> str:
+    """The published version's social formats that are missing or failed; one line for the run
+    summary. Run without the video's lock held (it takes it for moments)."""
     status = pipeline.finish_social(layout, slug, settings, log=get_run_logger().info)
     return social.summary(status, settings.social)
 
@@ -360,7 +354,6 @@ def _produce_one(
             log.info("%s: draft unchanged, taken from the cache (not transcribed again)", label)
         encoding.result()  # the pages link the web video, so it must exist first
         out = review_and_publish(source, transcript, model, layout, base_url, settings)
-        made = social_media(layout, job.slug, settings) if out.published else ""
     except VideokitError as err:
         log.error("%s: %s", label, err)
         return _failed(job.name, job.slug, err, started)
@@ -402,7 +395,6 @@ def _produce_one(
         source_text=out.review.source,
         approve=out.approve_command,
         warnings=tuple(str(p) for p in out.problems) + out.review.notes,
-        social=made,
     )
 
 
@@ -451,13 +443,16 @@ def produce_video(
     try:
         check_review_folder(layout)
         settings = plan.settings()
-        with (
-            run_lock(layout.out, when_alone=_clean_up(layout)),
-            video_lock(layout.out, job.slug, on_wait=_waiting(label)),
-        ):
-            handle = _model(settings.model_ref(plan.model), settings)
-            result = _produce_one(job, label, handle, plan, settings)
-            _remember(job, result, handle, plan, settings)
+        with run_lock(layout.out, when_alone=_clean_up(layout)):
+            with video_lock(layout.out, job.slug, on_wait=_waiting(label)):
+                handle = _model(settings.model_ref(plan.model), settings)
+                result = _produce_one(job, label, handle, plan, settings)
+                _remember(job, result, handle, plan, settings)
+            if result.ok and layout.video_dir(job.slug).is_dir():
+                # After the lock: the encodes take minutes, and an editor may save meanwhile.
+                result = replace(result, social=social_media(layout, job.slug, settings))
+                if social.FAILED in result.social:
+                    freshness.forget(layout, job.slug)  # so the next run makes them again
     except VideokitError as err:
         log.error("%s: %s", label, err)
         result = _failed(job.name, job.slug, err, started)
@@ -478,8 +473,8 @@ def _remember(
 ) -> None:
     """So that a run with nothing changed can stop before it starts anything heavy."""
     layout = plan.layout
-    if not result.ok or social.FAILED in result.social:
-        freshness.forget(layout, job.slug)  # so the next run does it again
+    if not result.ok:
+        freshness.forget(layout, job.slug)
         return
     print_ = freshness.fingerprint(
         job,
@@ -579,7 +574,7 @@ def _wait_for_approvals(
                 layout, r.slug, answer.editor, answer.note, base_url, _waiting(r.slug)
             )
             log.info("%s approved by %s and published", r.slug, approval.editor)
-            made = social_after_approval(layout, r.slug, settings)
+            made = social_media(layout, r.slug, settings)
             log.info("%s: social media files: %s", r.slug, made)
 
 

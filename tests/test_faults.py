@@ -1081,6 +1081,44 @@ def test_an_approval_leaves_the_social_videos_for_afterwards_and_never_shows_a_s
 
 
 @pytest.mark.slow
+def test_an_editor_can_save_while_the_social_videos_are_made(approved_once, monkeypatch):
+    layout = approved_once.layout
+    during: list[bool] = []
+
+    def render(*a, **k):
+        with video_lock(layout.out, SLUG, wait_s=0):  # what a save in the studio takes
+            during.append(True)
+        _fake_render(*a, **k)
+
+    monkeypatch.setattr(social_files.media, "render_social", render)
+    assert pipeline.finish_social(layout, SLUG, SMALL).output("9:16").state == READY
+    assert during == [True]
+
+
+@pytest.mark.slow
+def test_a_version_approved_while_its_predecessor_renders_is_not_given_the_old_videos(
+    approved_once, monkeypatch
+):
+    layout = approved_once.layout
+    pipeline.approve_and_publish(layout, SLUG, "Ann")  # "Byrådet" → "Kommunen" published
+
+    def render(*a, **k):
+        _fake_render(*a, **k)
+        desk = ReviewDesk(layout.review)
+        srt = desk.srt_path(SLUG).read_text(encoding="utf-8")
+        desk.srt_path(SLUG).write_text(srt.replace("Kommunen", "Byen"), encoding="utf-8")
+        approved_once()
+        pipeline.approve_and_publish(layout, SLUG, "Bo")  # meanwhile, a newer version
+
+    monkeypatch.setattr(social_files.media, "render_social", render)
+    pipeline.finish_social(layout, SLUG, SMALL)
+    folder = layout.social / SLUG
+    assert "Byen" in (folder / f"{SLUG}.da.srt").read_text(encoding="utf-8")
+    assert not list(folder.glob("*.mp4")), "the older version's video was dropped"
+    assert not list(layout.social.glob(".work-*")), "no work folder left"
+
+
+@pytest.mark.slow
 def test_status_and_the_social_command_show_each_format(approved_once, monkeypatch, capsys):
     from videokit.cli import main
 

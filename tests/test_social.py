@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -329,7 +330,8 @@ def rendered(tmp_path_factory):
     layout.quality.mkdir(parents=True)
     (layout.quality / f"{SLUG}.json").write_text("{}", encoding="utf-8")
     settings = SocialSettings(short_side=360 if PICTURES else 180)
-    status = social_files.render(layout, record, transcript, cues, settings, site_norms)
+    published = social_files.Published(record, transcript, tuple(cues))
+    status = social_files.render(layout, published, settings, site_norms, hold=nullcontext)
     return layout, status, settings
 
 
@@ -407,7 +409,8 @@ def test_a_second_render_keeps_what_is_ready_and_says_which_files_are(rendered, 
     monkeypatch.setattr(social_files.media, "render_social", refuse)
     transcript = spoken("Byrådet holder møde i aften på rådhuset. Alle er velkomne.", 100, 40)
     cues = cues_from_transcript(transcript, PROFILES["web"])
-    again = social_files.render(layout, record, transcript, cues, settings, PROFILES["web"])
+    published = social_files.Published(record, transcript, tuple(cues))
+    again = social_files.render(layout, published, settings, PROFILES["web"], hold=nullcontext)
     assert again is not None and [o.state for o in again.outputs] == [READY] * 4
     ready = social_files.ready_files(layout, SLUG)
     assert set(ready) == set(FORMATS) and f"{SLUG}-9x16-captions.mp4" in ready["9:16"]["files"]

@@ -351,29 +351,29 @@ def finish_social(
     manifest and zip up to date; ``None`` when the video is not published.
 
     Background work after an approval (the CLI after "published", the studio after its answer,
-    a Prefect task in a run); a failed format is recorded and made again by the next call, and
+    a Prefect task in a run). The video's lock is taken only for moments, so an editor can save
+    and approve meanwhile; a failed format is recorded and made again by the next call, and
     neither the approval nor the site is touched.
     """
+    chosen = settings or Settings()
     with video_lock(layout.out, slug, wait_s=wait_s):
-        status = render_social(layout, slug, settings or Settings(), log=log)
+        record = _record(layout, slug, "social")
+        approved = ReviewDesk(layout.review, record.language).approved_content(slug)
+        if approved is None or not layout.video_dir(slug).is_dir():
+            return None
+    published = social_files.Published(record, approved[0], tuple(approved[1]))
+    status = social_files.render(
+        layout,
+        published,
+        chosen.social,
+        chosen.norms,
+        hold=lambda: video_lock(layout.out, slug, wait_s=wait_s),
+        log=log,
+    )
     if status is not None:
         with index_lock(layout.out):
             publish.write_indexes(layout)
     return status
-
-
-def render_social(
-    layout: Layout, slug: str, settings: Settings, log: Callable[[str], None] = lambda _m: None
-) -> SocialStatus | None:
-    """:func:`finish_social` for a caller that holds the video's lock already (a run)."""
-    record = _record(layout, slug, "social")
-    approved = ReviewDesk(layout.review, record.language).approved_content(slug)
-    if approved is None or not layout.video_dir(slug).is_dir():
-        return None
-    transcript, cues = approved
-    return social_files.render(
-        layout, record, transcript, cues, settings.social, settings.norms, log=log
-    )
 
 
 def _approve_and_publish(

@@ -16,8 +16,13 @@ the site are never touched by it.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,51 +130,98 @@ def format_cues(
     return list(cues) if norms == site else cues_from_transcript(transcript, norms)
 
 
+@dataclass(frozen=True)
+class Published:
+    """The published version a render works from."""
+
+    record: VideoRecord
+    transcript: Transcript
+    cues: tuple[Cue, ...]
+
+
 def render(
     layout: Layout,
-    record: VideoRecord,
-    transcript: Transcript,
-    cues: Sequence[Cue],
+    published: Published,
     settings: SocialSettings,
     site: CaptionNorms,
     *,
+    hold: Callable[[], AbstractContextManager[None]],
     log: Callable[[str], None] = lambda _m: None,
 ) -> SocialStatus | None:
     """Make every format of ``settings`` the published folder lacks; ``None`` if not published.
 
-    The caller holds the video's lock, so no approval swaps the folder meanwhile. A format that
-    cannot be made is recorded as failed (with the reason) and the others go on.
+    Encodes take minutes, so the video's lock (``hold``) is held only for moments: to look at the
+    published folder, and to move each finished format into it. Formats are made in a work folder
+    from a link to the site's video; if another version is published meanwhile, what was made
+    for this one is dropped (that version's own render follows). A format that cannot be made
+    is recorded as failed, with the reason, and the others go on.
     """
-    folder = layout.social / record.slug
-    video = layout.video_dir(record.slug) / file_names(record.slug)["mp4"]
-    if not folder.is_dir() or not video.is_file():
-        return None
-    version = version_stamp(video, transcript, cues)
-    status = read_status(folder)
-    if status is None or status.version != version:
-        status = SocialStatus(record.slug, version)  # what was there belongs to another version
-    width, height = media.probe_picture(video)
-    for name in settings.formats:
-        norms = format_norms(name, settings, site)
-        stamp = f"{version}:{settings_stamp(name, settings, norms.to_dict())}"
-        current = status.output(name)
-        if _ready(folder, current) and current is not None and current.made_from == stamp:
-            continue
-        tries = current.attempts if current is not None and current.state == FAILED else 0
-        status = status.with_output(Output(name, RENDERING, stamp, attempts=tries))
-        _save(folder, status)
-        log(f"{record.slug}: making the {name} video for social media")
-        out = _render_format(
-            FORMATS[name], folder, video, (width, height), record, transcript, cues, settings,
-            norms, site, stamp, tries,
-        )  # fmt: skip
-        if out.state == FAILED:
-            log(f"{record.slug}: the {name} video was not made: {out.error}")
-        status = status.with_output(out)
-        _save(folder, status)
-    _remove_strays(folder, record, status)
-    update_quality(layout, record.slug, status)
-    return status
+    slug = published.record.slug
+    folder = layout.social / slug
+    with hold():
+        video = layout.video_dir(slug) / file_names(slug)["mp4"]
+        if not folder.is_dir() or not video.is_file():
+            return None
+        version = version_stamp(video, published.transcript, published.cues)
+        _drop_old_work(layout.social, slug)
+        work = Path(tempfile.mkdtemp(prefix=f".work-{slug}-", dir=layout.social))
+        source = work / "source.mp4"
+        link_or_copy(video, source)
+    try:
+        picture = media.probe_picture(source)
+        for name in settings.formats:
+            norms = format_norms(name, settings, site)
+            stamp = f"{version}:{settings_stamp(name, settings, norms.to_dict())}"
+            with hold():
+                status = _this_version(folder, version)
+                if status is None:
+                    return read_status(folder)
+                current = status.output(name)
+                if current is not None and current.made_from == stamp and _ready(folder, current):
+                    continue
+                failed = current is not None and current.state == FAILED
+                tries = current.attempts if current is not None and failed else 0
+                _save(folder, status.with_output(Output(name, RENDERING, stamp, attempts=tries)))
+            log(f"{slug}: making the {name} video for social media")
+            out = _render_format(
+                FORMATS[name], work, source, picture, published, settings, norms, site, stamp, tries
+            )
+            if out.state == FAILED:
+                log(f"{slug}: the {name} video was not made: {out.error}")
+            with hold():
+                status = _this_version(folder, version)
+                if status is None:
+                    return read_status(folder)
+                for file in out.files:
+                    os.replace(work / file, folder / file)
+                _save(folder, status.with_output(out))
+        with hold():
+            status = _this_version(folder, version)
+            if status is not None:
+                _remove_strays(folder, published.record, status)
+                update_quality(layout, slug, status)
+            return status or read_status(folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _this_version(folder: Path, version: str) -> SocialStatus | None:
+    """The published folder's status if it is still of ``version``."""
+    status = read_status(folder) if folder.is_dir() else None
+    return status if status is not None and status.version == version else None
+
+
+# A work folder this old belongs to a render that was killed; a live one is minutes old.
+_STALE_WORK_S = 24 * 3600
+
+
+def _drop_old_work(root: Path, slug: str) -> None:
+    for old in root.glob(f".work-{slug}-*"):
+        try:
+            if time.time() - old.stat().st_mtime > _STALE_WORK_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def update_quality(layout: Layout, slug: str, status: SocialStatus | None) -> None:
@@ -186,21 +238,21 @@ def update_quality(layout: Layout, slug: str, status: SocialStatus | None) -> No
 
 def _render_format(
     f: SocialFormat,
-    folder: Path,
+    work: Path,
     video: Path,
-    source: tuple[int, int],
-    record: VideoRecord,
-    transcript: Transcript,
-    cues: Sequence[Cue],
+    picture: tuple[int, int],
+    published: Published,
     settings: SocialSettings,
     norms: CaptionNorms,
     site: CaptionNorms,
     stamp: str,
     tries: int,
 ) -> Output:
+    """One format's files, made in ``work`` and checked on their frames."""
+    record, transcript = published.record, published.transcript
     names = social_format_names(record.slug, f.tag, record.language)
-    laid_out = format_cues(transcript, cues, norms, site)
-    plan = reframe(f, *source, settings)
+    laid_out = format_cues(transcript, published.cues, norms, site)
+    plan = reframe(f, *picture, settings)
     style = caption_style(f, plan.width, plan.height, norms.max_line_chars)
     words = transcript.words if settings.highlight else ()
     script = to_ass(laid_out, plan.width, plan.height, style, words)
@@ -216,20 +268,18 @@ def _render_format(
                 height=plan.height,
                 crop=plan.crop,
                 pad=plan.pad,
-                clean=folder / names["clean"],
-                burned=folder / names["burned"],
+                clean=work / names["clean"],
+                burned=work / names["burned"],
                 captions_ass=script,
             )
-            checks = check_legibility(
-                folder / names["burned"], folder / names["clean"], f, laid_out
-            )
+            checks = check_legibility(work / names["burned"], work / names["clean"], f, laid_out)
         except VideokitError as err:
             error = err.message
             for name in files:
-                (folder / name).unlink(missing_ok=True)
+                (work / name).unlink(missing_ok=True)
             continue
         if f.caption_file:
-            write_text(folder / names["captions"], fmt.to_srt(laid_out))
+            write_text(work / names["captions"], fmt.to_srt(laid_out))
             files.append(names["captions"])
         return Output(
             f.name,
