@@ -111,6 +111,20 @@ def test_bars_only_where_the_settings_ask():
     assert plan.pad and plan.crop is None and (plan.width, plan.height) == (1080, 1920)
 
 
+def test_the_motion_crop_goes_where_the_picture_moves_and_not_for_a_still_one():
+    still = np.full((90, 160, 3), 40, np.uint8)
+    moving = still.copy()
+    moving[20:70, 20:40] = 250  # someone on the left moves
+    share = social.crop_share(FORMATS["9:16"], 160, 90)
+    focus = social.motion_focus([still, moving], share)
+    assert focus is not None and focus < 0.2
+    window = round(share * 160)
+    left = round(focus * (160 - window))
+    assert left <= 20 and left + window >= 40, "the whole movement is inside the crop"
+    assert social.motion_focus([still, still], share) is None
+    assert social.motion_focus([still, moving], 1.0) is None, "nothing to choose"
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -447,3 +461,33 @@ def test_word_by_word_highlight_stays_legible_on_the_frame(tmp_path):
     yellow = (region[:, 0] > 200) & (region[:, 1] > 170) & (region[:, 2] < 120)
     assert yellow.sum() > 5, "the spoken words are lit"
     assert all(c.ok for c in checks)
+
+
+@pytest.mark.slow
+def test_a_motion_crop_keeps_a_speaker_who_stands_to_one_side(tmp_path):
+    layout = Layout(tmp_path / "build", tmp_path / "review")
+    site = layout.video_dir(SLUG)
+    site.mkdir(parents=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "color=c=navy:s=320x180:r=25",
+         "-f", "lavfi", "-i", "sine=frequency=440",
+         "-f", "lavfi", "-i", "color=c=red:s=30x100:r=25",
+         "-filter_complex", "[0][2]overlay=x=40+15*sin(t*5):y=40:shortest=1[v]",
+         "-map", "[v]", "-map", "1:a",
+         "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", str(site / f"{SLUG}.mp4")],
+        check=True,
+    )  # fmt: skip
+    transcript = spoken("Byrådet holder møde.", 200, 60)
+    cues = cues_from_transcript(transcript, PROFILES["web"])
+    record = VideoRecord(SLUG, "Møde", "", 2000, "m.mp4", "ab" * 32, "2026-01-01", len(cues))
+    folder = layout.social / SLUG
+    social_files.stage(folder, folder, record, transcript, cues, video=site / f"{SLUG}.mp4")
+    settings = SocialSettings(formats=("9:16",), short_side=180, reframe="motion")
+    published = social_files.Published(record, transcript, tuple(cues))
+    status = social_files.render(layout, published, settings, PROFILES["web"], hold=nullcontext)
+    assert status is not None and status.output("9:16").state == READY
+    frame = media.read_frame(folder / f"{SLUG}-9x16.mp4", 1000)
+    red = (frame[..., 0] > 150) & (frame[..., 1] < 90) & (frame[..., 2] < 90)
+    assert red.sum() > 200, "the speaker on the left is in the 9:16 picture"

@@ -30,7 +30,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
+
+import numpy as np
 
 from .transcript import Cue, Word
 
@@ -105,7 +108,7 @@ FORMATS: dict[str, SocialFormat] = {
 # The caption profile each format's burned-in captions are laid out for when videokit.toml does
 # not say: the site's own on the wide picture, short lines where the picture is narrow.
 DEFAULT_PROFILES = {"16:9": "", "1:1": "vertical", "4:5": "vertical", "9:16": "vertical"}
-REFRAMES = ("crop", "bars")
+REFRAMES = ("crop", "bars", "motion")
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ class SocialSettings:
     formats: tuple[str, ...] = tuple(FORMATS)
     # Format name -> caption profile name; "" means the site's profile ([captions]).
     profiles: tuple[tuple[str, str], ...] = ()
-    reframe: str = "crop"  # "crop": fill the frame; "bars": fit the whole picture, pad the rest
+    # "crop": fill the frame at focus_x; "motion": fill it where the picture moves most (the
+    # speaker); "bars": fit the whole picture and pad the rest
+    reframe: str = "crop"
     focus_x: float = 0.5  # where a crop sits across a wide picture: 0 left, 0.5 centre, 1 right
     short_side: int = 1080
     highlight: bool = False  # each word lights up as it is spoken (from the approved word times)
@@ -190,6 +195,37 @@ def reframe(fmt: SocialFormat, source_w: int, source_h: int, settings: SocialSet
         w, h = source_w, min(_even(source_w / target), source_h - source_h % 2)
         x, y = 0, round((source_h - h) * 0.4)
     return Reframe(width, height, crop=(x - x % 2, y - y % 2, w, h))
+
+
+def crop_share(fmt: SocialFormat, source_w: int, source_h: int) -> float:
+    """How much of a wide picture's width a crop to ``fmt`` keeps (1.0: all of it)."""
+    return min(1.0, source_h * fmt.aspect_w / fmt.aspect_h / source_w) if source_w else 1.0
+
+
+# Mean change per pixel and frame pair (0-255) under which a picture counts as still: a title card
+# or a locked-off shot with compression noise gives no direction to follow.
+STILL_LEVEL = 0.5
+
+
+def motion_focus(frames: Sequence[np.ndarray], share: float) -> float | None:
+    """Where a crop keeping ``share`` of the width sees the most motion across ``frames`` (RGB
+    arrays, in time order), as a ``focus_x``; ``None`` for a still picture.
+
+    One position for the whole video: a crop that followed every movement would jump about.
+    """
+    if len(frames) < 2 or share >= 1.0:
+        return None
+    grey = [f.astype(np.float32).mean(axis=2) for f in frames]
+    change = np.zeros(grey[0].shape[1], np.float64)
+    for a, b in pairwise(grey):
+        change += np.abs(b - a).sum(axis=0)
+    height, width = grey[0].shape
+    if change.sum() / (height * width * (len(grey) - 1)) < STILL_LEVEL:
+        return None
+    window = max(1, round(share * width))
+    sums = np.convolve(change, np.ones(window), mode="valid")
+    best = int(np.argmax(sums))
+    return best / (width - window) if width > window else 0.5
 
 
 # -- the captions -----------------------------------------------------------------------------------

@@ -22,9 +22,11 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import captions as fmt
 from . import legibility, media
@@ -44,6 +46,8 @@ from .social import (
     SocialSettings,
     SocialStatus,
     caption_style,
+    crop_share,
+    motion_focus,
     reframe,
     settings_stamp,
     to_ass,
@@ -169,6 +173,7 @@ def render(
         link_or_copy(video, source)
     try:
         picture = media.probe_picture(source)
+        settings = _with_focus(source, picture, settings, log)
         for name in settings.formats:
             norms = format_norms(name, settings, site)
             stamp = f"{version}:{settings_stamp(name, settings, norms.to_dict())}"
@@ -203,6 +208,33 @@ def render(
             return status or read_status(folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# Frames looked at to find where the picture moves: pairs a few frames apart, across the video.
+MOTION_SAMPLES = 8
+MOTION_STEP_MS = 200
+
+
+def _with_focus(
+    video: Path, picture: tuple[int, int], settings: SocialSettings, log: Callable[[str], None]
+) -> SocialSettings:
+    """With ``reframe = "motion"``, the crop's position across the picture: where it moves most
+    (else ``focus_x``). Read once, so every format of the video keeps the same part in view."""
+    if settings.reframe != "motion":
+        return settings
+    narrowest = min(crop_share(FORMATS[n], *picture) for n in settings.formats)
+    # The last frame can end a little before the file does: keep clear of the end.
+    span = media.probe(video).duration_ms - MOTION_STEP_MS - 200
+    frames = []
+    for i in range(MOTION_SAMPLES if span > 0 else 0):
+        at = span * (2 * i + 1) // (2 * MOTION_SAMPLES)
+        frames += [media.read_frame(video, at), media.read_frame(video, at + MOTION_STEP_MS)]
+    pairs = [motion_focus(frames[i : i + 2], narrowest) for i in range(0, len(frames), 2)]
+    found = [p for p in pairs if p is not None]
+    if not found:
+        log("the picture hardly moves: the crop stays where focus_x puts it")
+        return replace(settings, reframe="crop")
+    return replace(settings, reframe="crop", focus_x=float(np.median(found)))
 
 
 def _this_version(folder: Path, version: str) -> SocialStatus | None:
