@@ -29,6 +29,7 @@ IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
     "samples", "render", "draft", "stages", "pipeline", "cli", "ct2", "package",
     "checkpoint", "hf", "hub", "modelcache", "registry", "social_files",
+    "social_cmd",
 }  # fmt: skip
 TORCH_MODULES = {"asr", "checkpoint"}
 IO_STDLIB = {"os", "subprocess", "shutil", "tempfile", "socket", "fcntl"}

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, load_settings
+from .config import load_settings
 from .errors import VideokitError
 from .locks import run_lock
 from .naming import ZIP_NAME
 from .report import VideoResult, format_table
+from .social_cmd import make_social, status_line
 from .workspace import Layout, Project
 
 DESCRIPTION = """\
@@ -129,7 +130,6 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     from .pipeline import approve_and_publish
 
     project = _project(args)
-    settings = load_settings(project.config)
     layout = Layout(project.out, project.review)
     approval, record = approve_and_publish(
         layout,
@@ -145,38 +145,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     )
     print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}", flush=True)
     # The approval is on record and on the site; only the social formats' encodes are left.
-    return _make_social(layout, args.slug, settings)
-
-
-def _make_social(layout: Layout, slug: str, settings: Settings) -> int:
-    from .pipeline import finish_social
-    from .social import FAILED
-
-    print(
-        f"making the videos for social media in {layout.social / slug} "
-        f"({', '.join(settings.social.formats)}; Ctrl-C stops it, 'videokit social {slug}' "
-        "finishes it) ...",
-        flush=True,
-    )
-    status = finish_social(layout, slug, settings, log=lambda m: print(m, flush=True))
-    failed = [o for o in status.outputs if o.state == FAILED] if status else []
-    for out in failed:
-        print(
-            f"videokit: {slug}: the {out.format} video was not made: {out.error} (the approval "
-            f"stands and the site is published; 'videokit social {slug}' or the next "
-            "'videokit produce' tries again)",
-            file=sys.stderr,
-        )
-    if status is not None and not failed:
-        print(f"social media files: ready ({len(status.outputs)} formats)")
-    return 1 if failed else 0
-
-
-def _cmd_social(args: argparse.Namespace) -> int:
-    project = _project(args)
-    return _make_social(
-        Layout(project.out, project.review), args.slug, load_settings(project.config)
-    )
+    return make_social(project, args.slug)
 
 
 def _cmd_unpublish(args: argparse.Namespace) -> int:
@@ -197,12 +166,9 @@ def _cmd_unpublish(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from .review import ReviewDesk
-    from .social import summary
-    from .social_files import read_status
 
     project = _project(args)
-    layout = Layout(project.out, project.review)
-    formats = load_settings(project.config).social
+    layout, formats = Layout(project.out, project.review), load_settings(project.config).social
     desk = ReviewDesk(project.review)
     slugs = desk.slugs()
     if not slugs:
@@ -220,8 +186,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
             by += f", taken off the site by {withdrawn.editor} {withdrawn.time}"
         print(f"{slug:<40} {status:<10} text: {source}{by}")
         if layout.video_dir(slug).is_dir():
-            social = summary(read_status(layout.social / slug), formats)
-            print(f"{'':<40} social media: {social}")
+            print(f"{'':<40} social media: {status_line(layout, slug, formats)}")
     return 0
 
 
@@ -411,15 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     _project_options(u)
     u.set_defaults(func=_cmd_unpublish)
 
-    so = sub.add_parser(
-        "social",
-        help="make a published video's social-media files that are missing or failed",
-        description="Make the formats of [social] formats in videokit.toml for a published "
-        "video: each with the captions burned in, and clean with its caption file.",
-    )
+    so = sub.add_parser("social", help="make a published video's missing social-media files")
     so.add_argument("slug", help="the video's web name")
     _project_options(so)
-    so.set_defaults(func=_cmd_social)
+    so.set_defaults(func=lambda args: make_social(_project(args), args.slug))
 
     st = sub.add_parser("status", help="list videos and their review status")
     _project_options(st)

@@ -31,11 +31,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .transcript import Cue, Word
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Raise when the look of burned-in captions changes, so every format is made again.
 STYLE_VERSION = 1
@@ -213,6 +214,8 @@ def motion_focus(frames: Sequence[np.ndarray], share: float) -> float | None:
 
     One position for the whole video: a crop that followed every movement would jump about.
     """
+    import numpy as np  # only here: the settings that import this module need no numpy
+
     if len(frames) < 2 or share >= 1.0:
         return None
     grey = [f.astype(np.float32).mean(axis=2) for f in frames]
