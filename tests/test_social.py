@@ -141,6 +141,10 @@ def test_settings_refuse_what_cannot_be_made(bad):
         SocialSettings(**bad)
 
 
+def test_no_formats_is_a_choice():
+    assert SocialSettings(formats=()).formats == ()
+
+
 def test_social_settings_come_from_videokit_toml(tmp_path):
     toml = tmp_path / "videokit.toml"
     toml.write_text(

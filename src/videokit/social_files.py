@@ -220,7 +220,7 @@ def _with_focus(
 ) -> SocialSettings:
     """With ``reframe = "motion"``, the crop's position across the picture: where it moves most
     (else ``focus_x``). Read once, so every format of the video keeps the same part in view."""
-    if settings.reframe != "motion":
+    if settings.reframe != "motion" or not settings.formats:
         return settings
     narrowest = min(crop_share(FORMATS[n], *picture) for n in settings.formats)
     # The last frame can end a little before the file does: keep clear of the end.
