@@ -648,7 +648,9 @@ def test_7_a_failed_social_render_is_reported_and_retried_without_touching_the_a
     assert made.state == READY and made.attempts == social_files.ATTEMPTS + 1
     assert (layout.social / SLUG / "v-9x16-captions.mp4").is_file()
     assert ReviewDesk(layout.review).approvals(SLUG) == [approval] and _site_text(layout) == site
-    assert layout.zip.read_bytes() != zip_before, "the manifest now lists the ready files"
+    listed = json.loads(zipfile.ZipFile(layout.zip).read("manifest.json"))["social"][SLUG]
+    assert listed["9:16"]["state"] == "ready" and "v-9x16-captions.mp4" in listed["9:16"]["files"]
+    assert layout.zip.read_bytes() != zip_before
 
 
 def test_11_a_full_disk_names_the_file_and_replaces_nothing(tmp_path, monkeypatch):

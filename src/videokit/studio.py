@@ -481,9 +481,11 @@ def _finish_social(layout: Layout, slug: str, config: Path) -> None:
     try:
         finish_social(layout, slug, load_settings(config))
     except Exception as err:  # after the answer: nobody to tell but the log
-        # The approval stands; the next 'videokit produce' tries the vertical video again.
+        # The approval stands; a failed format is in the status record, and the next
+        # 'videokit produce' (or 'videokit social') makes it.
         print(
-            f"videokit studio: the vertical video for {slug} was not made: {err}", file=sys.stderr
+            f"videokit studio: the social media videos for {slug} were not made: {err}",
+            file=sys.stderr,
         )
 
 
