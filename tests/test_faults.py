@@ -1077,8 +1077,10 @@ def test_an_approval_leaves_the_social_videos_for_afterwards_and_never_shows_a_s
     assert pipeline.finish_social(layout, SLUG, SMALL).output("9:16").state == READY
     assert len(rendered) == 1 and "Kommunen" in rendered[0]
     assert "Kommunen" in vertical.read_text(encoding="utf-8")
+    zipped = layout.zip.stat().st_mtime_ns
     pipeline.finish_social(layout, SLUG, SMALL)
     assert len(rendered) == 1, "made once"
+    assert layout.zip.stat().st_mtime_ns == zipped, "nothing new, so the zip is not written again"
     assert approved_once().published and vertical.is_file(), "a run keeps what is made for it"
 
 

@@ -362,6 +362,7 @@ def finish_social(
         if approved is None or not layout.video_dir(slug).is_dir():
             return None
     published = social_files.Published(record, approved[0], tuple(approved[1]))
+    before = social_files.read_status(layout.social / slug)
     status = social_files.render(
         layout,
         published,
@@ -370,7 +371,7 @@ def finish_social(
         hold=lambda: video_lock(layout.out, slug, wait_s=wait_s),
         log=log,
     )
-    if status is not None:
+    if status is not None and status != before:  # the zip is rewritten only for news
         with index_lock(layout.out):
             publish.write_indexes(layout)
     return status

@@ -167,29 +167,36 @@ def render(
         if not folder.is_dir() or not video.is_file():
             return None
         version = version_stamp(video, published.transcript, published.cues)
+        stamps = {
+            name: f"{version}:{settings_stamp(name, settings, norms.to_dict())}"
+            for name in settings.formats
+            for norms in [format_norms(name, settings, site)]
+        }
+        status = _this_version(folder, version)
+        if status is not None and all(_current(folder, status, n, s) for n, s in stamps.items()):
+            return status  # all made: nothing to do, not even a look at the picture
         _drop_old_work(layout.social, slug)
         work = Path(tempfile.mkdtemp(prefix=f".work-{slug}-", dir=layout.social))
         source = work / "source.mp4"
         link_or_copy(video, source)
     try:
         picture = media.probe_picture(source)
-        settings = _with_focus(source, picture, settings, log)
-        for name in settings.formats:
+        framing = _with_focus(source, picture, settings, log)
+        for name, stamp in stamps.items():
             norms = format_norms(name, settings, site)
-            stamp = f"{version}:{settings_stamp(name, settings, norms.to_dict())}"
             with hold():
                 status = _this_version(folder, version)
                 if status is None:
                     return read_status(folder)
-                current = status.output(name)
-                if current is not None and current.made_from == stamp and _ready(folder, current):
+                if _current(folder, status, name, stamp):
                     continue
+                current = status.output(name)
                 failed = current is not None and current.state == FAILED
                 tries = current.attempts if current is not None and failed else 0
                 _save(folder, status.with_output(Output(name, RENDERING, stamp, attempts=tries)))
             log(f"{slug}: making the {name} video for social media")
             out = _render_format(
-                FORMATS[name], work, source, picture, published, settings, norms, site, stamp, tries
+                FORMATS[name], work, source, picture, published, framing, norms, site, stamp, tries
             )
             if out.state == FAILED:
                 log(f"{slug}: the {name} video was not made: {out.error}")
@@ -235,6 +242,12 @@ def _with_focus(
         log("the picture hardly moves: the crop stays where focus_x puts it")
         return replace(settings, reframe="crop")
     return replace(settings, reframe="crop", focus_x=float(np.median(found)))
+
+
+def _current(folder: Path, status: SocialStatus, name: str, stamp: str) -> bool:
+    """Whether ``name``'s files in ``folder`` are ready and made as ``stamp`` says."""
+    out = status.output(name)
+    return out is not None and out.made_from == stamp and _ready(folder, out)
 
 
 def _this_version(folder: Path, version: str) -> SocialStatus | None:
