@@ -47,7 +47,7 @@ from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.deployments import VIDEO
-from videokit import draft, freshness, hardware, pipeline, publish, quality, report
+from videokit import draft, freshness, hardware, pipeline, publish, quality, report, social
 from videokit.ahead import DraftsAhead
 from videokit.asr import DecodeOptions
 from videokit.cache import TranscriptCache
@@ -330,6 +330,14 @@ def review_and_publish(
     )
 
 
+@task(name="social media files", cache_policy=NONE, **_retry)
+def social_media(layout: Layout, slug: str, settings: Settings) -> str:
+    """The published version's social formats that are missing or failed; one line for the run
+    summary. Run without the video's lock held (it takes it for moments)."""
+    status = pipeline.finish_social(layout, slug, settings, log=get_run_logger().info)
+    return social.summary(status, settings.social)
+
+
 def _produce_one(
     job: VideoJob, label: str, model: draft.ModelHandle, plan: Plan, settings: Settings
 ) -> VideoResult:
@@ -435,13 +443,16 @@ def produce_video(
     try:
         check_review_folder(layout)
         settings = plan.settings()
-        with (
-            run_lock(layout.out, when_alone=_clean_up(layout)),
-            video_lock(layout.out, job.slug, on_wait=_waiting(label)),
-        ):
-            handle = _model(settings.model_ref(plan.model), settings)
-            result = _produce_one(job, label, handle, plan, settings)
-            _remember(job, result, handle, plan, settings)
+        with run_lock(layout.out, when_alone=_clean_up(layout)):
+            with video_lock(layout.out, job.slug, on_wait=_waiting(label)):
+                handle = _model(settings.model_ref(plan.model), settings)
+                result = _produce_one(job, label, handle, plan, settings)
+                _remember(job, result, handle, plan, settings)
+            if result.ok and layout.video_dir(job.slug).is_dir():
+                # After the lock: the encodes take minutes, and an editor may save meanwhile.
+                result = replace(result, social=social_media(layout, job.slug, settings))
+                if social.FAILED in result.social:
+                    freshness.forget(layout, job.slug)  # so the next run makes them again
     except VideokitError as err:
         log.error("%s: %s", label, err)
         result = _failed(job.name, job.slug, err, started)
@@ -539,9 +550,10 @@ def transcribe_video(video: str, plan: Plan, label: str = "") -> bool:
 
 
 def _wait_for_approvals(
-    results: list[VideoResult], layout: Layout, timeout_s: int, base_url: str | None
+    results: list[VideoResult], plan: Plan, timeout_s: int, base_url: str | None
 ) -> None:
     log = get_run_logger()
+    layout, settings = plan.layout, plan.settings()
     for r in results:
         if not r.ok or r.status == "approved":
             continue
@@ -562,6 +574,8 @@ def _wait_for_approvals(
                 layout, r.slug, answer.editor, answer.note, base_url, _waiting(r.slug)
             )
             log.info("%s approved by %s and published", r.slug, approval.editor)
+            made = social_media(layout, r.slug, settings)
+            log.info("%s: social media files: %s", r.slug, made)
 
 
 @flow(name="produce", task_runner=ThreadPoolTaskRunner(max_workers=16))  # type: ignore[arg-type]
@@ -637,7 +651,7 @@ def produce(
         with run_lock(layout.out, when_alone=_clean_up(layout)):
             results = _produce_all(project, plan, paths, fan_out, always)
             if wait_for_approval:
-                _wait_for_approvals(results, layout, approval_timeout_s, base_url)
+                _wait_for_approvals(results, plan, approval_timeout_s, base_url)
             write_indexes(layout)
     except VideokitError as err:
         # An expected failure of the whole run: one line, no traceback.

@@ -49,7 +49,7 @@ def checked(
             )
         else:
             screenreview.decide(layout.review, SLUG, d.flag.id, "not needed", "Ole Redaktør")
-    pipeline.approve_and_publish(layout, SLUG, "Ole Redaktør", vertical_later=True)
+    pipeline.approve_and_publish(layout, SLUG, "Ole Redaktør")
     states = tmp_path / "states"
     with serving(layout.out) as base:
         config = {

@@ -34,6 +34,7 @@ PURE = {
     "windows", "webvtt", "hardware", "pickup", "audio", "encodings", "__init__",
     "screentext", "describing", "cuegrid",
     "condense",
+    "social", "legibility",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {
@@ -44,6 +45,7 @@ IO_MODULES = {
     "onscreen", "screenreview", "accessrecord", "studio_screen", "jobs", "spelling",
     "studiomessages", "studiostore", "studiowork", "timeline",
     "condense_review", "studio_condense",
+    "social_files", "social_cmd",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

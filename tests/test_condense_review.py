@@ -55,7 +55,7 @@ def test_a_proposal_is_offered_in_the_review_file_and_not_published(produced):
     assert any("condensing proposals" in n for n in out.review.notes)
     page = (layout.review_pages / "moede.html").read_text()
     assert "Normer: web" in page and "moede.kondensering.txt" in page
-    pipeline.approve_and_publish(layout, "moede", "Mette Hansen", vertical_later=True)
+    pipeline.approve_and_publish(layout, "moede", "Mette Hansen")
     assert "Øh, det er jo rigtigt" in _site_vtt(layout), "nobody accepted it: verbatim"
 
 
@@ -75,7 +75,7 @@ def test_an_accepted_proposal_is_published_after_approval_and_the_transcript_sta
     assert share["accepted"] == 1 and share["after_condensing"] >= share["after_timing"]
     assert "Øh" not in desk.srt_path("moede").read_text()
     assert "Øh" in desk.txt_path("moede").read_text(), "the text view keeps every word"
-    pipeline.approve_and_publish(layout, "moede", "Mette Hansen", vertical_later=True)
+    pipeline.approve_and_publish(layout, "moede", "Mette Hansen")
     assert "Det er rigtigt." in _site_vtt(layout) and "Øh" not in _site_vtt(layout)
     published = json.loads((layout.video_dir("moede") / "transcript.json").read_text())
     said = [w["text"].strip() for s in published["segments"] for w in s["words"]]

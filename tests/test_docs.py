@@ -15,7 +15,7 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 def _commands() -> list[str]:
     found = re.findall(
-        r"videokit ((?:produce|approve|unpublish|status|serve|models|samples|team|studio)[^`\n]*)",
+        r"videokit ((?:produce|approve|unpublish|status|social|serve|models|samples|team|studio)[^`\n]*)",
         README,
     )
     return sorted(set(c.split("  #")[0].strip() for c in found))

@@ -20,16 +20,18 @@ from pathlib import Path
 import pytest
 
 import clips
-from videokit import draft, pipeline, publish
+from videokit import draft, pipeline, publish, social_files
 from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
+from videokit.config import Settings
 from videokit.edits import decode_text, parse_review_text, parse_srt, transcript_from_cues
-from videokit.errors import TranscriptError, VideokitError
+from videokit.errors import MediaError, TranscriptError, VideokitError
 from videokit.locks import run_lock, video_lock
 from videokit.media import MediaInfo
 from videokit.review import ReviewDesk
 from videokit.segment import cues_from_transcript
 from videokit.slug import MAX_SLUG, slugify
+from videokit.social import FAILED, READY, SocialSettings
 from videokit.transcript import Segment, Transcript, Word
 from videokit.workspace import (
     Layout,
@@ -588,7 +590,9 @@ def test_7_approval_publishes_whatever_the_output_path_and_records_last(produced
     assert produced().record.status == "draft"
     approval, record = pipeline.approve_and_publish(layout, SLUG, "Ann")
     site = layout.video_dir(SLUG)
-    assert (site / "index.html").is_file() and (layout.social / SLUG / "v-9x16.mp4").is_file()
+    social = layout.social / SLUG
+    assert (site / "index.html").is_file() and (social / "v.da_DK.srt").is_file()
+    assert not list(social.glob("*.mp4")), "the social videos are made after the approval"
     assert record.status == "approved" and ReviewDesk(layout.review).approvals(SLUG) == [approval]
     assert not list(layout.site.glob(".staging-*")) and not list(layout.site.glob(".old-*"))
     with zipfile.ZipFile(layout.zip) as zf:
@@ -610,19 +614,43 @@ def test_1_a_run_without_approvals_never_takes_a_video_off_the_site(produced):
     assert not produced().published, "a withdrawn video stays withdrawn"
 
 
+SMALL = Settings(social=SocialSettings(formats=("9:16",), short_side=180))
+
+
 @pytest.mark.slow
-def test_7_a_failed_publish_records_no_approval_and_keeps_the_site(produced, monkeypatch):
+def test_7_a_failed_social_render_is_reported_and_retried_without_touching_the_approval(
+    produced, monkeypatch
+):
     layout = produced.layout
     produced()
+    approval, _ = pipeline.approve_and_publish(layout, SLUG, "Ann")
+    site, zip_before = _site_text(layout), layout.zip.read_bytes()
+    calls: list[int] = []
 
     def broken(*_a, **_k):
-        raise VideokitError("libass is missing", stage="social")
+        calls.append(1)
+        raise MediaError("ffmpeg failed (libass is missing)", stage="social")
 
-    monkeypatch.setattr(publish.media, "burn_in_vertical", broken)
-    with pytest.raises(VideokitError, match="libass"):
-        pipeline.approve_and_publish(layout, SLUG, "Ann")
-    assert not ReviewDesk(layout.review).approvals(SLUG)
-    assert not layout.video_dir(SLUG).exists() and not list(layout.site.glob(".staging-*"))
+    real = social_files.media.render_social
+    monkeypatch.setattr(social_files.media, "render_social", broken)
+    failed = pipeline.finish_social(layout, SLUG, SMALL).output("9:16")
+    assert failed.state == FAILED and "libass" in failed.error
+    assert failed.attempts == social_files.ATTEMPTS == len(calls), "tried again at once"
+    assert ReviewDesk(layout.review).approvals(SLUG) == [approval] and _site_text(layout) == site
+    recorded = social_files.read_status(layout.social / SLUG).output("9:16")
+    assert recorded.state == FAILED, "the status record says so"
+    assert json.loads(zipfile.ZipFile(layout.zip).read("manifest.json"))["social"][SLUG] == {
+        "9:16": {"state": "failed", "files": []}
+    }
+    assert not list((layout.social / SLUG).glob("*.mp4")), "no half-made video left"
+    monkeypatch.setattr(social_files.media, "render_social", real)
+    made = pipeline.finish_social(layout, SLUG, SMALL).output("9:16")
+    assert made.state == READY and made.attempts == social_files.ATTEMPTS + 1
+    assert (layout.social / SLUG / "v-9x16-captions.mp4").is_file()
+    assert ReviewDesk(layout.review).approvals(SLUG) == [approval] and _site_text(layout) == site
+    listed = json.loads(zipfile.ZipFile(layout.zip).read("manifest.json"))["social"][SLUG]
+    assert listed["9:16"]["state"] == "ready" and "v-9x16-captions.mp4" in listed["9:16"]["files"]
+    assert layout.zip.read_bytes() != zip_before
 
 
 def test_11_a_full_disk_names_the_file_and_replaces_nothing(tmp_path, monkeypatch):
@@ -720,13 +748,9 @@ def _leftovers(layout: Layout) -> list[str]:
 @pytest.fixture
 def approved_once(produced, monkeypatch):
     """The video approved and published as "Byrådet …", then corrected to "Kommunen …" and read
-    by a run: the next approval would replace a published version. Burn-in is faked (fast)."""
-
-    def burn(_video, text, out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-
-    monkeypatch.setattr(publish.media, "burn_in_vertical", burn)
+    by a run: the next approval would replace a published version. Rendering is faked (fast)."""
+    monkeypatch.setattr(social_files.media, "render_social", _fake_render)
+    monkeypatch.setattr(social_files, "check_legibility", lambda *_a: ())
     layout = produced.layout
     produced()
     pipeline.approve_and_publish(layout, SLUG, "Ann")
@@ -1025,25 +1049,102 @@ def test_r2_5_a_speaker_that_would_become_caption_text_is_refused_in_the_title_f
 # --- approval that returns at once (issue: social package) ----------------------------------------
 
 
+def _fake_render(_video, *, clean, burned, captions_ass, **_k):
+    for path in (clean, burned):
+        path.write_text(captions_ass, encoding="utf-8")
+
+
 @pytest.mark.slow
-def test_an_approval_leaves_the_vertical_video_for_afterwards_and_never_shows_a_stale_one(
+def test_an_approval_leaves_the_social_videos_for_afterwards_and_never_shows_a_stale_one(
     approved_once, monkeypatch
 ):
     layout = approved_once.layout
-    vertical = layout.social / SLUG / f"{SLUG}-9x16.mp4"
-    assert "Byrådet" in vertical.read_text(encoding="utf-8"), "made with the first approval"
-    burned: list[str] = []
+    vertical = layout.social / SLUG / f"{SLUG}-9x16-captions.mp4"
+    assert pipeline.finish_social(layout, SLUG, SMALL).output("9:16").state == READY
+    assert "Byrådet" in vertical.read_text(encoding="utf-8"), "made for the first approval"
+    rendered: list[str] = []
 
-    def burn(_video, text, out):
-        burned.append(text)
-        out.write_text(text, encoding="utf-8")
+    def render(*a, **k):
+        rendered.append(k["captions_ass"])
+        _fake_render(*a, **k)
 
-    monkeypatch.setattr(publish.media, "burn_in_vertical", burn)
-    approval, _ = pipeline.approve_and_publish(layout, SLUG, "Bo", vertical_later=True)
-    assert not burned and approval.seq == 2
+    monkeypatch.setattr(social_files.media, "render_social", render)
+    approval, _ = pipeline.approve_and_publish(layout, SLUG, "Bo")
+    assert not rendered and approval.seq == 2
     assert "Kommunen" in (_site_text(layout) or "")
     assert "Kommunen" in (layout.social / SLUG / f"{SLUG}.da.srt").read_text(encoding="utf-8")
     assert not vertical.exists(), "the vertical video with the old captions is gone"
-    assert pipeline.finish_social(layout, SLUG) is True and "Kommunen" in burned[0]
+    assert pipeline.finish_social(layout, SLUG, SMALL).output("9:16").state == READY
+    assert len(rendered) == 1 and "Kommunen" in rendered[0]
     assert "Kommunen" in vertical.read_text(encoding="utf-8")
-    assert pipeline.finish_social(layout, SLUG) is False, "made once"
+    zipped = layout.zip.stat().st_mtime_ns
+    pipeline.finish_social(layout, SLUG, SMALL)
+    assert len(rendered) == 1, "made once"
+    assert layout.zip.stat().st_mtime_ns == zipped, "nothing new, so the zip is not written again"
+    assert approved_once().published and vertical.is_file(), "a run keeps what is made for it"
+
+
+@pytest.mark.slow
+def test_an_editor_can_save_while_the_social_videos_are_made(approved_once, monkeypatch):
+    layout = approved_once.layout
+    during: list[bool] = []
+
+    def render(*a, **k):
+        with video_lock(layout.out, SLUG, wait_s=0):  # what a save in the studio takes
+            during.append(True)
+        _fake_render(*a, **k)
+
+    monkeypatch.setattr(social_files.media, "render_social", render)
+    assert pipeline.finish_social(layout, SLUG, SMALL).output("9:16").state == READY
+    assert during == [True]
+
+
+@pytest.mark.slow
+def test_a_version_approved_while_its_predecessor_renders_is_not_given_the_old_videos(
+    approved_once, monkeypatch
+):
+    layout = approved_once.layout
+    pipeline.approve_and_publish(layout, SLUG, "Ann")  # "Byrådet" → "Kommunen" published
+
+    def render(*a, **k):
+        _fake_render(*a, **k)
+        desk = ReviewDesk(layout.review)
+        srt = desk.srt_path(SLUG).read_text(encoding="utf-8")
+        desk.srt_path(SLUG).write_text(srt.replace("Kommunen", "Byen"), encoding="utf-8")
+        approved_once()
+        pipeline.approve_and_publish(layout, SLUG, "Bo")  # meanwhile, a newer version
+
+    monkeypatch.setattr(social_files.media, "render_social", render)
+    pipeline.finish_social(layout, SLUG, SMALL)
+    folder = layout.social / SLUG
+    assert "Byen" in (folder / f"{SLUG}.da.srt").read_text(encoding="utf-8")
+    assert not list(folder.glob("*.mp4")), "the older version's video was dropped"
+    assert not list(layout.social.glob(".work-*")), "no work folder left"
+
+
+@pytest.mark.slow
+def test_status_and_the_social_command_show_each_format(approved_once, monkeypatch, capsys):
+    from videokit.cli import main
+
+    layout = approved_once.layout
+    root = layout.out.parent
+    (root / "videokit.toml").write_text('[social]\nformats = ["1:1", "9:16"]\n', encoding="utf-8")
+    options = ["--project", str(root), "--review", str(layout.review), "--out", str(layout.out)]
+    assert main(["status", *options]) == 0
+    assert "social media: 1:1 pending, 9:16 pending" in capsys.readouterr().out
+    assert main(["social", SLUG, *options]) == 0
+    assert "social media: 1:1 ready, 9:16 ready" in capsys.readouterr().out
+    assert main(["status", *options]) == 0
+    assert "social media: 1:1 ready, 9:16 ready" in capsys.readouterr().out
+
+    def broken(*_a, **_k):
+        raise MediaError("ffmpeg failed (no libass)", stage="social")
+
+    monkeypatch.setattr(social_files.media, "render_social", broken)
+    (root / "videokit.toml").write_text('[social]\nformats = ["4:5"]\n', encoding="utf-8")
+    assert main(["social", SLUG, *options]) == 1
+    out = capsys.readouterr()
+    err = out.err
+    assert "approval stands" in err and "the 4:5 video was not made: ffmpeg failed" in out.out
+    assert main(["status", *options]) == 0
+    assert "social media: 4:5 failed" in capsys.readouterr().out

@@ -43,7 +43,12 @@ def _runner(media_dir: Path, out: Path, review: Path, drafts: Path):
     unreadable = str(media_dir / "hemmelig.mp4")
     real_access = os.access
 
+    # Social formats at the smallest size the settings allow: the renders stay quick.
+    config = out.parent / f"{out.name}-videokit.toml"
+    config.write_text("[social]\nshort_side = 180\n", encoding="utf-8")
+
     def go(**options):
+        options.setdefault("config_file", str(config))
         # Tests may run as root, who can read anything; make one file unreadable to videokit.
         os.access = lambda p, m, **k: str(p) != unreadable and real_access(p, m, **k)
         saved = os.environ.get("VIDEOKIT_CACHE_DIR")
@@ -268,17 +273,21 @@ def test_an_edited_srt_is_published_verbatim_after_approval(run):
     assert "Alle borgere &amp; &lt;gæster&gt; er velkomne." in page
     assert "<gæster>" not in page and "Ikke gennemset" not in page
     check_tree(out / "site", [SLUG])
-    # Social media copies of the approved version: Facebook's SRT name, a 9:16 burned-in video.
+    # Social media copies of the approved version: Facebook's SRT name at once, the videos made
+    # by the next run (here; after the approval in the CLI and the studio).
     from videokit import media
 
     social = out / "social" / SLUG
     assert (social / f"{SLUG}.da_DK.srt").read_text() == (site / f"{SLUG}.da.srt").read_text()
-    vertical = social / f"{SLUG}-9x16.mp4"
+    vertical = social / f"{SLUG}-9x16-captions.mp4"
+    assert not vertical.exists()
+    results, _ = run()
+    assert results[GOOD].social == "16:9 ready, 1:1 ready, 4:5 ready, 9:16 ready"
     info = media.probe(vertical)
-    assert (info.width, info.height) == (1080, 1920) and info.duration_ms > 0
+    assert (info.width, info.height) == (180, 320) and info.duration_ms > 0
     made = vertical.stat().st_mtime_ns
-    # The approval survives the next run, which stops at the check (the approval wrote what it
-    # would), and the editor's file is untouched.
+    # The approval survives the next run, which stops at the check (nothing changed since the run
+    # that made the social files), and the editor's file is untouched.
     results, _ = run()
     assert vertical.stat().st_mtime_ns == made, "unchanged captions must not be burned in again"
     assert results[GOOD].status == "approved" and results[GOOD].transcribed == "unchanged"

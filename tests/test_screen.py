@@ -142,9 +142,7 @@ def test_a_decided_description_reaches_track_page_and_record(produced) -> None:
             screenreview.decide(layout.review, SLUG, d.flag.id, "describe", "Ole Redaktør", wanted)
         else:
             screenreview.decide(layout.review, SLUG, d.flag.id, "said", "Ole Redaktør")
-    approval, _ = pipeline.approve_and_publish(
-        layout, SLUG, "Ole Redaktør", "tjekket", vertical_later=True
-    )
+    approval, _ = pipeline.approve_and_publish(layout, SLUG, "Ole Redaktør", "tjekket")
     site = layout.video_dir(SLUG)
     names = file_names(SLUG)
     vtt = (site / names["descriptions"]).read_text(encoding="utf-8")
@@ -180,7 +178,7 @@ def test_decisions_in_the_file_count_as_in_the_studio(produced) -> None:
     text = text.replace('decision = ""', 'decision = "not needed"')
     text = text.replace('editor = ""', 'editor = "Lise Fil"')
     path.write_text(text, encoding="utf-8")
-    pipeline.approve_and_publish(layout, SLUG, "Lise Fil", vertical_later=True)
+    pipeline.approve_and_publish(layout, SLUG, "Lise Fil")
     assert layout.video_dir(SLUG).is_dir()
     assert not (layout.video_dir(SLUG) / file_names(SLUG)["descriptions"]).exists()
 
@@ -191,7 +189,7 @@ def test_a_broken_decision_file_is_named_and_kept(produced) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n[[flag]\n", encoding="utf-8")
     broken = path.read_text(encoding="utf-8")
     with pytest.raises(VideokitError) as refused:
-        pipeline.approve_and_publish(layout, SLUG, "Lise Fil", vertical_later=True)
+        pipeline.approve_and_publish(layout, SLUG, "Lise Fil")
     assert "kan ikke læses" in refused.value.message
     assert path.read_text(encoding="utf-8") == broken  # the editor's file is not overwritten
 

@@ -352,6 +352,8 @@ def test_reflow_lays_out_the_corrected_text(client):
 
 @pytest.mark.slow
 def test_approving_in_the_studio_publishes_the_saved_edit(tmp_path, monkeypatch):
+    # The project's own settings reach the background work: one small format keeps it quick.
+    (tmp_path / "videokit.toml").write_text('[social]\nformats = ["9:16"]\nshort_side = 180\n')
     produce(tmp_path, monkeypatch, media=True)
     project = Project.locate(tmp_path)
     client = TestClient(make_app(Studio(project, TOKEN, ORIGIN)), base_url=ORIGIN)
@@ -369,10 +371,12 @@ def test_approving_in_the_studio_publishes_the_saved_edit(tmp_path, monkeypatch)
     assert not again["started"] and again["job"]["id"] == response.json()["job"]["id"]
     seen = wait_for_job(client)
     assert seen[-1]["state"] == "done", seen[-1]
-    assert "Godkendt af Mette" in seen[-1]["message"] and "lodrette video" in seen[-1]["message"]
+    assert "Godkendt af Mette" in seen[-1]["message"] and "sociale medier" in seen[-1]["message"]
     [approval] = desk(project).approvals(SLUG)
     assert (approval.editor, approval.note) == ("Mette", "rettet i studiet")
-    assert (project.out / "social" / SLUG / f"{SLUG}-9x16.mp4").is_file()
+    social = project.out / "social" / SLUG
+    assert (social / f"{SLUG}-9x16-captions.mp4").is_file()
+    assert not (social / f"{SLUG}-1x1.mp4").exists(), "only the formats videokit.toml asks for"
     site = project.out / "site" / SLUG
     assert "Byrådet mødes i aften" in (site / f"{SLUG}.da.vtt").read_text(encoding="utf-8")
     with zipfile.ZipFile(project.out / "videokit-site.zip") as z:

@@ -221,7 +221,7 @@ def test_approving_runs_in_the_background_with_progress_then_the_result(seen):
     assert approved["firstMessageMs"] < 5000 and approved["typingMs"] < 1000, approved
     assert approved["whileRunning"] and not approved["after"]  # disabled only while it runs
     assert texts[0] in ("Godkendelsen er startet …", "Godkender og udgiver på sitet …"), texts
-    assert any("lodrette video" in t and "…" in t for t in texts), texts  # step 2 of 2
+    assert any("sociale medier" in t and "…" in t for t in texts), texts  # step 2 of 2
     assert approved["secondStarted"] is False
     assert "Godkendt af Mette Hansen" in approved["message"]
     assert "også klar" in approved["message"]

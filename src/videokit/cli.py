@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .config import load_settings
 from .errors import VideokitError
 from .locks import run_lock
 from .naming import ZIP_NAME
 from .report import VideoResult, format_table
+from .social_cmd import make_social, status_line
 from .workspace import Layout, Project
 
 DESCRIPTION = """\
@@ -95,7 +97,6 @@ def _cmd_produce(args: argparse.Namespace) -> int:
 def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoResult] | None:
     """The last run's results when no input, edit, setting or model changed since; else None."""
     from . import models
-    from .config import load_settings
     from .freshness import unchanged
     from .workspace import find_videos
 
@@ -127,7 +128,7 @@ def _say_waiting(slug: str) -> Callable[[str], None]:
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
-    from .pipeline import approve_and_publish, finish_social
+    from .pipeline import approve_and_publish
 
     project = _project(args)
     layout = Layout(project.out, project.review)
@@ -138,28 +139,14 @@ def _cmd_approve(args: argparse.Namespace) -> int:
         args.note or "",
         args.base_url,
         _say_waiting(args.slug),
-        vertical_later=True,
     )
     print(
         f"{args.slug}: approved by {approval.editor} at {approval.time} "
         f"(copy kept in {project.review / 'history' / args.slug})"
     )
     print(f"published: {layout.video_dir(record.slug)}; package: {layout.zip}", flush=True)
-    # The approval is on record and on the site; only the social copy's encode is left.
-    print(
-        f"making the vertical video for social media in {layout.social / args.slug} ...", flush=True
-    )
-    try:
-        finish_social(layout, args.slug)
-    except VideokitError as err:
-        print(
-            f"videokit: the approval stands and the site is published, but the vertical video "
-            f"could not be made: {err} (the next 'videokit produce' tries again)",
-            file=sys.stderr,
-        )
-        return 1
-    print("social media copies: done")
-    return 0
+    # The approval is on record and on the site; only the social formats' encodes are left.
+    return make_social(project, args.slug)
 
 
 def _cmd_unpublish(args: argparse.Namespace) -> int:
@@ -182,6 +169,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from .review import ReviewDesk
 
     project = _project(args)
+    layout, formats = Layout(project.out, project.review), load_settings(project.config).social
     desk = ReviewDesk(project.review)
     slugs = desk.slugs()
     if not slugs:
@@ -198,6 +186,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         if withdrawn:
             by += f", taken off the site by {withdrawn.editor} {withdrawn.time}"
         print(f"{slug:<40} {status:<10} text: {source}{by}")
+        if layout.video_dir(slug).is_dir():
+            print(f"{'':<40} social media: {status_line(layout, slug, formats)}")
     return 0
 
 
@@ -386,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--reason", default="", help="why it is withdrawn")
     _project_options(u)
     u.set_defaults(func=_cmd_unpublish)
+
+    so = sub.add_parser("social", help="make a published video's missing social-media files")
+    so.add_argument("slug", help="the video's web name")
+    _project_options(so)
+    so.set_defaults(func=lambda args: make_social(_project(args), args.slug))
 
     st = sub.add_parser("status", help="list videos and their review status")
     _project_options(st)

@@ -17,6 +17,13 @@ Every norm and decoding default can be changed per project without touching code
     engine = "openai-whisper"   # or "faster-whisper"
     batched = true
 
+    [social]            # videokit.social.SocialSettings: the formats for social media
+    formats = ["16:9", "1:1", "4:5", "9:16"]
+    reframe = "crop"            # or "bars"
+
+    [social.profiles]   # caption profile per format's burned-in captions ("" = [captions])
+    "9:16" = "vertical"
+
 A missing file means the defaults. A key videokit does not know is an error that names the file
 and the key: a typo must not silently leave a norm at its default.
 """
@@ -33,6 +40,7 @@ from typing import Any
 from .engines import AsrSettings
 from .errors import VideokitError
 from .norms import PROFILES, CaptionNorms, profile_norms
+from .social import SocialSettings
 
 DECODING_KEYS = (
     "beam_size",
@@ -52,6 +60,7 @@ class Settings:
     decoding: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     asr: AsrSettings = field(default_factory=AsrSettings)
+    social: SocialSettings = field(default_factory=SocialSettings)
 
     def model_ref(self, chosen: str | None) -> str:
         """The model a run uses: the one chosen for it, else the project's, else the default."""
@@ -138,6 +147,37 @@ def _norms(path: Path, captions: dict[str, Any]) -> CaptionNorms:
         raise VideokitError(f"[captions]: {err}", path=path, stage="config") from None
 
 
+def _social(path: Path, table: dict[str, Any]) -> SocialSettings:
+    """``[social]``, with ``[social.profiles]`` naming a caption profile per format."""
+    known = tuple(f.name for f in dataclasses.fields(SocialSettings))
+    _check_keys(path, "social", table, known)
+    data = dict(table)
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise VideokitError(
+            "[social] profiles must be a table", path=path, stage="config",
+            hint='write [social.profiles] and below it e.g. "9:16" = "vertical"',
+        )  # fmt: skip
+    for fmt, name in profiles.items():
+        if name != "" and name not in PROFILES:
+            raise VideokitError(
+                f"[social.profiles] {fmt!r} = {name!r} is not a known profile",
+                path=path,
+                stage="config",
+                hint='use "" (the [captions] profile) or one of: '
+                + ", ".join(f'"{n}"' for n in PROFILES),
+            )
+    if "formats" in data and not isinstance(data["formats"], list):
+        raise VideokitError(
+            "[social] formats must be a list", path=path, stage="config",
+            hint='write e.g. formats = ["16:9", "9:16"]',
+        )  # fmt: skip
+    try:
+        return SocialSettings.from_dict(data)
+    except (TypeError, ValueError) as err:
+        raise VideokitError(f"[social]: {err}", path=path, stage="config") from None
+
+
 def load_settings(path: Path | None) -> Settings:
     if path is None or not path.is_file():
         return Settings()
@@ -145,7 +185,7 @@ def load_settings(path: Path | None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise VideokitError(f"not valid TOML: {err}", path=path, stage="config") from None
-    _check_keys(path, "videokit.toml", data, ("model", "captions", "decoding", "asr"))
+    _check_keys(path, "videokit.toml", data, ("model", "captions", "decoding", "asr", "social"))
     model = data.get("model")
     if model is not None and not (isinstance(model, str) and model.strip()):
         raise VideokitError(
@@ -166,4 +206,5 @@ def load_settings(path: Path | None) -> Settings:
         engine = AsrSettings(**asr)
     except (TypeError, ValueError) as err:
         raise VideokitError(f"[asr]: {err}", path=path, stage="config") from None
-    return Settings(norms, decoding, model, engine)
+    social = _social(path, _table(path, data, "social"))
+    return Settings(norms, decoding, model, engine, social)

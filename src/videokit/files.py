@@ -10,6 +10,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,17 @@ def temporary_beside(target: Path) -> Iterator[Path]:
         raise
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """``dst`` becomes the same bytes as ``src``: a hard link where it can (no second copy of a
+    video on disk), else a copy; replaced atomically either way."""
+    with temporary_beside(dst) as tmp:
+        tmp.unlink()
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
 
 
 def write_text(target: Path, text: str) -> None:

@@ -29,6 +29,7 @@ from .files import read_json, sha256_file, write_json
 from .naming import review_names
 from .report import VideoResult
 from .review import ReviewDesk
+from .social_files import all_ready
 from .workspace import Layout, VideoJob
 
 # Raise when what a run writes changes, so every project runs once more after an upgrade.
@@ -144,11 +145,9 @@ def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
         # Every output file, by size and time: one deleted or rewritten by hand is made again.
         "outputs": {
             str(folder.relative_to(layout.out)): _stats(folder)
-            for folder in (
-                layout.video_dir(job.slug, layout.preview),
-                layout.video_dir(job.slug),
-                layout.video_dir(job.slug, layout.social),
-            )
+            # The social folder is rendered after the approval, in the background: its files are
+            # checked by their status record instead (see ``fresh``).
+            for folder in (layout.video_dir(job.slug, layout.preview), layout.video_dir(job.slug))
         },
         "pages": {
             p.relative_to(layout.out).as_posix(): _stats(p)
@@ -221,8 +220,9 @@ def fresh(
 ) -> dict[str, VideoResult]:
     """The last result of each of ``jobs`` that nothing changed for, by slug: those need no run.
 
-    A video whose last run failed is never fresh (it is tried again), and none is while the site
-    index or the zip is missing (the run that rebuilds them has all videos in hand).
+    A video whose last run failed is never fresh (it is tried again), nor one with a social
+    format not made yet or failed (the run makes it), and none is while the site index or the zip
+    is missing (the run that rebuilds them has all videos in hand).
     """
     if not layout.zip.is_file() or not (layout.site / "index.html").is_file():
         return {}
@@ -232,7 +232,7 @@ def fresh(
     out = {}
     for job in jobs:
         found = last_result(layout, job.slug, _fingerprint(job, layout, run, language))
-        if found is not None and found.ok:
+        if found is not None and found.ok and all_ready(layout.video_dir(job.slug, layout.social)):
             out[job.slug] = dataclasses.replace(found, transcribed="unchanged", seconds=0.0)
     return out
 

@@ -7,6 +7,7 @@ place, so an interrupted or failed encode never leaves a half-written file where
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import math
@@ -396,38 +397,110 @@ def _write_web_mp4(src: Path, dst: Path, max_height: int, plan: WebPlan) -> None
         _run(stream, src, "encode", "check that the source plays in a media player")
 
 
-def burn_in_vertical(
-    src: Path, captions_srt: str, dst: Path, *, width: int = 1080, height: int = 1920
+def render_social(
+    src: Path,
+    *,
+    width: int,
+    height: int,
+    crop: tuple[int, int, int, int] | None,
+    pad: bool,
+    clean: Path | None = None,
+    burned: Path | None = None,
+    captions_ass: str = "",
 ) -> None:
-    """A 9:16 copy with the captions burned in, for feeds that ignore caption files (Reels, TikTok).
+    """One social format of ``src``: cropped (or fitted into bars) to ``width`` x ``height``, as a
+    ``clean`` file and as a ``burned`` one with the ASS captions drawn in, from one decode.
 
-    The picture is fitted and padded, not cropped: a speaker cut off at the sides is worse than
-    bars. Captions sit about 300 px above the bottom edge, clear of the apps' own buttons. Burned-in
-    text cannot be restyled or read out, so it supplements the sidecar track, never replaces it.
+    Burned-in text cannot be restyled or read out, so it supplements the caption files, never
+    replaces them. Each file is written beside its place and renamed in.
     """
     require_ffmpeg()
-    # Subtitle sizes are in libass script units (288 per frame height when converted from SRT).
-    style = "FontName=DejaVu Sans,FontSize=11,Outline=2,Shadow=0,MarginV=45,BorderStyle=1"
-    # The subtitles filter takes a file name inside a filter graph, where ' : \ , [ ] ; are syntax
-    # and escaping differs between ffmpeg versions: the captions go to a file whose name has none.
-    with tempfile.TemporaryDirectory(prefix="videokit-") as folder, temporary_beside(dst) as tmp:
-        captions = Path(folder) / "captions.srt"
-        captions.write_text(captions_srt, encoding="utf-8")
-        if re.search(r"[^\w/.-]", str(captions)):
-            raise MediaError(
-                "the temporary folder's name has characters ffmpeg filters cannot take",
-                path=captions,
-                stage="social",
-                hint="set TMPDIR to a plain folder name",
-            )
+    targets = [p for p in (clean, burned) if p is not None]
+    if not targets:
+        return
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="videokit-")))
+        tmps = {p: stack.enter_context(temporary_beside(p)) for p in targets}
         inp = ffmpeg.input(str(src))
-        video = (
-            inp.video.filter("scale", width, height, force_original_aspect_ratio="decrease")
-            .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
-            .filter("subtitles", str(captions), force_style=style, charenc="UTF-8")
+        video = inp.video
+        if crop is not None:
+            video = video.filter("crop", crop[2], crop[3], crop[0], crop[1])
+        if pad:
+            video = video.filter(
+                "scale", width, height, force_original_aspect_ratio="decrease"
+            ).filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+        else:
+            video = video.filter("scale", width, height)
+        video = video.filter("setsar", 1)
+        pictures = video.split() if len(targets) == 2 else None
+        outputs = []
+        for i, target in enumerate(targets):
+            picture = pictures[i] if pictures is not None else video
+            if target == burned:
+                script = folder / "captions.ass"
+                script.write_text(captions_ass, encoding="utf-8")
+                # A file name inside a filter graph, where ' : \ , [ ] ; are syntax and escaping
+                # differs between ffmpeg versions: a temporary name that has none of them.
+                if re.search(r"[^\w/.-]", str(script)):
+                    raise MediaError(
+                        "the temporary folder's name has characters ffmpeg filters cannot take",
+                        path=script,
+                        stage="social",
+                        hint="set TMPDIR to a plain folder name",
+                    )
+                picture = picture.filter("ass", str(script))
+            outputs.append(ffmpeg.output(picture, inp.audio, str(tmps[target]), **_WEB_MP4))
+        _run(
+            ffmpeg.merge_outputs(*outputs),
+            src,
+            "social",
+            "check that ffmpeg was built with libass (ass filter) and that the site's video plays",
         )
-        stream = ffmpeg.output(video, inp.audio, str(tmp), **_WEB_MP4)
-        _run(stream, src, "social", "check that ffmpeg was built with libass (subtitles filter)")
+
+
+def read_frame(path: Path, at_ms: int) -> np.ndarray:
+    """The frame shown at ``at_ms`` as an array (height x width x RGB, uint8)."""
+    require_ffmpeg()
+    info = probe_picture(path)
+    try:
+        out = _ffmpeg(
+            ffmpeg.input(str(path), ss=at_ms / 1000).output(
+                "pipe:", vframes=1, format="rawvideo", pix_fmt="rgb24"
+            )
+        )
+    except ffmpeg.Error as err:
+        raise MediaError(
+            f"no frame could be read ({_stderr_tail(err)})", path=path, stage="social"
+        ) from None
+    width, height = info
+    if len(out) != width * height * 3:
+        raise MediaError(f"no frame at {at_ms} ms", path=path, stage="social")
+    return np.frombuffer(out, np.uint8).reshape(height, width, 3)
+
+
+def probe_picture(path: Path) -> tuple[int, int]:
+    """Width and height of a video's picture (no sound track needed, unlike :func:`probe`)."""
+    try:
+        video, _ = _main_streams(_ffprobe(path))
+    except (ffmpeg.Error, ValueError) as err:
+        raise MediaError(
+            f"not a video ffmpeg can read ({_stderr_tail(err, 1)})", path=path, stage="social"
+        ) from None
+    if video is None:
+        raise MediaError("file has no video stream", path=path, stage="social")
+    return int(video.get("width", 0)), int(video.get("height", 0))
+
+
+def save_frame(path: Path, at_ms: int, dst: Path, max_width: int = 480) -> None:
+    """One frame as a PNG, at most ``max_width`` wide (the README's pictures)."""
+    require_ffmpeg()
+    with temporary_beside(dst) as tmp:
+        stream = (
+            ffmpeg.input(str(path), ss=at_ms / 1000)
+            .filter("scale", f"min(iw,{max_width})", -2)
+            .output(str(tmp), vframes=1, format="image2", vcodec="png")
+        )
+        _run(stream, path, "social", "check that the video plays in a media player")
 
 
 def extract_poster(src: Path, dst: Path, at_ms: int, max_height: int = 720) -> None:

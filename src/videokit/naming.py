@@ -34,13 +34,27 @@ def file_names(slug: str, language: str = "da") -> dict[str, str]:
 
 
 def social_names(slug: str, language: str = "da") -> dict[str, str]:
-    """Copies for social media: Facebook's locale-named SRT, a plain SRT, the 9:16 video."""
+    """Caption files for social media as approved: Facebook's locale-named SRT and a plain one."""
     locale = _FACEBOOK_LOCALES.get(language, language)
     return {
         "facebook_srt": f"{slug}.{locale}.srt",
         "srt": f"{slug}.{language}.srt",
-        "vertical": f"{slug}-9x16.mp4",
     }
+
+
+def social_format_names(slug: str, tag: str, language: str = "da") -> dict[str, str]:
+    """One social format's files (``tag`` as "9x16"): the clean video, the one with captions
+    burned in, and the clean one's caption file (Facebook's locale name, which the others take
+    too)."""
+    locale = _FACEBOOK_LOCALES.get(language, language)
+    return {
+        "clean": f"{slug}-{tag}.mp4",
+        "burned": f"{slug}-{tag}-captions.mp4",
+        "captions": f"{slug}-{tag}.{locale}.srt",
+    }
+
+
+SOCIAL_STATUS = ".status.json"  # in social/<slug>/: what is ready (videokit.social.SocialStatus)
 
 
 def review_names(slug: str, language: str = "da") -> dict[str, str]:

@@ -5,7 +5,8 @@ Layout (the web team depends on it)::
     site/index.html                  list of all videos
     site/<slug>/index.html           transcript page
     site/<slug>/<slug>.mp4, poster.jpg, <slug>.da.vtt, <slug>.da.srt, transcript.json
-    site/manifest.json               every file: path, bytes, sha256; every video: title, duration
+    site/manifest.json               every file: path, bytes, sha256; every video: title, duration;
+                                     per video, which social-media files are ready (not in the zip)
     videokit-site.zip                the same tree
 """
 
@@ -33,10 +34,14 @@ class VideoEntry:
 
 
 def build_manifest(
-    site: Path, videos: Iterable[VideoEntry], files: Iterable[Path]
+    site: Path,
+    videos: Iterable[VideoEntry],
+    files: Iterable[Path],
+    social: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The site's contents: its videos, and exactly ``files`` (each below ``site``) with hashes."""
-    return {
+    """The site's contents: its videos, and exactly ``files`` (each below ``site``) with hashes;
+    ``social``: per video, each social format's state and ready files (``social/<slug>/``)."""
+    manifest: dict[str, Any] = {
         "videos": [
             {
                 "slug": v.slug,
@@ -57,12 +62,18 @@ def build_manifest(
             for p in sorted(files)
         ],
     }
+    if social is not None:
+        manifest["social"] = {slug: social[slug] for slug in sorted(social)}
+    return manifest
 
 
 def write_manifest(
-    site: Path, videos: Iterable[VideoEntry], files: Iterable[Path]
+    site: Path,
+    videos: Iterable[VideoEntry],
+    files: Iterable[Path],
+    social: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    manifest = build_manifest(site, videos, files)
+    manifest = build_manifest(site, videos, files, social)
     write_json(site / MANIFEST, manifest)
     return manifest
 

@@ -7,7 +7,9 @@
 3. :func:`caption_and_review`: guard and lay out the draft, let the editors' desk decide which text
    is in force (draft, manuscript, an editor's correction, aligned here when it is text), write the
    quality report, the preview and review pages, and keep the site on the approved version;
-4. :func:`approve_and_publish` and :func:`withdraw`, when an editor decides.
+4. :func:`approve_and_publish` and :func:`withdraw`, when an editor decides;
+5. :func:`finish_social` afterwards: the social-media formats of the published version (encodes,
+   so never inside the approval).
 
 No step raises for an editor's malformed file: those come back as problems, and the last good
 version is used.
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import condense_review, freshness, publish, quality, screenreview
+from . import condense_review, freshness, publish, quality, screenreview, social_files
 from .asr import DecodeOptions
 from .cache import TranscriptCache
 from .config import Settings
@@ -40,6 +42,7 @@ from .locks import VIDEO_WAIT_S, index_lock, video_lock
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
+from .social import SocialStatus
 from .transcript import Transcript
 from .workspace import (
     Layout,
@@ -266,6 +269,7 @@ def review_and_publish(
     report["glossary_fixes"] = (
         [f.to_dict() for f in caps.fixes] if outcome.source == "draft" else []
     )
+    report["social"] = social_files.quality_entry(social_files.read_status(layout.social / slug))
     publish.write_quality(layout, slug, report)
     command = approve_command(slug, layout)
     publish.write_review_page(
@@ -339,8 +343,6 @@ def approve_and_publish(
     base_url: str | None = None,
     on_wait: Callable[[str], None] | None = None,
     wait_s: float = VIDEO_WAIT_S,
-    *,
-    vertical_later: bool = False,
 ) -> tuple[Approval, VideoRecord]:
     """Approve the version in force and publish it, as one transaction.
 
@@ -354,29 +356,52 @@ def approve_and_publish(
     which the next ``videokit produce`` publishes: never a video on the site without one. A run
     that is producing the same video at that moment is waited for (``on_wait`` hears who it is).
 
-    With ``vertical_later`` the social folder's vertical video (an encode: most of an approval's
-    time) is left for :func:`finish_social`, so the approval itself takes seconds.
+    Nothing is encoded: the social formats (most of what an approval used to cost) are made
+    afterwards by :func:`finish_social`, so the approval itself takes seconds.
     """
     with video_lock(layout.out, slug, on_wait=on_wait, wait_s=wait_s), index_lock(layout.out):
-        return _approve_and_publish(layout, slug, editor, note, base_url, not vertical_later)
+        return _approve_and_publish(layout, slug, editor, note, base_url)
 
 
-def finish_social(layout: Layout, slug: str, wait_s: float = VIDEO_WAIT_S) -> bool:
-    """Make the published version's vertical video if it is missing; ``True`` when made now."""
+def finish_social(
+    layout: Layout,
+    slug: str,
+    settings: Settings | None = None,
+    wait_s: float = VIDEO_WAIT_S,
+    log: Callable[[str], None] = lambda _m: None,
+) -> SocialStatus | None:
+    """Make the published version's social formats that are missing or failed, then bring the
+    manifest and zip up to date; ``None`` when the video is not published.
+
+    Background work after an approval (the CLI after "published", the studio after its answer,
+    a Prefect task in a run). The video's lock is taken only for moments, so an editor can save
+    and approve meanwhile; a failed format is recorded and made again by the next call, and
+    neither the approval nor the site is touched.
+    """
+    chosen = settings or Settings()
     with video_lock(layout.out, slug, wait_s=wait_s):
         record = _record(layout, slug, "social")
         approved = ReviewDesk(layout.review, record.language).approved_content(slug)
         if approved is None or not layout.video_dir(slug).is_dir():
-            return False
-        fresh = freshness.fresh_before_change(layout, slug)
-        made = publish.make_vertical(layout, record, approved[1])
-        if made and fresh is not None:
-            freshness.carry_over(layout, fresh)  # the file a run would have made
-        return made
+            return None
+    published = social_files.Published(record, approved[0], tuple(approved[1]))
+    before = social_files.read_status(layout.social / slug)
+    status = social_files.render(
+        layout,
+        published,
+        chosen.social,
+        chosen.norms,
+        hold=lambda: video_lock(layout.out, slug, wait_s=wait_s),
+        log=log,
+    )
+    if status is not None and status != before:  # the zip is rewritten only for news
+        with index_lock(layout.out):
+            publish.write_indexes(layout)
+    return status
 
 
 def _approve_and_publish(
-    layout: Layout, slug: str, editor: str, note: str, base_url: str | None, burn_vertical: bool
+    layout: Layout, slug: str, editor: str, note: str, base_url: str | None
 ) -> tuple[Approval, VideoRecord]:
     current = _record(layout, slug, "approve")
     fresh = freshness.fresh_before_change(layout, slug)
@@ -392,7 +417,6 @@ def _approve_and_publish(
         transcript,
         cues,
         base_url,
-        burn_vertical=burn_vertical,
         approved=(approval.editor, approval.time),
     )
     try:

@@ -5,7 +5,7 @@ as not reviewed); ``site/`` holds approved videos only, each exactly as it was a
 the manifest and the zip describe. Per video (``<root>/<slug>/``): ``<slug>.mp4``, ``poster.jpg``,
 ``<slug>.da.vtt``, ``<slug>.da.srt``, ``<slug>.da.txt``, ``transcript.json``, ``index.html``.
 ``transcript.json`` is the machine draft in the preview and the approved transcript on the site.
-Approved videos also get social-media copies in ``social/<slug>/`` (see :func:`write_social`).
+Approved videos also get a social-media folder, ``social/<slug>/`` (:mod:`videokit.social_files`).
 
 Every file is replaced atomically; a video that fails keeps what an earlier run wrote for it.
 """
@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import accessrecord, media, screenreview
+from . import accessrecord, media, screenreview, social_files
 from . import captions as fmt
 from .describing import Description, description_cues
 from .errors import PackageError
-from .files import sha256_file, sha256_text, temporary_beside, write_json, write_text
+from .files import link_or_copy, write_json, write_text
 from .locks import index_lock
-from .naming import SITE_INDEX, file_names, social_names
+from .naming import SITE_INDEX, file_names
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
 from .render import render_embed, render_index, render_review_page, render_video_page
@@ -84,19 +84,10 @@ def write_media(folder: Path, source: Path, slug: str, duration_ms: int) -> None
     media.extract_poster(source, folder / names["poster"], at_ms=min(2000, duration_ms // 3))
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    with temporary_beside(dst) as tmp:
-        tmp.unlink()
-        try:
-            os.link(src, tmp)  # same bytes, no second copy of the video on disk
-        except OSError:
-            shutil.copyfile(src, tmp)
-
-
 def _copy_media(src: Path, dst: Path, slug: str) -> None:
     names = file_names(slug)
     for key in MEDIA_FILES:
-        _link_or_copy(src / names[key], dst / names[key])
+        link_or_copy(src / names[key], dst / names[key])
 
 
 # -- one video -------------------------------------------------------------------------------------
@@ -204,15 +195,14 @@ def stage_approved(
     cues: Sequence[Cue],
     base_url: str | None = None,
     *,
-    burn_vertical: bool = True,
     approved: tuple[str, str] | None = None,
 ) -> Staged:
     """Build an approved version beside the site and the social folder, changing nothing live.
 
     Media come from the preview, text as approved. The caller either :func:`swap_in` the result
     or :func:`discard` it; a staging folder left by a killed process is removed by the next one.
-    Without ``burn_vertical`` a vertical video made for other captions is left out, for
-    :func:`make_vertical` to make after the swap (it takes as long as an encode).
+    Nothing is encoded: the social formats of another version are left out, for
+    ``social_files.render`` to make after the swap.
     ``approved`` (editor, time) is the approval about to be recorded, for the accessibility
     record; without it the latest one on record is used.
     """
@@ -245,9 +235,7 @@ def stage_approved(
             with_record=True,
         )
         mp4 = site / file_names(record.slug)["mp4"]
-        write_social(
-            layout.social / record.slug, social, record, cues, video=mp4, burn=burn_vertical
-        )
+        social_files.stage(layout.social / record.slug, social, record, transcript, cues, video=mp4)
     except OSError as err:
         discard(staged)
         raise PackageError(
@@ -369,62 +357,6 @@ def publish_approved(
         swap_in(layout, staged)
 
 
-def write_social(
-    live: Path,
-    folder: Path,
-    record: VideoRecord,
-    cues: Sequence[Cue],
-    *,
-    video: Path,
-    burn: bool = True,
-) -> Path:
-    """Copies for social media into ``folder``, from the approved site version (docs/norms.md,
-    "Packaging").
-
-    ``<slug>.da_DK.srt`` is the name Facebook reads the language from; ``<slug>.da.srt`` suits
-    YouTube and LinkedIn; ``<slug>-9x16.mp4`` has the captions burned in for feeds that ignore
-    caption files. The vertical video is burned in again only when the video or the captions
-    differ from those of the published copy in ``live``, which is linked otherwise.
-    """
-    names = social_names(record.slug, record.language)
-    text = fmt.to_srt(cues)
-    made_from = sha256_file(video) + ":" + sha256_text(text)
-    folder.mkdir(parents=True, exist_ok=True)
-    old_stamp, old_vertical = live / ".made-from", live / names["vertical"]
-    current = old_stamp.read_text(encoding="utf-8") if old_stamp.is_file() else ""
-    vertical = folder / names["vertical"]
-    if current == made_from and old_vertical.is_file():
-        _link_or_copy(old_vertical, vertical)
-        write_text(folder / ".made-from", made_from)
-    elif burn:
-        media.burn_in_vertical(video, text, vertical)
-        write_text(folder / ".made-from", made_from)
-    write_text(folder / names["facebook_srt"], text)
-    write_text(folder / names["srt"], text)
-    return folder
-
-
-def make_vertical(layout: Layout, record: VideoRecord, cues: Sequence[Cue]) -> bool:
-    """The published version's vertical video in ``social/<slug>/``, if it is not there yet.
-
-    Made from the site's video and ``cues`` (the approved captions); ``True`` when it was made
-    now. The caller holds the video's lock, so no swap of the folder happens meanwhile.
-    """
-    names = social_names(record.slug, record.language)
-    folder = layout.social / record.slug
-    video = layout.video_dir(record.slug) / file_names(record.slug)["mp4"]
-    if not folder.is_dir() or not video.is_file():
-        return False
-    text = fmt.to_srt(cues)
-    made_from = sha256_file(video) + ":" + sha256_text(text)
-    stamp, vertical = folder / ".made-from", folder / names["vertical"]
-    if vertical.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == made_from:
-        return False
-    media.burn_in_vertical(video, text, vertical)
-    write_text(stamp, made_from)
-    return True
-
-
 def unpublish(layout: Layout, slug: str) -> bool:
     """Take a video off the site and social folders; only ever on an editor's explicit request."""
     folder = layout.video_dir(slug)
@@ -502,6 +434,9 @@ def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
     ]
     write_text(layout.site / "index.html", render_index(pages))
     entries = [VideoEntry(r.slug, r.title, r.duration_ms, True) for r in published]
-    manifest = write_manifest(layout.site, entries, published_files(layout, published))
+    social = {r.slug: social_files.ready_files(layout, r.slug) for r in published}
+    manifest = write_manifest(
+        layout.site, entries, published_files(layout, published), social=social
+    )
     count = write_zip(layout.site, layout.zip, manifest)
     return published, count

@@ -25,6 +25,7 @@ class VideoResult:
     source_text: str = ""  # which text is in force: draft, manuscript, srt, txt
     approve: str = ""  # the command that approves this video
     warnings: tuple[str, ...] = ()
+    social: str = ""  # the social formats of a published video: "16:9 ready, 9:16 failed"
 
 
 def _duration(ms: int) -> str:
@@ -87,6 +88,13 @@ def format_table(results: Sequence[VideoResult]) -> str:
     quality = [f"  {r.source}: {r.quality}" for r in results if r.ok and r.quality]
     if quality:
         out += ["", "caption quality (details: build/quality/, build/review/):", *quality]
+    social = [f"  {r.source}: {r.social}" for r in results if r.ok and r.social]
+    if social:
+        out += [
+            "",
+            "social media files (build/social/; 'videokit status' shows progress):",
+            *social,
+        ]
     warnings = [f"  {r.source}: {w}" for r in results for w in r.warnings]
     if warnings:
         out += ["", "needs attention:", *warnings]

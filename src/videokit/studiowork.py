@@ -143,35 +143,38 @@ def add_work_routes(
 
 
 def _approve(studio: Studio, slug: str, editor: str, note: str, progress: Progress) -> str:
-    """The approval as a job: published first (seconds), then the vertical video (an encode)."""
+    """The approval as a job: published first (seconds), then the social formats (encodes)."""
+    from .config import load_settings
     from .pipeline import approve_and_publish, finish_social
+    from .social import READY
 
     progress(1, 2, "Godkender og udgiver på sitet …")
     try:
         approval, _record = approve_and_publish(
-            studio.layout,
-            slug,
-            editor,
-            note,
-            base_url=studio.base_url,
-            wait_s=APPROVE_WAIT_S,
-            vertical_later=True,
+            studio.layout, slug, editor, note, base_url=studio.base_url, wait_s=APPROVE_WAIT_S
         )
     except VideokitError as err:
         raise VideokitError(danish(err, "approve")) from None
     done = (
         f"Godkendt af {approval.editor} {approval.time[:16].replace('T', ' kl. ')} UTC og udgivet."
     )
-    progress(2, 2, f"{done} Laver den lodrette video til sociale medier …")
+    progress(2, 2, f"{done} Laver videoerne til sociale medier …")
     try:
-        finish_social(studio.layout, slug)
+        status = finish_social(studio.layout, slug, load_settings(studio.project.config))
     except Exception as err:
-        # The approval stands; the next 'videokit produce' tries the vertical video again.
+        # The approval stands; 'videokit social' or the next run makes the formats again.
         print(
-            f"videokit studio: the vertical video for {slug} was not made: {err}", file=sys.stderr
+            f"videokit studio: the social videos for {slug} were not made: {err}", file=sys.stderr
         )
-        return f"{done} Den lodrette video kunne ikke laves nu; næste kørsel prøver igen."
-    return f"{done} Den lodrette video til sociale medier er også klar."
+        return f"{done} Videoerne til sociale medier kunne ikke laves nu; næste kørsel prøver igen."
+    outputs = status.outputs if status is not None else ()
+    failed = [o.format for o in outputs if o.state != READY]
+    if failed:
+        return (
+            f"{done} Videoerne til sociale medier er klar, undtagen {', '.join(failed)}; "
+            "næste kørsel prøver igen."
+        )
+    return f"{done} Videoerne til sociale medier er også klar."
 
 
 def unsure_words(low: Sequence[dict[str, Any]], cues: Sequence[Cue]) -> dict[int, list[str]]:
