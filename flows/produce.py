@@ -50,7 +50,7 @@ from flows.deployments import VIDEO
 from videokit import draft, freshness, hardware, pipeline, publish, quality, report
 from videokit.ahead import DraftsAhead
 from videokit.asr import DecodeOptions
-from videokit.cache import TranscriptCache
+from videokit.cache import TranscriptCache, open_cache
 from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
 from videokit.files import read_json, remove_partials, write_json
@@ -169,6 +169,8 @@ class Plan:
     base_url: str | None = None
     asr_limit: str | None = None
     asr_deployment: str | None = None
+    store: str | None = None  # s3://…: the folders above are paths in that store (flows/stored.py)
+    cache_dir: str | None = None  # the draft cache where VIDEOKIT_CACHE_DIR names none
 
     @property
     def layout(self) -> Layout:
@@ -191,7 +193,7 @@ def transcribe(
     plan: Plan,
 ) -> tuple[Transcript, bool]:
     log = get_run_logger()
-    cache = TranscriptCache()
+    cache = _cache(plan)
     if plan.asr_deployment:
         found = draft.cached_draft_or_none(cache, source, model, options)
         if found is not None:
@@ -236,6 +238,11 @@ def transcribe(
     )
 
 
+def _cache(plan: Plan) -> TranscriptCache:
+    """The draft cache: ``VIDEOKIT_CACHE_DIR``, else the plan's (a project in a store's)."""
+    return open_cache(default=plan.cache_dir)
+
+
 # The batches drafting this process's runs' videos together; a video's transcribe task waits for
 # the one that holds its draft.
 _together: list[DraftsAhead] = []
@@ -256,7 +263,7 @@ def _drafts_together(jobs: list[VideoJob], plan: Plan, settings: Settings) -> It
     if len(jobs) < 2 or plan.asr_deployment or not settings.asr.reads_videos_together:
         yield
         return
-    together = DraftsAhead(TranscriptCache(), _model(settings.model_ref(plan.model), settings))
+    together = DraftsAhead(_cache(plan), _model(settings.model_ref(plan.model), settings))
     with _together_lock:
         _together.append(together)
     try:
@@ -421,6 +428,10 @@ def produce_video(
     ``keep_result`` the result is also kept in the output folder, where the batch that asked for
     it (maybe on another machine) reads it.
     """
+    if plan.store:  # a video in object storage: staged, produced here, published back
+        from flows import stored
+
+        return stored.produce_video(video, plan, label, keep_result)
     log = get_run_logger()
     started = time.monotonic()
     path = Path(video)
@@ -518,6 +529,10 @@ def produce_elsewhere(job: VideoJob, plan: Plan, label: str) -> VideoResult:
         timeout=None,
         flow_run_name=f"{job.slug}",
     )
+    if plan.store:
+        from flows import stored
+
+        return stored.collect(plan, run, job)
     return _collect(plan.layout, run, job)
 
 
@@ -580,6 +595,7 @@ def produce(
     fan_out: bool = False,
     asr_limit: str | None = None,
     asr_deployment: str | None = None,
+    store: str | None = None,
 ) -> Any:
     """Lav danske undertekster, transskriptioner og hjemmesidepakke for videoerne i projektet.
 
@@ -607,7 +623,24 @@ def produce(
         asr_limit: Navnet på den Prefect-grænse, der styrer hvor mange der transskriberer ad
             gangen (én model i hukommelsen pr. GPU).
         asr_deployment: Lad dette deployment (fx på en GPU-pulje) lave udkastene.
+        store: Projektet ligger i objektlager (s3://spand/sti) i stedet for en mappe.
     """
+    if store:  # a project in object storage, not a folder
+        from flows import stored
+
+        return _finish(
+            stored.produce(
+                store,
+                paths,
+                fan_out,
+                wait_for_approval,
+                model=model,
+                language=language,
+                base_url=base_url,
+                asr_limit=asr_limit,
+                asr_deployment=asr_deployment,
+            )
+        )
     log = get_run_logger()
     started = time.monotonic()
     try:
@@ -641,6 +674,11 @@ def produce(
         # An expected failure of the whole run: one line, no traceback.
         log.error("%s", err)
         results = [_failed(str(err.path or ""), "", err, started)]
+    return _finish(results)
+
+
+def _finish(results: list[VideoResult]) -> Any:
+    """The batch's summary, and its end state: Failed (with every result) if a video failed."""
     _summarise(results)
     failed = sum(not r.ok for r in results)
     if failed:

@@ -26,6 +26,7 @@ its environment, never its command line (which any user of the machine can read)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -82,6 +83,8 @@ class Team:
     asr_pool: str | None = None
     cache_dir: Path | None = None
     public_url: str | None = None  # how browsers and other machines reach the server
+    database: str | None = None  # postgresql://…; None: SQLite in the team folder
+    store: str | None = None  # s3://…: the project lives in object storage (flows/stored.py)
 
     @property
     def reach_at(self) -> str:
@@ -393,13 +396,63 @@ def _server_env(team: Team) -> dict[str, str]:
     # `prefect server start --port` does not reach the UI, which would call 127.0.0.1:4200.
     env.pop("PREFECT_UI_API_URL", None)  # the older name; the server's own name wins over it
     env["PREFECT_SERVER_UI_API_URL"] = team.ui_api_url
+    if team.database:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_database_url(team.database)
     return env
+
+
+# -- the server's database ---------------------------------------------------------------------
+
+DATABASE_FILE = "database"  # in the team folder: the PostgreSQL address team up last used, 0600
+DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
+
+
+def prefect_database_url(url: str) -> str:
+    """Prefect's form (SQLAlchemy with asyncpg) of a ``postgresql://`` address."""
+    if not url.startswith(DATABASE_SCHEMES):
+        raise VideokitError(
+            f"not a PostgreSQL address: {url.split('@')[-1]!r}",
+            stage="team",
+            hint="give --database postgresql://USER@HOST:5432/DATABASE (the password in "
+            "~/.pgpass or $PGPASSWORD, never on the command line)",
+        )
+    return "postgresql+asyncpg://" + url.split("://", 1)[1]
+
+
+def remembered_database(home: Path, given: str | None) -> str | None:
+    """``given`` (kept for the next ``team up``), else the one kept, else ``None`` (SQLite)."""
+    path = home / DATABASE_FILE
+    if given:
+        prefect_database_url(given)  # refused before anything is kept
+        home.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        # Made with its mode: an address may hold a password.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(given + "\n")
+        return given
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+
+def _database_mark(team: Team) -> str:
+    """Which database the server was started with, without the address (it may hold a password)."""
+    import hashlib
+
+    return hashlib.sha256((team.database or "sqlite").encode()).hexdigest()[:16]
+
+
+def _read_mark(home: Path) -> str:
+    try:
+        return (home / "server.database").read_text().strip()
+    except OSError:  # a server started before videokit kept the mark: it used SQLite
+        return _database_mark(Team(project=home, home=home))
 
 
 def start_server(team: Team, log: Any = print) -> bool:
     """Start the server unless it runs already as set up here; ``True`` when (re)started."""
     if healthy(team.url, auth=team.auth):
-        if _serves_team(team, team.auth):
+        same_database = _read_mark(team.home) == _database_mark(team)
+        if _serves_team(team, team.auth) and same_database:
             log(f"Prefect server: already running at {team.url}")
             return False
         if not _alive(team.home, "server"):
@@ -409,7 +462,7 @@ def start_server(team: Team, log: Any = print) -> bool:
                 stage="team",
                 hint="stop it, or choose another port with --port",
             )
-        log("Prefect server: restarting it with the team's login and UI address")
+        log("Prefect server: restarting it with the team's login, UI address and database")
         _stop(team.home, "server")
     elif _alive(team.home, "server"):
         _stop(team.home, "server")  # alive but not answering: start it afresh
@@ -423,6 +476,7 @@ def start_server(team: Team, log: Any = print) -> bool:
             )
     command = [*_prefect(), "server", "start", "--host", team.host, "--port", str(team.port)]
     _start(team.home, "server", command, _server_env(team), team.home)
+    (team.home / "server.database").write_text(_database_mark(team))
     log(f"Prefect server: starting at {team.url} (log: {team.home / 'server.log'})")
     _wait_healthy(team.url, team.home, "server")
     # Prefect's login page takes the whole "user:secret" line, not the part after the colon.
@@ -535,6 +589,7 @@ def register(team: Team, log: Any = print) -> list[str]:
                 fan_out=True,
                 asr_limit=ASR_LIMIT,
                 asr_deployment=asr_deployment,
+                **({"store": team.store} if team.store else {}),
             ),
             "Alle videoer i media-mappen (eller dem du vælger) bliver til undertekster, "
             "transskriptioner og en hjemmesidepakke. Hver video køres af en ledig worker.",
@@ -634,6 +689,10 @@ def up(team: Team, log: Any = print) -> None:
             stage="team",
             hint="a batch waits in one slot for its videos' runs: give --runs-per-worker 2 or more",
         )
+    if team.store and team.watch:
+        # The watch looks at a folder; a store's new footage is started as a produce run.
+        log(f"project in {team.store}: new footage there is not watched (start produce/{NAME})")
+        team = dataclasses.replace(team, watch=False)
     if start_server(team, log):
         # Workers started before hold the old server's login (or none): they start again.
         for pid_file in sorted(team.home.glob("worker-*.pid")):
