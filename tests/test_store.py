@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import srt
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import clips
 
@@ -165,6 +167,58 @@ def test_an_unchanged_file_is_not_written_back(store, tmp_path):
     store.write("review/x.txt", b"editor's text", match=etag)
     assert staging.publish(store, staged, "x") == []
     assert store.read("review/x.txt")[0] == b"editor's text"
+
+
+def _paths_of(slug: str) -> list[str]:
+    """Where a video's review files and outputs are, by the project's own naming."""
+    from videokit.naming import file_names, review_names, social_names
+
+    review = [f"review/{name}" for name in review_names(slug).values()]
+    review += [f"review/.state/{slug}.json", f"review/history/{slug}/0001/approval.json"]
+    out = [
+        f"build/{top}/{slug}/{name}"
+        for top in ("site", "preview")
+        for name in file_names(slug).values()
+    ]
+    out += [f"build/social/{slug}/{name}" for name in social_names(slug).values()]
+    out += [f"build/review/{slug}.html", f"build/quality/{slug}.json"]
+    out += [f"build/state/{slug}.json", f"build/state/{slug}.last-run.json"]
+    return review + out
+
+
+slugs = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
+
+
+@given(slug=slugs, other=slugs)
+def test_a_video_stages_its_own_files_and_no_other_videos(slug, other):
+    from videokit import staging
+
+    assume(slug != other)
+    assert all(staging.belongs_to(rel, slug) for rel in _paths_of(slug))
+    assert not any(staging.belongs_to(rel, other) for rel in _paths_of(slug))
+    for shared in ("build/site/index.html", "build/videokit-site.zip", "review/README.txt"):
+        assert not staging.belongs_to(shared, slug)
+
+
+def test_a_batch_reads_the_result_a_video_run_kept_in_the_store(store):
+    import json
+    from types import SimpleNamespace
+
+    from flows import stored
+
+    from videokit import report
+    from videokit.report import VideoResult
+    from videokit.workspace import VideoJob
+
+    plan = stored.plan(store.url)
+    job = VideoJob(Path("media/x.mp4"), "x")
+    kept = VideoResult("x.mp4", "x", True, cues=3, status="draft")
+    store.write("build/state/runs/run-1.json", json.dumps(report.to_dict(kept)).encode())
+    run = SimpleNamespace(id="run-1", name="x", state_name="Completed")
+    assert stored.collect(plan, run, job) == kept
+    assert "build/state/runs/run-1.json" not in store.listing("build")  # read once
+    lost = stored.collect(plan, SimpleNamespace(id="run-2", name="y", state_name="Crashed"), job)
+    assert not lost.ok and lost.stage == "worker" and "Crashed without a result" in lost.reason
 
 
 # --- a real batch: the same video made in a folder and in the store --------------------------
