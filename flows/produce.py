@@ -15,6 +15,7 @@ Where the videos are produced:
   deployment, which any worker of the pool can take, so several machines share a batch;
 - with ``asr_deployment`` set, drafts are made by that deployment (a GPU work pool) and read back
   from the shared cache, while CPU workers encode and render.
+- with ``store`` (``s3://…``), the project is in object storage: see ``flows/stored.py``.
 Transcription takes a slot of the named concurrency limit ``asr_limit`` when one is given: one
 model in memory per GPU.
 

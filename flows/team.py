@@ -2,7 +2,8 @@
 
 ``videokit team up`` (in the project folder) makes or reuses, in this order:
 1. a Prefect server that stays up (SQLite in the team folder by default, so history survives a
-   restart; ``PREFECT_API_DATABASE_CONNECTION_URL`` names a PostgreSQL database instead);
+   restart; ``--database postgresql://…`` names a PostgreSQL database instead, kept for the next
+   ``team up``);
 2. the process work pool ``videokit`` (and, with ``--asr-pool``, the GPU pool that makes drafts);
 3. the concurrency limit ``videokit-asr``: how many drafts are made at once (one per GPU);
 4. the deployments ``produce/videokit`` (a batch, from the UI), ``produce-video/videokit`` (one
@@ -10,6 +11,10 @@
    ``pickup/videokit`` (the watched media folder, on an interval schedule), all with module
    entrypoints of the installed package, so no path of this machine's code is stored;
 5. local workers for the pool.
+
+With ``--store s3://…`` the project lives in object storage instead of a folder
+(:mod:`flows.stored`): the batch deployment carries the address, and workers reach the store
+with the standard AWS settings of their environment.
 
 ``videokit team down`` stops the workers and the server; ``videokit team up`` again continues
 with the same history. Another machine joins with ``videokit team worker --server URL``.
@@ -43,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from flows import database
 from flows.deployments import ASR_LIMIT, DRAFTS, NAME, POOL
 from videokit.errors import VideokitError
 from videokit.files import read_json, write_json
@@ -397,61 +403,14 @@ def _server_env(team: Team) -> dict[str, str]:
     env.pop("PREFECT_UI_API_URL", None)  # the older name; the server's own name wins over it
     env["PREFECT_SERVER_UI_API_URL"] = team.ui_api_url
     if team.database:
-        env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_database_url(team.database)
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database.prefect_url(team.database)
     return env
-
-
-# -- the server's database ---------------------------------------------------------------------
-
-DATABASE_FILE = "database"  # in the team folder: the PostgreSQL address team up last used, 0600
-DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
-
-
-def prefect_database_url(url: str) -> str:
-    """Prefect's form (SQLAlchemy with asyncpg) of a ``postgresql://`` address."""
-    if not url.startswith(DATABASE_SCHEMES):
-        raise VideokitError(
-            f"not a PostgreSQL address: {url.split('@')[-1]!r}",
-            stage="team",
-            hint="give --database postgresql://USER@HOST:5432/DATABASE (the password in "
-            "~/.pgpass or $PGPASSWORD, never on the command line)",
-        )
-    return "postgresql+asyncpg://" + url.split("://", 1)[1]
-
-
-def remembered_database(home: Path, given: str | None) -> str | None:
-    """``given`` (kept for the next ``team up``), else the one kept, else ``None`` (SQLite)."""
-    path = home / DATABASE_FILE
-    if given:
-        prefect_database_url(given)  # refused before anything is kept
-        home.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        # Made with its mode: an address may hold a password.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(given + "\n")
-        return given
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
-
-
-def _database_mark(team: Team) -> str:
-    """Which database the server was started with, without the address (it may hold a password)."""
-    import hashlib
-
-    return hashlib.sha256((team.database or "sqlite").encode()).hexdigest()[:16]
-
-
-def _read_mark(home: Path) -> str:
-    try:
-        return (home / "server.database").read_text().strip()
-    except OSError:  # a server started before videokit kept the mark: it used SQLite
-        return _database_mark(Team(project=home, home=home))
 
 
 def start_server(team: Team, log: Any = print) -> bool:
     """Start the server unless it runs already as set up here; ``True`` when (re)started."""
     if healthy(team.url, auth=team.auth):
-        same_database = _read_mark(team.home) == _database_mark(team)
+        same_database = database.started_with(team.home) == database.mark(team.database)
         if _serves_team(team, team.auth) and same_database:
             log(f"Prefect server: already running at {team.url}")
             return False
@@ -476,7 +435,7 @@ def start_server(team: Team, log: Any = print) -> bool:
             )
     command = [*_prefect(), "server", "start", "--host", team.host, "--port", str(team.port)]
     _start(team.home, "server", command, _server_env(team), team.home)
-    (team.home / "server.database").write_text(_database_mark(team))
+    database.remember_start(team.home, team.database)
     log(f"Prefect server: starting at {team.url} (log: {team.home / 'server.log'})")
     _wait_healthy(team.url, team.home, "server")
     # Prefect's login page takes the whole "user:secret" line, not the part after the colon.
@@ -689,6 +648,10 @@ def up(team: Team, log: Any = print) -> None:
             stage="team",
             hint="a batch waits in one slot for its videos' runs: give --runs-per-worker 2 or more",
         )
+    if team.store:
+        from videokit.store import ObjectStore
+
+        ObjectStore(team.store).listing("media")  # a wrong address or key fails here, once
     if team.store and team.watch:
         # The watch looks at a folder; a store's new footage is started as a produce run.
         log(f"project in {team.store}: new footage there is not watched (start produce/{NAME})")

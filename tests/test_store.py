@@ -26,14 +26,32 @@ SLUG = "moede-om-aabne-data"
 EDITOR_TEXT = "Byrådet holder møde i aften."
 
 
+def _one_request_at_a_time(app):
+    """S3 decides a conditional write atomically; moto checks, then writes. Handling one request
+    at a time (connections stay concurrent) gives the tests S3's guarantee."""
+    lock = threading.Lock()
+
+    def serve(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    return serve
+
+
 @pytest.fixture(scope="module")
 def s3_server():
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    app = _one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
     settings = {
         "AWS_ENDPOINT_URL_S3": f"http://{host}:{port}",
         "AWS_ACCESS_KEY_ID": "videokit",
@@ -45,7 +63,7 @@ def s3_server():
             mp.setenv(name, value)
         mp.delenv("AWS_PROFILE", raising=False)
         yield f"http://{host}:{port}"
-    server.stop()
+    server.shutdown()
 
 
 _buckets = iter(range(1000))
@@ -329,3 +347,45 @@ def test_an_editors_file_in_the_store_is_not_overwritten_by_a_run(runs):
     vtt = store.read(f"build/preview/{SLUG}/{SLUG}.da.vtt")[0].decode()
     assert EDITOR_TEXT in vtt
     assert _captions(store.read(f"review/{SLUG}.da.srt")[0].decode())[0][2] == EDITOR_TEXT
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_team_service_produces_a_store_project_on_its_worker(runs, tmp_path):
+    """``team up --store``: the batch and the video's run on a worker process, which reaches the
+    store with nothing but the AWS settings of its environment."""
+    import socket
+
+    from flows import team as t
+    from flows.deployments import BATCH
+    from prefect.deployments import run_deployment
+
+    from videokit.store import ObjectStore
+
+    store = ObjectStore(f"s3://{BUCKET}-team/project")
+    store.fs.mkdir(f"{BUCKET}-team")
+    _upload(store, runs["root"] / "plain" / "media")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    spec = t.Team(
+        project=tmp_path,
+        home=tmp_path / "home",
+        port=port,
+        workers=1,
+        runs_per_worker=3,
+        watch=False,
+        store=store.url,
+    )
+    try:
+        t.up(spec, log=lambda _m: None)
+        with t._settings(spec.url, spec.auth):
+            run = run_deployment(BATCH, timeout=900, as_subflow=False, poll_interval=1)
+        assert run.state.is_completed(), (run.state, (spec.home / "worker-1.log").read_text())
+    finally:
+        t.down(spec.home, log=lambda _m: None)
+    expected = runs["root"] / "plain" / "build" / "preview" / SLUG / f"{SLUG}.da.vtt"
+    assert store.read(f"build/preview/{SLUG}/{SLUG}.da.vtt")[0] == expected.read_bytes()
+    assert store.read("build/videokit-site.zip") is not None
+    assert [rel for rel in store.listing("cache") if rel.endswith(".json")]
+    assert not [rel for rel in store.listing() if rel.startswith((".locks/", "build/state/runs/"))]

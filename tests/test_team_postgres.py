@@ -142,6 +142,7 @@ def cluster():
 
 
 def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_path):
+    from flows import database
     from flows import team as t
     from flows.deployments import BATCH
     from prefect.states import Completed
@@ -149,10 +150,10 @@ def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_pat
     project = tmp_path / "project"
     (project / "media").mkdir(parents=True)
     home = tmp_path / "home"
-    database = t.remembered_database(home, cluster.url)
-    assert oct((home / t.DATABASE_FILE).stat().st_mode & 0o777) == "0o600"
+    url = database.remembered(home, cluster.url)
+    assert oct((home / database.FILE).stat().st_mode & 0o777) == "0o600"
     spec = t.Team(
-        project=project, home=home, port=_free_port(), workers=0, watch=False, database=database
+        project=project, home=home, port=_free_port(), workers=0, watch=False, database=url
     )
     try:
         t.up(spec, log=lambda _m: None)
@@ -172,7 +173,7 @@ def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_pat
             port=spec.port,
             workers=0,
             watch=False,
-            database=t.remembered_database(home, None),
+            database=database.remembered(home, None),
         )
         assert again.database == cluster.url
         t.up(again, log=lambda _m: None)
@@ -186,11 +187,11 @@ def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_pat
 
 
 def test_an_address_that_is_not_postgresql_is_refused_before_anything_is_kept(tmp_path):
-    from flows import team as t
+    from flows import database
 
     from videokit.errors import VideokitError
 
     with pytest.raises(VideokitError, match=r"not a PostgreSQL address: 'db\.example/prefect'"):
-        t.remembered_database(tmp_path, "mysql://user:secret@db.example/prefect")
-    assert not (tmp_path / t.DATABASE_FILE).exists()
-    assert t.prefect_database_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
+        database.remembered(tmp_path, "mysql://user:secret@db.example/prefect")
+    assert not (tmp_path / database.FILE).exists()
+    assert database.prefect_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"

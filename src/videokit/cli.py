@@ -535,6 +535,7 @@ def _team_parser(sub: Any) -> None:
 
 def _cmd_team_up(args: argparse.Namespace) -> int:
     from flows import team
+    from flows.database import remembered
 
     project = _project(args)
     if not project.media.is_dir() and not args.store:
@@ -556,7 +557,7 @@ def _cmd_team_up(args: argparse.Namespace) -> int:
             asr_pool=args.asr_pool,
             cache_dir=args.cache.resolve() if args.cache else None,
             public_url=args.public_url,
-            database=team.remembered_database(team.team_home(), args.database),
+            database=remembered(team.team_home(), args.database),
             store=args.store,
         )
     )
