@@ -649,9 +649,9 @@ def up(team: Team, log: Any = print) -> None:
             hint="a batch waits in one slot for its videos' runs: give --runs-per-worker 2 or more",
         )
     if team.store:
-        from videokit.store import ObjectStore
+        from videokit.store import ObjectStore, check_conditions
 
-        ObjectStore(team.store).listing("media")  # a wrong address or key fails here, once
+        check_conditions(ObjectStore(team.store))  # a wrong address or key fails here, once
     if team.store and team.watch:
         # The watch looks at a folder; a store's new footage is started as a produce run.
         log(f"project in {team.store}: new footage there is not watched (start produce/{NAME})")

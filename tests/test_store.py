@@ -94,6 +94,29 @@ def test_conditional_writes_refuse_a_version_not_read(store):
     assert store.listing("review") == {"review/a.srt": second}
 
 
+def test_a_store_that_ignores_conditions_is_refused(store):
+    from videokit.errors import VideokitError
+    from videokit.store import ObjectStore, check_conditions
+
+    check_conditions(store)  # moto, like S3, honours them
+    assert not store.listing(".locks")
+
+    class Careless:  # what a store without conditional writes does: every write succeeds
+        def __init__(self, fs):
+            self.fs = fs
+
+        def pipe_file(self, path, data, **_conditions):
+            return self.fs.pipe_file(path, data)
+
+        def __getattr__(self, name):
+            return getattr(self.fs, name)
+
+    careless = ObjectStore(store.url, fs=Careless(store.fs))
+    with pytest.raises(VideokitError, match="ignores conditional writes"):
+        check_conditions(careless)
+    assert not store.listing(".locks")
+
+
 def test_a_lease_is_held_by_one_run_and_named_to_the_other(store):
     from videokit.errors import VideokitError
     from videokit.store import lease

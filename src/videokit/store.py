@@ -187,6 +187,27 @@ class ObjectStore:
             raise self._fail(err, rel, "delete") from err
 
 
+def check_conditions(store: ObjectStore) -> None:
+    """Refuse a store that ignores conditional writes: its leases would not exclude anyone and an
+    editor's file could be overwritten. (Amazon S3 has honoured them since 2024, MinIO and Ceph
+    longer.)"""
+    probe = f"{LOCKS}/conditions-probe-{os.getpid()}-{socket.gethostname()}"
+    first = store.write(probe, b"1")
+    try:
+        store.write(probe, b"2", match=ABSENT)
+        store.write(probe, b"3", match=first + "-not-this")
+    except StoreConflict:
+        return
+    finally:
+        with contextlib.suppress(VideokitError):
+            store.delete(probe)
+    raise VideokitError(
+        f"the object store at {store.url} ignores conditional writes (If-None-Match, If-Match)",
+        stage="store",
+        hint="use a store that honours them (Amazon S3, MinIO, Ceph RGW), or a shared folder",
+    )
+
+
 def _holder() -> str:
     now = dt.datetime.now().isoformat(timespec="seconds")
     return f"pid {os.getpid()} on {socket.gethostname()}, since {now}"
