@@ -117,6 +117,24 @@ def test_a_store_that_ignores_conditions_is_refused(store):
     assert not store.listing(".locks")
 
 
+def test_the_draft_cache_in_the_store_keeps_the_first_draft(store):
+    from videokit.cache import StoreCache, open_cache
+    from videokit.transcript import Transcript
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VIDEOKIT_CACHE_DIR", f"{store.url}/cache")
+        cache = open_cache()
+    assert isinstance(cache, StoreCache)
+    first, second = (Transcript("da", 1000, (), model=m) for m in ("first", "second"))
+    assert cache.get("draft-a") is None
+    cache.put("draft-a", first)
+    cache.put("draft-a", second)  # the same video drafted on another machine meanwhile
+    assert cache.get("draft-a") == first
+    store.write("cache/draft-b.json", b"{not json")
+    cache.put("draft-b", second)  # a damaged entry is replaced
+    assert cache.get("draft-b") == second
+
+
 def test_a_lease_is_held_by_one_run_and_named_to_the_other(store):
     from videokit.errors import VideokitError
     from videokit.store import lease
@@ -401,7 +419,12 @@ def test_the_team_service_produces_a_store_project_on_its_worker(runs, tmp_path)
         store=store.url,
     )
     try:
-        t.up(spec, log=lambda _m: None)
+        with pytest.MonkeyPatch.context() as mp:
+            # The draft the store batch above made, from that store's cache: the worker reads it
+            # back over S3 instead of transcribing again (the suite's time).
+            mp.setenv("VIDEOKIT_CACHE_DIR", f"{runs['store'].url}/cache")
+            mp.setenv("PREFECT_LOGGING_LEVEL", "INFO")  # the worker's log says where it came from
+            t.up(spec, log=lambda _m: None)
         with t._settings(spec.url, spec.auth):
             run = run_deployment(BATCH, timeout=900, as_subflow=False, poll_interval=1)
         assert run.state.is_completed(), (run.state, (spec.home / "worker-1.log").read_text())
@@ -410,5 +433,6 @@ def test_the_team_service_produces_a_store_project_on_its_worker(runs, tmp_path)
     expected = runs["root"] / "plain" / "build" / "preview" / SLUG / f"{SLUG}.da.vtt"
     assert store.read(f"build/preview/{SLUG}/{SLUG}.da.vtt")[0] == expected.read_bytes()
     assert store.read("build/videokit-site.zip") is not None
-    assert [rel for rel in store.listing("cache") if rel.endswith(".json")]
     assert not [rel for rel in store.listing() if rel.startswith((".locks/", "build/state/runs/"))]
+    log = (spec.home / "worker-1.log").read_text(encoding="utf-8", errors="replace")
+    assert "draft unchanged, taken from the cache" in log

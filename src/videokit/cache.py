@@ -7,12 +7,10 @@ same constructors as any transcript, and an entry that does not read is treated 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
 
-from .errors import VideokitError
 from .files import read_json, write_text
 from .transcript import Transcript
 
@@ -68,10 +66,9 @@ class StoreCache(TranscriptCache):
         self.root = Path(url)  # named in messages only
 
     def get(self, key: str) -> Transcript | None:
-        try:
-            found = self.store.read(_file_name(key))
-        except VideokitError:
-            return None  # the store did not answer: made again, as for a damaged entry
+        # A store that does not answer raises (it names the store and what to check): drafts
+        # made while it cannot be reached could not be kept either.
+        found = self.store.read(_file_name(key))
         if found is None:
             return None
         try:
@@ -82,9 +79,14 @@ class StoreCache(TranscriptCache):
     def put(self, key: str, transcript: Transcript) -> None:
         from .store import ABSENT, StoreConflict
 
-        # Another machine's draft of the same video and settings may be there already.
-        with contextlib.suppress(StoreConflict):
-            self.store.write(_file_name(key), transcript.to_json().encode(), match=ABSENT)
+        name, data = _file_name(key), transcript.to_json().encode()
+        try:
+            self.store.write(name, data, match=ABSENT)
+        except StoreConflict:
+            # Another machine's draft of the same video and settings is kept; a damaged entry
+            # is replaced, as in a folder.
+            if self.get(key) is None:
+                self.store.write(name, data)
 
 
 def open_cache(default: str | None = None) -> TranscriptCache | StoreCache:
