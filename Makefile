@@ -22,7 +22,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test team lint bench system-deps clean browser-deps
+.PHONY: run test team lint bench system-deps clean browser-deps test-services
 
 run: system-deps $(RUN_STAMP)
 	$(BIN)/videokit samples --media $(MEDIA) --if-empty
@@ -35,7 +35,7 @@ team: system-deps $(RUN_STAMP)
 	$(BIN)/videokit models pull $(or $(MODEL),base)
 	$(BIN)/videokit team up
 
-test: system-deps $(DEV_STAMP) browser-deps
+test: system-deps $(DEV_STAMP) browser-deps test-services
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
@@ -108,6 +108,19 @@ browser-deps:
 	  echo "installing the browser test tools (npm ci in $(BROWSER_DIR))"; \
 	  npm ci --prefix $(BROWSER_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error; \
 	  cp $(BROWSER_DIR)/package-lock.json $(BROWSER_STAMP); \
+	fi
+
+# The PostgreSQL test (tests/test_team_postgres.py) runs a throwaway cluster of Debian's
+# PostgreSQL server (initdb and pg_ctl, kept in /usr/lib/postgresql/<version>/bin). Without root the
+# missing package is named and that test skips (under CI=true it fails instead).
+test-services:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing from Debian for the PostgreSQL test: postgresql"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "the PostgreSQL test needs postgresql (e.g. sudo apt-get install postgresql); without it it is skipped"; \
+	  fi; \
 	fi
 
 clean:

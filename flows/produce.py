@@ -15,6 +15,7 @@ Where the videos are produced:
   deployment, which any worker of the pool can take, so several machines share a batch;
 - with ``asr_deployment`` set, drafts are made by that deployment (a GPU work pool) and read back
   from the shared cache, while CPU workers encode and render.
+- with ``store`` (``s3://…``), the project is in object storage: see ``flows/stored.py``.
 Transcription takes a slot of the named concurrency limit ``asr_limit`` when one is given: one
 model in memory per GPU.
 
@@ -50,7 +51,7 @@ from flows.deployments import VIDEO
 from videokit import draft, freshness, hardware, pipeline, publish, quality, report, social
 from videokit.ahead import DraftsAhead
 from videokit.asr import DecodeOptions
-from videokit.cache import TranscriptCache
+from videokit.cache import TranscriptCache, open_cache
 from videokit.config import Settings, load_settings
 from videokit.errors import VideokitError
 from videokit.files import read_json, remove_partials, write_json
@@ -169,6 +170,8 @@ class Plan:
     base_url: str | None = None
     asr_limit: str | None = None
     asr_deployment: str | None = None
+    store: str | None = None  # s3://…: the folders above are paths in that store (flows/stored.py)
+    cache_dir: str | None = None  # the draft cache where VIDEOKIT_CACHE_DIR names none
 
     @property
     def layout(self) -> Layout:
@@ -191,7 +194,7 @@ def transcribe(
     plan: Plan,
 ) -> tuple[Transcript, bool]:
     log = get_run_logger()
-    cache = TranscriptCache()
+    cache = _cache(plan)
     if plan.asr_deployment:
         found = draft.cached_draft_or_none(cache, source, model, options)
         if found is not None:
@@ -236,6 +239,11 @@ def transcribe(
     )
 
 
+def _cache(plan: Plan) -> TranscriptCache:
+    """The draft cache: ``VIDEOKIT_CACHE_DIR``, else the plan's (a project in a store's)."""
+    return open_cache(default=plan.cache_dir)
+
+
 # The batches drafting this process's runs' videos together; a video's transcribe task waits for
 # the one that holds its draft.
 _together: list[DraftsAhead] = []
@@ -256,7 +264,7 @@ def _drafts_together(jobs: list[VideoJob], plan: Plan, settings: Settings) -> It
     if len(jobs) < 2 or plan.asr_deployment or not settings.asr.reads_videos_together:
         yield
         return
-    together = DraftsAhead(TranscriptCache(), _model(settings.model_ref(plan.model), settings))
+    together = DraftsAhead(_cache(plan), _model(settings.model_ref(plan.model), settings))
     with _together_lock:
         _together.append(together)
     try:
@@ -429,6 +437,10 @@ def produce_video(
     ``keep_result`` the result is also kept in the output folder, where the batch that asked for
     it (maybe on another machine) reads it.
     """
+    if plan.store:  # a video in object storage: staged, produced here, published back
+        from flows import stored
+
+        return stored.produce_video(video, plan, label, keep_result)
     log = get_run_logger()
     started = time.monotonic()
     path = Path(video)
@@ -529,6 +541,10 @@ def produce_elsewhere(job: VideoJob, plan: Plan, label: str) -> VideoResult:
         timeout=None,
         flow_run_name=f"{job.slug}",
     )
+    if plan.store:
+        from flows import stored
+
+        return stored.collect(plan, run, job)
     return _collect(plan.layout, run, job)
 
 
@@ -595,6 +611,7 @@ def produce(
     asr_limit: str | None = None,
     asr_deployment: str | None = None,
     always: bool = False,
+    store: str | None = None,
 ) -> Any:
     """Lav danske undertekster, transskriptioner og hjemmesidepakke for videoerne i projektet.
 
@@ -623,7 +640,24 @@ def produce(
             gangen (én model i hukommelsen pr. GPU).
         asr_deployment: Lad dette deployment (fx på en GPU-pulje) lave udkastene.
         always: Lav alle videoer igen, også dem der intet er ændret ved siden sidste kørsel.
+        store: Projektet ligger i objektlager (s3://spand/sti) i stedet for en mappe.
     """
+    if store:  # a project in object storage, not a folder
+        from flows import stored
+
+        return _finish(
+            stored.produce(
+                store,
+                paths,
+                fan_out,
+                wait_for_approval,
+                model=model,
+                language=language,
+                base_url=base_url,
+                asr_limit=asr_limit,
+                asr_deployment=asr_deployment,
+            )
+        )
     log = get_run_logger()
     started = time.monotonic()
     try:
@@ -657,6 +691,11 @@ def produce(
         # An expected failure of the whole run: one line, no traceback.
         log.error("%s", err)
         results = [_failed(str(err.path or ""), "", err, started)]
+    return _finish(results)
+
+
+def _finish(results: list[VideoResult]) -> Any:
+    """The batch's summary, and its end state: Failed (with every result) if a video failed."""
     _summarise(results)
     failed = sum(not r.ok for r in results)
     if failed:

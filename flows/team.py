@@ -2,7 +2,8 @@
 
 ``videokit team up`` (in the project folder) makes or reuses, in this order:
 1. a Prefect server that stays up (SQLite in the team folder by default, so history survives a
-   restart; ``PREFECT_API_DATABASE_CONNECTION_URL`` names a PostgreSQL database instead);
+   restart; ``--database postgresql://…`` names a PostgreSQL database instead, kept for the next
+   ``team up``);
 2. the process work pool ``videokit`` (and, with ``--asr-pool``, the GPU pool that makes drafts);
 3. the concurrency limit ``videokit-asr``: how many drafts are made at once (one per GPU);
 4. the deployments ``produce/videokit`` (a batch, from the UI), ``produce-video/videokit`` (one
@@ -10,6 +11,10 @@
    ``pickup/videokit`` (the watched media folder, on an interval schedule), all with module
    entrypoints of the installed package, so no path of this machine's code is stored;
 5. local workers for the pool.
+
+With ``--store s3://…`` the project lives in object storage instead of a folder
+(:mod:`flows.stored`): the batch deployment carries the address, and workers reach the store
+with the standard AWS settings of their environment.
 
 ``videokit team down`` stops the workers and the server; ``videokit team up`` again continues
 with the same history. Another machine joins with ``videokit team worker --server URL``.
@@ -26,6 +31,7 @@ its environment, never its command line (which any user of the machine can read)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -42,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from flows import database
 from flows.deployments import ASR_LIMIT, DRAFTS, NAME, POOL
 from videokit.errors import VideokitError
 from videokit.files import read_json, write_json
@@ -82,6 +89,8 @@ class Team:
     asr_pool: str | None = None
     cache_dir: Path | None = None
     public_url: str | None = None  # how browsers and other machines reach the server
+    database: str | None = None  # postgresql://…; None: SQLite in the team folder
+    store: str | None = None  # s3://…: the project lives in object storage (flows/stored.py)
 
     @property
     def reach_at(self) -> str:
@@ -393,13 +402,16 @@ def _server_env(team: Team) -> dict[str, str]:
     # `prefect server start --port` does not reach the UI, which would call 127.0.0.1:4200.
     env.pop("PREFECT_UI_API_URL", None)  # the older name; the server's own name wins over it
     env["PREFECT_SERVER_UI_API_URL"] = team.ui_api_url
+    if team.database:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database.prefect_url(team.database)
     return env
 
 
 def start_server(team: Team, log: Any = print) -> bool:
     """Start the server unless it runs already as set up here; ``True`` when (re)started."""
     if healthy(team.url, auth=team.auth):
-        if _serves_team(team, team.auth):
+        same_database = database.started_with(team.home) == database.mark(team.database)
+        if _serves_team(team, team.auth) and same_database:
             log(f"Prefect server: already running at {team.url}")
             return False
         if not _alive(team.home, "server"):
@@ -409,7 +421,7 @@ def start_server(team: Team, log: Any = print) -> bool:
                 stage="team",
                 hint="stop it, or choose another port with --port",
             )
-        log("Prefect server: restarting it with the team's login and UI address")
+        log("Prefect server: restarting it with the team's login, UI address and database")
         _stop(team.home, "server")
     elif _alive(team.home, "server"):
         _stop(team.home, "server")  # alive but not answering: start it afresh
@@ -423,6 +435,7 @@ def start_server(team: Team, log: Any = print) -> bool:
             )
     command = [*_prefect(), "server", "start", "--host", team.host, "--port", str(team.port)]
     _start(team.home, "server", command, _server_env(team), team.home)
+    database.remember_start(team.home, team.database)
     log(f"Prefect server: starting at {team.url} (log: {team.home / 'server.log'})")
     _wait_healthy(team.url, team.home, "server")
     # Prefect's login page takes the whole "user:secret" line, not the part after the colon.
@@ -535,6 +548,7 @@ def register(team: Team, log: Any = print) -> list[str]:
                 fan_out=True,
                 asr_limit=ASR_LIMIT,
                 asr_deployment=asr_deployment,
+                **({"store": team.store} if team.store else {}),
             ),
             "Alle videoer i media-mappen (eller dem du vælger) bliver til undertekster, "
             "transskriptioner og en hjemmesidepakke. Hver video køres af en ledig worker.",
@@ -634,6 +648,14 @@ def up(team: Team, log: Any = print) -> None:
             stage="team",
             hint="a batch waits in one slot for its videos' runs: give --runs-per-worker 2 or more",
         )
+    if team.store:
+        from videokit.store import ObjectStore, check_conditions
+
+        check_conditions(ObjectStore(team.store))  # a wrong address or key fails here, once
+    if team.store and team.watch:
+        # The watch looks at a folder; a store's new footage is started as a produce run.
+        log(f"project in {team.store}: new footage there is not watched (start produce/{NAME})")
+        team = dataclasses.replace(team, watch=False)
     if start_server(team, log):
         # Workers started before hold the old server's login (or none): they start again.
         for pid_file in sorted(team.home.glob("worker-*.pid")):

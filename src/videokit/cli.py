@@ -486,6 +486,18 @@ def _team_parser(sub: Any) -> None:
     up.add_argument(
         "--asr-pool", default=None, help="a work pool (GPU machines) that makes the drafts"
     )
+    up.add_argument(
+        "--database",
+        default=None,
+        help="the server's PostgreSQL database, postgresql://USER@HOST:5432/NAME (password in "
+        "~/.pgpass or $PGPASSWORD); kept for the next team up (default: SQLite)",
+    )
+    up.add_argument(
+        "--store",
+        default=None,
+        help="the project in S3-compatible object storage, s3://BUCKET/PREFIX, instead of a "
+        "shared folder (endpoint and keys: the AWS_* settings)",
+    )
     up.set_defaults(func=_cmd_team_up)
     down = t.add_parser("down", help="stop this machine's workers and server (history is kept)")
     down.set_defaults(func=_cmd_team_down)
@@ -519,9 +531,10 @@ def _team_parser(sub: Any) -> None:
 
 def _cmd_team_up(args: argparse.Namespace) -> int:
     from flows import team
+    from flows.database import remembered
 
     project = _project(args)
-    if not project.media.is_dir():
+    if not project.media.is_dir() and not args.store:
         raise VideokitError(
             "no media folder", path=project.media, stage="team", hint="run in the project folder"
         )
@@ -540,6 +553,8 @@ def _cmd_team_up(args: argparse.Namespace) -> int:
             asr_pool=args.asr_pool,
             cache_dir=args.cache.resolve() if args.cache else None,
             public_url=args.public_url,
+            database=remembered(team.team_home(), args.database),
+            store=args.store,
         )
     )
     return 0

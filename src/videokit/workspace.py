@@ -68,6 +68,13 @@ def find_videos(paths: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]
             errors.append(
                 VideokitError("no such file or folder", path=p, stage="find", hint="check the path")
             )
+    jobs, clashes = jobs_for(found)
+    return jobs, errors + clashes
+
+
+def jobs_for(found: list[Path]) -> tuple[list[VideoJob], list[VideokitError]]:
+    """One job per video file; two files that would share a slug are both refused."""
+    errors: list[VideokitError] = []
     by_slug: dict[str, list[Path]] = {}
     for f in dict.fromkeys(found):  # keep order, drop repeats
         by_slug.setdefault(slugify(f.stem), []).append(f)

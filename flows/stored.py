@@ -1,0 +1,177 @@
+"""The production flows on a project kept in object storage (``produce(store="s3://…")``).
+
+No folder is shared: each video's run takes the video's lease in the store, stages what it
+needs into a local scratch folder (:mod:`videokit.staging`), runs the same ``produce-video``
+body there as on a local project, and publishes back what changed; the batch's site index,
+manifest and zip are made the same way under the store's ``index`` lease. The draft cache is the
+store's ``cache/`` unless ``VIDEOKIT_CACHE_DIR`` names another. See :mod:`videokit.store` for
+how the leases and the conditional writes work.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from prefect import get_run_logger, runtime, task
+from prefect.cache_policies import NONE
+
+from flows import produce as p
+from videokit import publish, report, staging
+from videokit.errors import VideokitError
+from videokit.locks import VIDEO_WAIT_S
+from videokit.media import VIDEO_EXTENSIONS
+from videokit.report import VideoResult
+from videokit.slug import slugify
+from videokit.store import ObjectStore, lease
+from videokit.workspace import Layout, jobs_for
+
+CACHE = "cache"  # the store's draft cache, beside the project's folders
+
+
+def plan(store: str, **choices: Any) -> p.Plan:
+    """A run's plan for the project at ``store``: its folders are paths inside the store."""
+    return p.Plan(
+        project_dir=store,
+        media_dir=staging.MEDIA,
+        out_dir=staging.OUT,
+        review_dir=staging.REVIEW,
+        config_file=staging.CONFIG,
+        store=store,
+        cache_dir=f"{store.rstrip('/')}/{CACHE}",
+        **choices,
+    )
+
+
+def _result_rel(run_id: str) -> str:
+    return f"{staging.OUT}/state/runs/{run_id}.json"
+
+
+def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> VideoResult:
+    """One video of the store (``video``: its path there, ``media/…``), as ``produce-video``."""
+    log = get_run_logger()
+    started = time.monotonic()
+    store = ObjectStore(str(plan_.store))
+    name = PurePosixPath(video).name
+    slug = slugify(PurePosixPath(video).stem)
+    label = label or slug
+    notes: list[str] = []
+    try:
+        with (
+            lease(store, f"video-{slug}", wait_s=VIDEO_WAIT_S, on_wait=p._waiting(label)) as held,
+            staging.scratch(slug) as root,
+        ):
+            staged = staging.stage_video(store, video, slug, root)
+            here = replace(
+                plan_,
+                project_dir=str(root),
+                media_dir=str(staged.media),
+                out_dir=str(staged.out),
+                review_dir=str(staged.review),
+                config_file=str(staged.config),
+                store=None,
+            )
+            result = p.produce_video.fn(str(root / video), here, label)
+            if held.lost:
+                raise VideokitError(
+                    "another run took this video over while this one stalled; nothing of this "
+                    "run was written",
+                    path=Path(video),
+                    stage="lock",
+                    hint="see the other run's result; run again if it failed",
+                )
+            notes = staging.publish(store, staged, slug)
+            output = result.output.replace(str(root), store.url, 1) if result.output else ""
+    except VideokitError as err:
+        log.error("%s: %s", label, err)
+        result, output = p._failed(name, slug, err, started), ""
+    for note in notes:
+        log.warning("%s: %s", label, note)
+    result = replace(result, output=output, warnings=result.warnings + tuple(notes))
+    run_id = runtime.flow_run.id
+    if keep_result and run_id:
+        store.write(_result_rel(str(run_id)), json.dumps(report.to_dict(result)).encode())
+    return result
+
+
+def collect(plan_: p.Plan, run: Any, job: Any) -> VideoResult:
+    """The result a ``produce-video`` run of a store video kept there (see ``produce._collect``)."""
+    store = ObjectStore(str(plan_.store))
+    rel = _result_rel(str(run.id))
+    found = store.read(rel)
+    with staging.scratch("result") as root:
+        layout = Layout(root)
+        if found is not None:
+            target = p._result_path(layout, str(run.id))
+            target.parent.mkdir(parents=True)
+            target.write_bytes(found[0])
+            store.delete(rel)
+        return p._collect(layout, run, job)
+
+
+@task(name="site index, manifest and zip", cache_policy=NONE)
+def write_indexes(plan_: p.Plan) -> int:
+    store = ObjectStore(str(plan_.store))
+    with lease(store, "index", wait_s=VIDEO_WAIT_S), staging.scratch("site") as root:
+        staged = staging.stage_site(store, root)
+        published, files = publish.write_indexes(Layout(staged.out, staged.review))
+        staging.publish(store, staged)
+    get_run_logger().info(
+        "site: %d approved videos, %d files in %s/%s",
+        len(published),
+        files,
+        store.url,
+        Layout(Path(staging.OUT)).zip,
+    )
+    return len(published)
+
+
+def produce_all(plan_: p.Plan, paths: list[str] | None, fan_out: bool) -> list[VideoResult]:
+    """Every video in the store's media folder (or the ones named), then the site's indexes."""
+    log = get_run_logger()
+    store = ObjectStore(str(plan_.store))
+    videos = [
+        rel
+        for rel in store.listing(staging.MEDIA)
+        if rel.count("/") == 1
+        and PurePosixPath(rel).suffix.lower() in VIDEO_EXTENSIONS
+        and not PurePosixPath(rel).name.startswith(".")
+    ]
+    if paths:
+        wanted = {PurePosixPath(path).name for path in paths}
+        videos = [rel for rel in videos if PurePosixPath(rel).name in wanted]
+    jobs, problems = jobs_for([Path(rel) for rel in sorted(videos)])
+    results = [p._failed(str(e.path.name if e.path else "?"), "", e, 0.0) for e in problems]
+    log.info("%d videos to produce in %s", len(jobs), store.url)
+    labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
+    if fan_out:
+        futures = [p.produce_elsewhere.submit(j, plan_, lbl) for j, lbl in zip(jobs, labels)]
+        results += [f.result() for f in futures]
+    else:
+        results += [p.produce_video(str(j.path), plan_, lbl) for j, lbl in zip(jobs, labels)]
+    write_indexes(plan_)
+    return results
+
+
+def produce(
+    store: str,
+    paths: list[str] | None,
+    fan_out: bool,
+    wait_for_approval: bool,
+    **choices: Any,
+) -> list[VideoResult]:
+    """The ``produce`` flow's batch for a project in a store; every result, failures included."""
+    try:
+        if wait_for_approval:
+            raise VideokitError(
+                "waiting for approval in the Prefect UI is not offered for a project in a store",
+                stage="store",
+                hint="run without wait_for_approval (README: 'Object storage')",
+            )
+        return produce_all(plan(store, **choices), paths, fan_out)
+    except VideokitError as err:
+        get_run_logger().error("%s", err)
+        return [p._failed(store, "", err, 0.0)]
