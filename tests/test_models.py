@@ -150,6 +150,8 @@ manifests = st.builds(
     source_sha256=st.text(),
     packages=st.lists(st.text(), max_size=3).map(tuple),
     license=st.text(),
+    ct2=st.dictionaries(st.text(), st.text(alphabet="0123456789abcdef", max_size=64), max_size=3),
+    ct2_absent=st.text(),
 )
 
 
@@ -259,8 +261,9 @@ def test_models_list_known_prints_pull_commands(capsys):
 def test_provisioning_modules_import_neither_torch_nor_asr():
     code = (
         "import sys; import videokit.models, videokit.hub, videokit.hf, videokit.ct2, "
-        "videokit.checkpoint, videokit.registry; "
-        "bad = {'torch', 'whisper', 'videokit.asr', 'huggingface_hub', 'transformers'} & set(sys.modules); "
+        "videokit.checkpoint, videokit.registry, videokit.ct2build; "
+        "bad = {'torch', 'whisper', 'videokit.asr', 'huggingface_hub', 'transformers', "
+        "'ctranslate2'} & set(sys.modules); "
         "print(sorted(bad)); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

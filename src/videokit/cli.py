@@ -245,6 +245,7 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
         print(f"  {m.name}")
         print(f"      {m.bytes / 1e6:.0f} MB, {params}; from {m.source}")
         print(f"      languages: {m.languages}; alignment heads: {m.heads}")
+        print(f"      engines: {', '.join(m.engines)}")
     if not cached:
         print("  (empty: run 'videokit models pull base')")
     print(

@@ -13,7 +13,8 @@ What ``--model``, ``videokit.toml`` and the flow accept:
 - a path to a ``.pt`` checkpoint is used as it is.
 
 Converted models live in the cache (``$VIDEOKIT_MODEL_DIR`` or ``$XDG_CACHE_HOME/videokit/models``)
-as ``<stem>.pt`` beside a ``<stem>.json`` manifest (:mod:`videokit.modelcache`). Nothing here
+as ``<stem>.pt`` beside a ``<stem>.json`` manifest (:mod:`videokit.modelcache`) and, for hub models
+and folders that carry a tokenizer, ``<stem>-ct2/`` for the faster-whisper engine. Nothing here
 imports torch or whisper: :mod:`videokit.checkpoint` writes and fetches files, :mod:`videokit.asr`
 runs them.
 """
@@ -36,11 +37,12 @@ from .modelcache import (
     cache_dir,
     cached_spec,
     card_languages,
+    ct2_folder,
     file_hash,
     languages,
     store,
 )
-from .registry import REGISTRY_MODELS, ct2_dir
+from .registry import REGISTRY_MODELS
 
 __all__ = [
     "OFFICIAL_MODELS",
@@ -127,6 +129,21 @@ def pull(ref: str, *, log: Log = lambda _msg: None) -> ModelSpec:
     return resolve(ref, log=log)
 
 
+def ct2_dir(spec: ModelSpec, *, log: Log = lambda _msg: None) -> Path:
+    """The CTranslate2 folder faster-whisper loads for ``spec``, verified."""
+    if spec.source == "registry":
+        return registry.ct2_dir(spec.name, log=log)
+    if spec.source in ("openai", "file"):
+        raise ModelError(
+            f"model {spec.name!r} is an openai-whisper checkpoint; the faster-whisper engine needs "
+            "CTranslate2 weights",
+            path=spec.path,
+            hint="pull its Hugging Face repository (e.g. hf:openai/whisper-large-v3-turbo) to run it "
+            'on faster-whisper, or set [asr] engine = "openai-whisper"',
+        )
+    return ct2_folder(spec)
+
+
 def parse_hf(ref: str) -> tuple[str, str | None]:
     m = _HF_REF.fullmatch(ref)
     if m is None:
@@ -209,7 +226,7 @@ def pull_hf(repo: str, revision: str | None, *, log: Log = lambda _m: None) -> M
             raise
         log(f"{err.message}; keeping the copy pulled earlier")
         return cached
-    current = cached_spec(stem, fresh=lambda m: m.revision == commit)
+    current = cached_spec(stem, fresh=lambda m: m.revision == commit and m.complete)
     if current is not None:
         log(f"hf:{repo} is up to date (commit {commit[:12]})")
         return current
@@ -221,6 +238,7 @@ def pull_hf(repo: str, revision: str | None, *, log: Log = lambda _m: None) -> M
         model,
         snapshot.folder,
         log,
+        fast=True,
         name=name,
         source="hf",
         origin=repo,
@@ -241,7 +259,7 @@ def _resolve_folder(folder: Path, *, fetch: bool, log: Log) -> ModelSpec:
     folder = folder.resolve()
     stem = f"folder--{folder.name}--{sha256_text(str(folder))[:8]}"
     fingerprint = _fingerprint(folder)
-    spec = cached_spec(stem, fresh=lambda m: m.source_sha256 == fingerprint)
+    spec = cached_spec(stem, fresh=lambda m: m.source_sha256 == fingerprint and m.complete)
     if spec is not None:
         return spec
     if not fetch:
@@ -257,6 +275,7 @@ def _resolve_folder(folder: Path, *, fetch: bool, log: Log) -> ModelSpec:
         model,
         folder,
         log,
+        fast=True,
         name=str(folder),
         source="folder",
         origin=str(folder),
