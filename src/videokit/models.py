@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checkpoint, ct2, hf, hub, registry
+from . import checkpoint, ct2, hf, hub, registry, speeds
 from .errors import ModelError
 from .files import sha256_text
 from .modelcache import (
@@ -294,33 +294,84 @@ class KnownModel:
     params: str
     coral_wer: str  # published word error rate on the CoRal read-aloud test set
     about: str
+    arch: str = ""  # the architecture bench/models.py measured for it ("" when not measured)
+    fast_ref: str = ""  # the same weights where ``ref`` cannot run on faster-whisper
+
+    @property
+    def fast(self) -> str:
+        """What to pull to run this model on the faster-whisper engine."""
+        return self.fast_ref or self.ref
+
+    @property
+    def wer(self) -> float | None:
+        try:
+            return float(self.coral_wer.rstrip(" %"))
+        except ValueError:
+            return None
 
 
 # Word error rates as published on the CoRal project's and syv.ai's model cards (CoRal v1
-# read-aloud test set); "–" where no comparable figure is published.
+# read-aloud test set); "–" where no comparable figure is published. Official names download
+# openai-whisper checkpoints, which faster-whisper cannot run: their transformers repositories can.
 KNOWN_MODELS = (
-    KnownModel("base", "74M", "89 %", "the offline default; fine for testing the machinery"),
-    KnownModel("small", "244M", "55 %", "official; needs internet once"),
-    KnownModel("medium", "769M", "–", "official; needs internet once"),
-    KnownModel("large-v3", "1550M", "28.3 %", "official; the fine-tunes below start from it"),
-    KnownModel("large-v3-turbo", "809M", "–", "official; faster large-v3, 4 decoder layers"),
+    KnownModel(
+        "base", "74M", "89 %", "the offline default; fine for testing the machinery", "base"
+    ),
+    KnownModel(
+        "small", "244M", "55 %", "official; needs internet once", "small", "hf:openai/whisper-small"
+    ),
+    KnownModel(
+        "medium", "769M", "–", "official; needs internet once", "", "hf:openai/whisper-medium"
+    ),
+    KnownModel(
+        "large-v3",
+        "1550M",
+        "28.3 %",
+        "official; the fine-tunes below start from it",
+        "large-v3",
+        "hf:openai/whisper-large-v3",
+    ),
+    KnownModel(
+        "large-v3-turbo",
+        "809M",
+        "–",
+        "official; faster large-v3, 4 decoder layers",
+        "large-v3-turbo",
+        "hf:openai/whisper-large-v3-turbo",
+    ),
     KnownModel(
         "hf:CoRal-project/roest-v3-whisper-1.5b",
         "1540M",
         "–",
         "large-v3 trained on CoRal v3 (CoRal project); v1 of the recipe: 10.4 %",
+        "large-v3",
     ),
     KnownModel(
         "hf:CoRal-project/roest-v1-whisper-1.5b",
         "1540M",
         "10.4 %",
         "large-v3 trained on CoRal v1 (CoRal project, Alvenir)",
+        "large-v3",
     ),
-    KnownModel("hf:syvai/hviske-v2", "1540M", "11.8 %", "large-v3 fine-tuned by syv.ai"),
+    KnownModel(
+        "hf:syvai/hviske-v2", "1540M", "11.8 %", "large-v3 fine-tuned by syv.ai", "large-v3"
+    ),
     KnownModel(
         "hf:mhenrichsen/hviske",
         "1540M",
         "33.2 %",
         "hviske v1; its card reports 5.8 % on its own test set; v2 is better",
+        "large-v3",
     ),
 )
+
+
+def recommend(cores: int, memory_mb: int) -> tuple[KnownModel, speeds.Pick] | None:
+    """The known model with the lowest published error rate that this machine runs at real time
+    or faster on the fastest engine (None: not even base was measured to)."""
+    picks = {p.arch: p for p in speeds.affordable([k.arch for k in KNOWN_MODELS], cores, memory_mb)}
+    rated = [k for k in KNOWN_MODELS if k.arch in picks and k.wer is not None]
+    if not rated:
+        return None
+    best = min(rated, key=lambda k: k.wer if k.wer is not None else 100.0)
+    return best, picks[best.arch]
