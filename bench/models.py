@@ -8,11 +8,10 @@ Run from the repository root (each measurement in a fresh process, so memory pea
 **The weights are random**, in the real shapes of base, small, large-v3-turbo and large-v3 (all with
 the 51865-token vocabulary whose tokenizer is available offline; v3's one token more changes
 nothing measurable). Random weights read no speech, so the amount of decoding is forced instead:
-every 30-s window decodes exactly ``--tokens-per-second`` x 30 tokens (the end-of-text token is
-suppressed; 4 tokens/s is fluent Danish speech in Whisper's tokens), with beam 5 (videokit's
-default) and word times from the alignment heads, as a real draft has. What is not modelled: the
-temperature fallback re-reading a window (real drafts: a few percent of windows with beam 5), and
-windows that are partly silent.
+every 30-s window decodes exactly ``--tokens-per-second`` x 30 tokens (the end-of-text and other
+special tokens are suppressed; 4 tokens/s is fluent Danish speech in Whisper's tokens), with
+beam 5 (videokit's default) and word times from the alignment heads, as a real draft has. What is
+not modelled: the temperature fallback re-reading a window, and windows that are partly silent.
 
 Settings:
 
@@ -58,6 +57,7 @@ FRAMES = 3000  # mel frames per 30-s window
 # <|startoftranscript|> <|da|> <|transcribe|> <|notimestamps|>
 PROMPT = [50258, 50285, 50359, 50363]
 EOT = 50257
+SPECIAL = list(range(EOT, VOCAB))  # suppressed: text tokens only, never the end
 
 
 def dims(arch: str) -> dict[str, int]:
@@ -148,9 +148,9 @@ def run_openai(arch: str, mel: np.ndarray, tokens: int, batch: int) -> dict[str,
     tok = get_tokenizer(True, num_languages=model.num_languages, language="da", task="transcribe")
     loaded = time.perf_counter() - t0
 
-    class NoEnd(wd.LogitFilter):
+    class TextOnly(wd.LogitFilter):
         def apply(self, logits: Any, _tokens: Any) -> None:
-            logits[:, tok.eot] = -np.inf
+            logits[:, tok.eot :] = -np.inf  # no end, no special tokens: text to align
 
     options = wd.DecodingOptions(
         language="da",
@@ -167,7 +167,7 @@ def run_openai(arch: str, mel: np.ndarray, tokens: int, batch: int) -> dict[str,
         for at in range(0, len(mel), batch):
             chunk = torch.from_numpy(mel[at : at + batch])
             task = wd.DecodingTask(model, options)
-            task.logit_filters.append(NoEnd())
+            task.logit_filters.append(TextOnly())
             for i, result in enumerate(task.run(chunk)):
                 decoded += len(result.tokens)
                 find_alignment(model, tok, result.tokens, chunk[i], FRAMES)
@@ -204,7 +204,7 @@ def run_ct2(arch: str, mel: np.ndarray, tokens: int, batch: int, threads: int) -
             beam_size=BEAM,
             # Measured: generation stops at half of max_length here (prompt included).
             max_length=2 * (tokens + len(PROMPT)),
-            suppress_tokens=[EOT],
+            suppress_tokens=SPECIAL,
             suppress_blank=False,
         )
         texts = [r.sequences_ids[0][:tokens] for r in results]

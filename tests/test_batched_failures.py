@@ -26,7 +26,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "media/samples/overblik-over-p
 UNSPOKEN = ["Sundhedsplejen", "Kommunalbestyrelsen", "Folketinget"]
 GLOSSARY = [*UNSPOKEN, "LinkedIn"]  # LinkedIn is in the narration
 DANISH = {"og", "er", "det", "en", "at", "i", "på", "til", "med", "for", "de", "som", "man"}
-ENGLISH = {"the", "and", "is", "of", "to", "you", "that", "it", "with", "are", "for", "on"}
+# English words that are not also Danish ones ("for", "to", "is" are)
+ENGLISH = {"the", "and", "of", "you", "that", "it", "with", "are", "this", "what", "have", "was"}
 # Segment ends are Whisper's timestamps, which can fall a word short of the detector's end.
 SLACK_MS = 1000
 
