@@ -116,9 +116,7 @@ def runners(spec: models.ModelSpec, options: DecodeOptions) -> dict[str, Callabl
         def load() -> Runner:
             from videokit.asr_ct2 import FasterWhisperASR
 
-            asr = FasterWhisperASR(
-                spec, models.ct2_dir(spec.name), compute_type="int8", batched=batched
-            )
+            asr = FasterWhisperASR(spec, models.ct2_dir(spec), compute_type="int8", batched=batched)
             return lambda audios: asr.transcribe_many([AudioJob(a, options) for a in audios])
 
         return load

@@ -25,6 +25,16 @@ def base_model():
 
 
 @pytest.fixture(scope="session")
+def whisper_tokenizer(base_model, tmp_path_factory):
+    """A multilingual Whisper tokenizer.json (base's, 51865 tokens), as hub repositories carry one."""
+    from videokit import models
+
+    copy = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
+    copy.write_bytes((models.ct2_dir(base_model) / "tokenizer.json").read_bytes())
+    return copy
+
+
+@pytest.fixture(scope="session")
 def whisper_base(base_model):
     from videokit.asr_whisper import WhisperASR
 

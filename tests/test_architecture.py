@@ -5,7 +5,8 @@
 - only the recogniser's rooms (``asr_whisper``, ``asr_batched``, ``asr_tasks``, ``asr_patches``)
   import whisper or torch, inside their functions (so the rest loads fast and tests run without a
   model), and ``checkpoint``, to write and fetch checkpoint files (never to run one); only
-  ``asr_ct2`` and ``vad`` import faster-whisper or CTranslate2;
+  ``asr_ct2``, ``vad`` and ``ct2build`` (CTranslate2's converter) import faster-whisper or
+  CTranslate2;
 - the library's imports between its own modules form no cycle;
 - only ``media`` imports ffmpeg (one place knows how ffmpeg is called);
 - the pure modules (times, text, norms, formats) import no module that touches files, processes
@@ -33,7 +34,7 @@ PURE = {
     "naming", "pages", "quality", "report", "errors", "sentences", "phrases", "timing",
     "windows", "webvtt", "hardware", "pickup", "audio", "encodings", "__init__",
     "screentext", "describing", "cuegrid",
-    "condense",
+    "condense", "coverage", "speeds",
     "social", "legibility",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
@@ -42,7 +43,7 @@ IO_MODULES = {
     "samples", "render", "draft", "pipeline", "cli", "ct2", "package", "checkpoint", "hf",
     "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines", "history",
     "freshness", "locks", "studio", "vad",
-    "onscreen", "screenreview", "accessrecord", "studio_screen", "jobs", "spelling",
+    "onscreen", "screenreview", "accessrecord", "studio_screen", "jobs", "spelling", "ct2build",
     "studiomessages", "studiostore", "studiowork", "timeline",
     "condense_review", "studio_condense",
     "social_files", "social_cmd",
@@ -53,7 +54,7 @@ IO_MODULES = {
 DATA = {"lexicon"}
 RECOGNISER = {"asr_whisper", "asr_batched", "asr_tasks", "asr_patches"}
 TORCH_MODULES = RECOGNISER | {"checkpoint"}
-CT2_MODULES = {"asr_ct2", "vad"}
+CT2_MODULES = {"asr_ct2", "vad", "ct2build"}
 IO_STDLIB = {"os", "subprocess", "shutil", "tempfile", "socket", "fcntl"}
 
 

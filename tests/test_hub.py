@@ -276,3 +276,128 @@ def test_a_malformed_reference_shows_the_form(hub):
     with pytest.raises(ModelError, match="not a Hugging Face model reference") as err:
         models.resolve("hf:no-organisation")
     assert "hf:<org>/<name>" in err.value.hint
+
+
+# ---------------------------------------------------------------------------------------------------
+# The faster-whisper engine on pulled models
+
+
+def _engine_model_files(folder: Path, tokenizer: Path, seed: int = 3) -> dict[str, bytes]:
+    """A tiny Whisper with real context sizes (30-s windows) and a tokenizer, as hub repos carry."""
+    make_hf_whisper(
+        folder,
+        d_model=32,
+        layers=1,
+        seed=seed,
+        heads=[[1, 1]],
+        audio_ctx=1500,
+        text_ctx=448,
+        tokenizer=tokenizer,
+    )
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    files["README.md"] = CARD.encode()
+    return files
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    from clips import speech_wav
+    from videokit import media
+
+    return media.load_audio(speech_wav(tmp_path_factory.mktemp("hub-clip") / "c.wav"))
+
+
+def _draft_with_faster_whisper(ref: str, clip) -> object:
+    from videokit.draft import ModelHandle
+    from videokit.engines import AsrSettings
+
+    handle = ModelHandle(ref, settings=AsrSettings("faster-whisper", batched=False))
+    engine = handle.engine
+    assert type(engine).__name__ == "FasterWhisperASR"
+    transcript = engine.transcribe(clip, DecodeOptions(temperature=(0.0,), beam_size=None))
+    assert transcript.model == handle.spec.cache_id and transcript.duration_ms > 0
+    return transcript
+
+
+@pytest.mark.model
+def test_a_pulled_transformers_checkpoint_runs_on_faster_whisper(
+    hub, tmp_path, whisper_tokenizer, clip, capsys
+):
+    hub.publish(_engine_model_files(tmp_path / "fw", whisper_tokenizer))
+    assert cli.main(["models", "pull", f"hf:{REPO}"]) == 0
+    spec = models.resolve(f"hf:{REPO}", fetch=False)
+    manifest = json.loads(spec.path.with_suffix(".json").read_text())
+    twin = spec.path.with_name(spec.path.stem + "-ct2")
+    # The same source and commit record, and every file of the twin checked by its SHA-256.
+    assert manifest["revision"] == hub.commit and manifest["origin"] == REPO
+    assert set(manifest["ct2"]) >= {"model.bin", "config.json", "tokenizer.json"}
+    for name, digest in manifest["ct2"].items():
+        assert hashlib.sha256((twin / name).read_bytes()).hexdigest() == digest
+    config = json.loads((twin / "config.json").read_text())
+    assert config["alignment_heads"] == [[1, 1]]  # the checkpoint's, not the converter's default
+    assert "da" in {
+        json.loads((twin / "vocabulary.json").read_text())[i][2:-2] for i in config["lang_ids"]
+    }
+    (listed,) = list_cached()
+    assert listed.engines == ("openai-whisper", "faster-whisper")
+    capsys.readouterr()
+    cli.main(["models", "list"])
+    assert "engines: openai-whisper, faster-whisper" in capsys.readouterr().out
+    _draft_with_faster_whisper(f"hf:{REPO}", clip)
+    # A damaged twin is refused, naming the file, rather than run.
+    (twin / "model.bin").write_bytes(b"damaged")
+    from videokit.engines import AsrSettings, load
+
+    with pytest.raises(ModelError, match=r"model\.bin of the CTranslate2 weights"):
+        load(spec, AsrSettings("faster-whisper"))
+
+
+@pytest.mark.model
+def test_a_ctranslate2_repository_is_used_as_it_is(hub, tmp_path, whisper_tokenizer, clip):
+    from videokit import ct2build
+
+    source = tmp_path / "src"
+    _engine_model_files(source, whisper_tokenizer, seed=4)
+    built = ct2build.build(
+        source,
+        tmp_path / "ct2-repo",
+        layout="transformers",
+        n_mels=80,
+        alignment_heads=[[1, 1]],
+        log=lambda _m: None,
+    )
+    assert "model.bin" in built
+    hub.publish({p.name: p.read_bytes() for p in (tmp_path / "ct2-repo").iterdir()})
+    said: list[str] = []
+    spec = models.pull(f"hf:{REPO}", log=said.append)
+    assert not any("converting to CTranslate2" in line for line in said)
+    twin = spec.path.with_name(spec.path.stem + "-ct2")
+    # The hub's bytes, not a reconversion of them.
+    assert (twin / "model.bin").read_bytes() == hub.files["model.bin"]
+    (listed,) = list_cached()
+    assert listed.engines == ("openai-whisper", "faster-whisper")
+    _draft_with_faster_whisper(f"hf:{REPO}", clip)
+
+
+def test_a_repository_without_a_tokenizer_runs_on_openai_whisper_only(hub, capsys):
+    said: list[str] = []
+    spec = models.pull(f"hf:{REPO}", log=said.append)
+    assert any("openai-whisper only" in line for line in said)
+    (listed,) = list_cached()
+    assert listed.engines == ("openai-whisper",)
+    from videokit.engines import AsrSettings, load
+
+    with pytest.raises(ModelError, match="no CTranslate2 weights") as err:
+        load(spec, AsrSettings("faster-whisper"))
+    assert "tokenizer.json" in err.value.message and "openai-whisper" in err.value.hint
+
+
+@pytest.mark.model
+def test_a_local_folder_runs_on_faster_whisper(tmp_path, monkeypatch, whisper_tokenizer, clip):
+    monkeypatch.setenv("VIDEOKIT_MODEL_DIR", str(tmp_path / "models"))
+    folder = tmp_path / "my-finetune"
+    _engine_model_files(folder, whisper_tokenizer, seed=5)
+    models.pull(str(folder))
+    (listed,) = list_cached()
+    assert listed.engines == ("openai-whisper", "faster-whisper")
+    _draft_with_faster_whisper(str(folder), clip)

@@ -150,6 +150,8 @@ manifests = st.builds(
     source_sha256=st.text(),
     packages=st.lists(st.text(), max_size=3).map(tuple),
     license=st.text(),
+    ct2=st.dictionaries(st.text(), st.text(alphabet="0123456789abcdef", max_size=64), max_size=3),
+    ct2_absent=st.text(),
 )
 
 
@@ -259,8 +261,9 @@ def test_models_list_known_prints_pull_commands(capsys):
 def test_provisioning_modules_import_neither_torch_nor_asr():
     code = (
         "import sys; import videokit.models, videokit.hub, videokit.hf, videokit.ct2, "
-        "videokit.checkpoint, videokit.registry; "
-        "bad = {'torch', 'whisper', 'videokit.asr', 'huggingface_hub', 'transformers'} & set(sys.modules); "
+        "videokit.checkpoint, videokit.registry, videokit.ct2build; "
+        "bad = {'torch', 'whisper', 'videokit.asr', 'huggingface_hub', 'transformers', "
+        "'ctranslate2'} & set(sys.modules); "
         "print(sorted(bad)); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -288,3 +291,50 @@ def test_a_model_setting_that_is_no_name_is_refused(tmp_path, value):
     with pytest.raises(VideokitError, match="not a model name") as err:
         load_settings(toml)
     assert err.value.path == toml
+
+
+def _costs(monkeypatch, **cpu: float) -> None:
+    from videokit import speeds
+
+    table = {
+        arch.replace("_", "-"): {speeds.FASTEST: speeds.Cost(v, 1000)} for arch, v in cpu.items()
+    }
+    monkeypatch.setattr(speeds, "MEASURED", table)
+
+
+def test_recommend_picks_the_most_accurate_model_that_keeps_up(monkeypatch):
+    _costs(monkeypatch, base=0.3, small=0.9, large_v3=2.4)
+    known, pick = models.recommend(2, 8000)
+    assert known.ref == "small" and known.fast == "hf:openai/whisper-small" and pick.rtf == 0.9
+    # Eight cores bring large-v3 under real time: its best published Danish fine-tune wins.
+    known, pick = models.recommend(8, 16000)
+    assert known.arch == "large-v3" and known.wer == min(
+        k.wer for k in models.KNOWN_MODELS if k.wer is not None
+    )
+    assert pick.rtf < 1.0
+    # A model that does not fit in memory is not recommended, however fast.
+    from videokit import speeds
+
+    fits, too_big = speeds.Cost(0.2, 500), speeds.Cost(0.2, 5000)
+    table = {"base": {speeds.FASTEST: fits}, "small": {speeds.FASTEST: too_big}}
+    monkeypatch.setattr(speeds, "MEASURED", table)
+    assert models.recommend(2, 4000)[0].ref == "base"
+
+
+def test_recommend_on_a_machine_too_slow_for_anything(monkeypatch, capsys):
+    from videokit import cli
+
+    _costs(monkeypatch, base=5.0)
+    assert models.recommend(1, 4000) is None
+    assert cli.main(["models", "recommend"]) == 1
+    assert "no measured model runs in real time" in capsys.readouterr().out
+
+
+def test_models_list_known_shows_the_measured_speed(monkeypatch, capsys):
+    from videokit import cli
+
+    _costs(monkeypatch, small=0.42)
+    assert cli.main(["models", "list", "--known"]) == 0
+    out = capsys.readouterr().out
+    assert "≤ 4 min" in out  # 0.42 x 10 minutes
+    assert "faster-whisper: pull hf:openai/whisper-large-v3-turbo" in out

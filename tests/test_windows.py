@@ -109,3 +109,23 @@ def test_lanes_cover_each_recording_exactly_and_evenly(jobs, target, least):
         elif n:
             assert 1 <= len(shares) <= max(1, target)
             assert len(shares) == 1 or min(shares) >= least
+
+
+def test_detected_speech_bridges_short_pauses_and_drops_clicks():
+    from videokit.coverage import detected_speech
+
+    # 32 ms frames: 10 frames speech, 5 pause (160 ms, bridged), 10 speech, 40 pause, 5 (a click)
+    probs = [0.9] * 10 + [0.1] * 5 + [0.9] * 10 + [0.1] * 40 + [0.9] * 5 + [0.1] * 5
+    assert detected_speech(probs, 32) == [(0, 800)]
+
+
+def test_uncovered_speech_is_what_no_segment_overlaps():
+    from videokit.coverage import uncovered
+    from videokit.transcript import Segment, Transcript
+
+    def seg(a: int, b: int) -> Segment:
+        return Segment(start_ms=a, end_ms=b, text="x", words=())
+
+    t = Transcript(language="da", duration_ms=20_000, segments=(seg(0, 4000), seg(9000, 12_000)))
+    speech = [(500, 6000), (7000, 8000), (9500, 11_000)]
+    assert uncovered(speech, t) == [(4000, 6000), (7000, 8000)]

@@ -1,7 +1,8 @@
 """The faster-whisper engine: the same weights run by CTranslate2 (int8 on CPU, fp16 on a GPU).
 
 The only module that imports faster_whisper and ctranslate2, and only when an engine is loaded.
-It reads the registry model's CTranslate2 folder (:func:`videokit.models.ct2_dir`) as it is, and
+It reads a model's CTranslate2 folder (:func:`videokit.models.ct2_dir`: the registry's base, or the
+twin a pull made beside the openai-whisper checkpoint) as it is, and
 returns the same :class:`~videokit.transcript.Transcript` as :mod:`videokit.asr`.
 """
 
@@ -48,12 +49,6 @@ class FasterWhisperASR:
         import ctranslate2
         from faster_whisper import WhisperModel
 
-        if spec.source != "registry":
-            raise ModelError(
-                "the faster-whisper engine needs CTranslate2 weights, which only registry models have",
-                path=spec.path,
-                hint='set [asr] engine = "openai-whisper" in videokit.toml for this model',
-            )
         self.spec = spec
         self.device = device or ("cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu")
         if compute_type == "auto":

@@ -222,12 +222,19 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
     from .modelcache import list_cached
 
     if args.known:
+        from . import speeds
+
         print("Models worth using for Danish (word error rate on the CoRal read-aloud test set,")
-        print("as published on the model cards; lower is better):\n")
-        print(f"  {'WER':>7}  {'params':>6}  pull command / about")
+        print("as published on the model cards; lower is better), and what a 10-minute video")
+        print("costs on 2 CPU cores with faster-whisper int8 (bench/models.py):\n")
+        print(f"  {'WER':>7}  {'params':>6}  {'10 min':>8}  pull command / about")
         for k in models.KNOWN_MODELS:
-            print(f"  {k.coral_wer:>7}  {k.params:>6}  videokit models pull {k.ref}")
-            print(f"  {'':>7}  {'':>6}    {k.about}")
+            took = speeds.ten_minutes(k.arch) if k.arch else "–"
+            print(f"  {k.coral_wer:>7}  {k.params:>6}  {took:>8}  videokit models pull {k.ref}")
+            print(f"  {'':>7}  {'':>6}  {'':>8}    {k.about}")
+            if k.fast_ref:
+                print(f"  {'':>7}  {'':>6}  {'':>8}    faster-whisper: pull {k.fast_ref}")
+        print("\n'videokit models recommend' picks the best one this machine runs in real time.")
         return 0
     print(f"model cache: {models.cache_dir()}  (set VIDEOKIT_MODEL_DIR to move it)")
     cached = list_cached()
@@ -236,12 +243,36 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
         print(f"  {m.name}")
         print(f"      {m.bytes / 1e6:.0f} MB, {params}; from {m.source}")
         print(f"      languages: {m.languages}; alignment heads: {m.heads}")
+        print(f"      engines: {', '.join(m.engines)}")
     if not cached:
         print("  (empty: run 'videokit models pull base')")
     print(
         "\n'videokit models list --known' shows models worth using for Danish and how to get them;"
     )
     print("--model also takes hf:<org>/<name>[@revision], a model folder, or a .pt file")
+    return 0
+
+
+def _cmd_models_recommend(args: argparse.Namespace) -> int:
+    import os
+
+    from . import models, speeds
+
+    cores = len(os.sched_getaffinity(0))
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
+    print(f"this machine: {cores} CPU cores, {memory_mb / 1024:.0f} GB memory (no GPU counted)")
+    found = models.recommend(cores, memory_mb)
+    if found is None:
+        print("no measured model runs in real time here; use base and expect it to be slow")
+        return 1
+    known, pick = found
+    print(
+        f"best model at real time or faster: {known.ref} ({known.coral_wer} WER on CoRal "
+        f"read-aloud), about {pick.rtf:.2f}x real time with {speeds.SETTING_NAMES[speeds.FASTEST]}"
+        f", {pick.peak_mb} MB"
+    )
+    print(f"  videokit models pull {known.fast}")
+    print('  and in videokit.toml: [asr] engine = "faster-whisper"')
     return 0
 
 
@@ -424,6 +455,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--known", action="store_true", help="models worth using for Danish, with pull commands"
     )
     ls.set_defaults(func=_cmd_models_list)
+    rec = m.add_parser(
+        "recommend",
+        help="the best model this machine runs in real time",
+        description="Name the Danish model with the lowest published error rate that this "
+        "machine's CPU cores run at real time or faster on the fastest engine (faster-whisper "
+        "int8), from bench/models.py's measurements, and the command that pulls it.",
+    )
+    rec.set_defaults(func=_cmd_models_recommend)
 
     _team_parser(sub)
 

@@ -100,7 +100,7 @@ def load(
 
         return FasterWhisperASR(
             spec,
-            ct2_dir(spec.name, log=log),
+            ct2_dir(spec, log=log),
             device=device,
             compute_type=settings.compute_type,
             batched=settings.batched,

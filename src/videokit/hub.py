@@ -32,6 +32,10 @@ WANTED = (
     "model.safetensors.index.json",
     "model-*-of-*.safetensors",
     "model.bin",
+    "tokenizer.json",  # faster-whisper's tokenizer, which it would otherwise ask the internet for
+    "preprocessor_config.json",  # the spectrogram's size (128 mels for large-v3)
+    "vocabulary.json",
+    "vocabulary.txt",
     "README.md",
 )
 

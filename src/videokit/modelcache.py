@@ -1,8 +1,9 @@
 """The model cache: converted checkpoints with their manifests, and what a person sees of them.
 
 Each converted model is ``<stem>.pt`` (an openai-whisper checkpoint) beside ``<stem>.json`` (its
-:class:`Manifest`: where it came from, which revision, its dimensions and alignment heads). A
-checkpoint is checked against its recorded SHA-256 before every use.
+:class:`Manifest`: where it came from, which revision, its dimensions and alignment heads) and, where
+the source allows, ``<stem>-ct2/`` (the same weights for faster-whisper, :mod:`videokit.ct2build`).
+Every file is checked against its recorded SHA-256 before use.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import gzip
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from . import checkpoint, hf
+from . import checkpoint, ct2build, hf
 from .errors import ModelError
 from .files import read_json, sha256_file, write_json
 
@@ -59,6 +60,8 @@ class Manifest:
     source_sha256: str = ""  # registry: the pinned source; folder: fingerprint of its files
     packages: tuple[str, ...] = ()
     license: str = ""
+    ct2: dict[str, str] = field(default_factory=dict)  # <stem>-ct2/ file -> SHA-256
+    ct2_absent: str = ""  # why there is no CTranslate2 twin ("" and no ct2: made before there was)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -71,6 +74,7 @@ class Manifest:
         values = {k: v for k, v in data.items() if k in known}
         values["packages"] = tuple(values.get("packages", ()))
         values["dims"] = {k: int(v) for k, v in values.get("dims", {}).items()}
+        values["ct2"] = {str(k): str(v) for k, v in values.get("ct2", {}).items()}
         return cls(**values)
 
     @property
@@ -78,6 +82,16 @@ class Manifest:
         if self.alignment_heads is not None:
             return "from the checkpoint"
         return "none: fallback, word times rougher"
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        fast = self.source == "registry" or bool(self.ct2)
+        return ("openai-whisper", "faster-whisper") if fast else ("openai-whisper",)
+
+    @property
+    def complete(self) -> bool:
+        """Whether a pull made everything this version makes (the CTranslate2 twin came later)."""
+        return self.source == "registry" or bool(self.ct2) or bool(self.ct2_absent)
 
 
 def cache_dir() -> Path:
@@ -145,6 +159,33 @@ def cached_spec(
     return ModelSpec(manifest.name, pt, actual, manifest.source, heads)
 
 
+def ct2_folder(spec: ModelSpec) -> Path:
+    """The verified CTranslate2 twin of a cached (non-registry) model, for faster-whisper."""
+    manifest = read_manifest(spec.path.with_suffix(".json"))
+    if manifest is None or not manifest.ct2:
+        why = manifest.ct2_absent if manifest is not None and manifest.ct2_absent else ""
+        raise ModelError(
+            f"model {spec.name!r} has no CTranslate2 weights for the faster-whisper engine"
+            + (f" ({why})" if why else ""),
+            path=spec.path,
+            hint=(
+                'use engine = "openai-whisper" for this model'
+                if why or manifest is None
+                else f"run 'videokit models pull {spec.name}' to make them"
+            ),
+        )
+    folder = ct2build.folder_for(spec.path)
+    for name, expected in manifest.ct2.items():
+        path = folder / name
+        if not path.is_file() or file_hash(path) != expected:
+            raise ModelError(
+                f"{name} of the CTranslate2 weights is missing or does not match its SHA-256",
+                path=path,
+                hint=f"delete {folder.name} and run 'videokit models pull {manifest.name}'",
+            )
+    return folder
+
+
 def card_languages(folder: Path) -> list[str]:
     """The ``language:`` of a model card's front matter (README.md), if it has one."""
     import yaml
@@ -170,8 +211,19 @@ def languages(n_vocab: int, card: list[str]) -> str:
     return f"{', '.join(card)} (model card); {vocab}" if card else vocab
 
 
-def store(stem: str, model: checkpoint.Converted, folder: Path, log: Log, **meta: Any) -> ModelSpec:
-    """Write ``<stem>.pt`` and its manifest atomically, and say what a person should know."""
+def store(
+    stem: str,
+    model: checkpoint.Converted,
+    folder: Path,
+    log: Log,
+    *,
+    fast: bool = False,
+    **meta: Any,
+) -> ModelSpec:
+    """Write ``<stem>.pt`` and its manifest atomically, and say what a person should know.
+
+    ``fast``: also make the CTranslate2 twin for faster-whisper, where the source has a tokenizer.
+    """
     dims = model.dims
     heads = (
         alignment_heads_mask(model.alignment_heads, dims["n_text_layer"], dims["n_text_head"])
@@ -194,12 +246,28 @@ def store(stem: str, model: checkpoint.Converted, folder: Path, log: Log, **meta
         tmp_pt = Path(tmp) / pt.name
         checkpoint.save_checkpoint(model, tmp_pt, source=folder, source_name=source_name)
         os.replace(tmp_pt, pt)
+    twin: dict[str, str] = {}
+    absent = ""
+    if fast and ct2build.missing_tokenizer(folder):
+        absent = f"the source has no {ct2build.TOKENIZER}"
+        log(f"note: {absent}, so this model runs on openai-whisper only")
+    elif fast:
+        twin = ct2build.build(
+            folder,
+            ct2build.folder_for(pt),
+            layout=model.layout,
+            n_mels=dims["n_mels"],
+            alignment_heads=model.alignment_heads,
+            log=log,
+        )
     manifest = Manifest(
         sha256=sha256_file(pt),
         dims=dict(dims),
         alignment_heads=heads.decode() if heads is not None else None,
         layout=model.layout,
         note=model.note,
+        ct2=twin,
+        ct2_absent=absent,
         **meta,
     )
     write_json(pt.with_suffix(".json"), manifest.to_json())
@@ -221,6 +289,7 @@ class CachedModel:
     params: int | None  # None: not known without loading it
     languages: str
     heads: str  # the alignment heads' status
+    engines: tuple[str, ...] = ("openai-whisper",)
 
 
 def parameter_count(dims: dict[str, int]) -> int:
@@ -258,5 +327,7 @@ def list_cached() -> list[CachedModel]:
         complete = len(m.dims) == 10  # manifests of earlier versions may lack some
         params = parameter_count(m.dims) if complete else None
         langs = m.languages or (languages(m.dims["n_vocab"], []) if complete else "")
-        out.append(CachedModel(m.name, pt, size, _describe(m), params, langs, m.heads_status))
+        out.append(
+            CachedModel(m.name, pt, size, _describe(m), params, langs, m.heads_status, m.engines)
+        )
     return out

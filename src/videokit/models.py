@@ -13,7 +13,8 @@ What ``--model``, ``videokit.toml`` and the flow accept:
 - a path to a ``.pt`` checkpoint is used as it is.
 
 Converted models live in the cache (``$VIDEOKIT_MODEL_DIR`` or ``$XDG_CACHE_HOME/videokit/models``)
-as ``<stem>.pt`` beside a ``<stem>.json`` manifest (:mod:`videokit.modelcache`). Nothing here
+as ``<stem>.pt`` beside a ``<stem>.json`` manifest (:mod:`videokit.modelcache`) and, for hub models
+and folders that carry a tokenizer, ``<stem>-ct2/`` for the faster-whisper engine. Nothing here
 imports torch or whisper: :mod:`videokit.checkpoint` writes and fetches files, :mod:`videokit.asr`
 runs them.
 """
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checkpoint, ct2, hf, hub, registry
+from . import checkpoint, ct2, hf, hub, registry, speeds
 from .errors import ModelError
 from .files import sha256_text
 from .modelcache import (
@@ -36,11 +37,12 @@ from .modelcache import (
     cache_dir,
     cached_spec,
     card_languages,
+    ct2_folder,
     file_hash,
     languages,
     store,
 )
-from .registry import REGISTRY_MODELS, ct2_dir
+from .registry import REGISTRY_MODELS
 
 __all__ = [
     "OFFICIAL_MODELS",
@@ -127,6 +129,21 @@ def pull(ref: str, *, log: Log = lambda _msg: None) -> ModelSpec:
     return resolve(ref, log=log)
 
 
+def ct2_dir(spec: ModelSpec, *, log: Log = lambda _msg: None) -> Path:
+    """The CTranslate2 folder faster-whisper loads for ``spec``, verified."""
+    if spec.source == "registry":
+        return registry.ct2_dir(spec.name, log=log)
+    if spec.source in ("openai", "file"):
+        raise ModelError(
+            f"model {spec.name!r} is an openai-whisper checkpoint; the faster-whisper engine needs "
+            "CTranslate2 weights",
+            path=spec.path,
+            hint="pull its Hugging Face repository (e.g. hf:openai/whisper-large-v3-turbo) to run it "
+            'on faster-whisper, or set [asr] engine = "openai-whisper"',
+        )
+    return ct2_folder(spec)
+
+
 def parse_hf(ref: str) -> tuple[str, str | None]:
     m = _HF_REF.fullmatch(ref)
     if m is None:
@@ -209,7 +226,7 @@ def pull_hf(repo: str, revision: str | None, *, log: Log = lambda _m: None) -> M
             raise
         log(f"{err.message}; keeping the copy pulled earlier")
         return cached
-    current = cached_spec(stem, fresh=lambda m: m.revision == commit)
+    current = cached_spec(stem, fresh=lambda m: m.revision == commit and m.complete)
     if current is not None:
         log(f"hf:{repo} is up to date (commit {commit[:12]})")
         return current
@@ -221,6 +238,7 @@ def pull_hf(repo: str, revision: str | None, *, log: Log = lambda _m: None) -> M
         model,
         snapshot.folder,
         log,
+        fast=True,
         name=name,
         source="hf",
         origin=repo,
@@ -241,7 +259,7 @@ def _resolve_folder(folder: Path, *, fetch: bool, log: Log) -> ModelSpec:
     folder = folder.resolve()
     stem = f"folder--{folder.name}--{sha256_text(str(folder))[:8]}"
     fingerprint = _fingerprint(folder)
-    spec = cached_spec(stem, fresh=lambda m: m.source_sha256 == fingerprint)
+    spec = cached_spec(stem, fresh=lambda m: m.source_sha256 == fingerprint and m.complete)
     if spec is not None:
         return spec
     if not fetch:
@@ -257,6 +275,7 @@ def _resolve_folder(folder: Path, *, fetch: bool, log: Log) -> ModelSpec:
         model,
         folder,
         log,
+        fast=True,
         name=str(folder),
         source="folder",
         origin=str(folder),
@@ -275,33 +294,84 @@ class KnownModel:
     params: str
     coral_wer: str  # published word error rate on the CoRal read-aloud test set
     about: str
+    arch: str = ""  # the architecture bench/models.py measured for it ("" when not measured)
+    fast_ref: str = ""  # the same weights where ``ref`` cannot run on faster-whisper
+
+    @property
+    def fast(self) -> str:
+        """What to pull to run this model on the faster-whisper engine."""
+        return self.fast_ref or self.ref
+
+    @property
+    def wer(self) -> float | None:
+        try:
+            return float(self.coral_wer.rstrip(" %"))
+        except ValueError:
+            return None
 
 
 # Word error rates as published on the CoRal project's and syv.ai's model cards (CoRal v1
-# read-aloud test set); "–" where no comparable figure is published.
+# read-aloud test set); "–" where no comparable figure is published. Official names download
+# openai-whisper checkpoints, which faster-whisper cannot run: their transformers repositories can.
 KNOWN_MODELS = (
-    KnownModel("base", "74M", "89 %", "the offline default; fine for testing the machinery"),
-    KnownModel("small", "244M", "55 %", "official; needs internet once"),
-    KnownModel("medium", "769M", "–", "official; needs internet once"),
-    KnownModel("large-v3", "1550M", "28.3 %", "official; the fine-tunes below start from it"),
-    KnownModel("large-v3-turbo", "809M", "–", "official; faster large-v3, 4 decoder layers"),
+    KnownModel(
+        "base", "74M", "89 %", "the offline default; fine for testing the machinery", "base"
+    ),
+    KnownModel(
+        "small", "244M", "55 %", "official; needs internet once", "small", "hf:openai/whisper-small"
+    ),
+    KnownModel(
+        "medium", "769M", "–", "official; needs internet once", "", "hf:openai/whisper-medium"
+    ),
+    KnownModel(
+        "large-v3",
+        "1550M",
+        "28.3 %",
+        "official; the fine-tunes below start from it",
+        "large-v3",
+        "hf:openai/whisper-large-v3",
+    ),
+    KnownModel(
+        "large-v3-turbo",
+        "809M",
+        "–",
+        "official; faster large-v3, 4 decoder layers",
+        "large-v3-turbo",
+        "hf:openai/whisper-large-v3-turbo",
+    ),
     KnownModel(
         "hf:CoRal-project/roest-v3-whisper-1.5b",
         "1540M",
         "–",
         "large-v3 trained on CoRal v3 (CoRal project); v1 of the recipe: 10.4 %",
+        "large-v3",
     ),
     KnownModel(
         "hf:CoRal-project/roest-v1-whisper-1.5b",
         "1540M",
         "10.4 %",
         "large-v3 trained on CoRal v1 (CoRal project, Alvenir)",
+        "large-v3",
     ),
-    KnownModel("hf:syvai/hviske-v2", "1540M", "11.8 %", "large-v3 fine-tuned by syv.ai"),
+    KnownModel(
+        "hf:syvai/hviske-v2", "1540M", "11.8 %", "large-v3 fine-tuned by syv.ai", "large-v3"
+    ),
     KnownModel(
         "hf:mhenrichsen/hviske",
         "1540M",
         "33.2 %",
         "hviske v1; its card reports 5.8 % on its own test set; v2 is better",
+        "large-v3",
     ),
 )
+
+
+def recommend(cores: int, memory_mb: int) -> tuple[KnownModel, speeds.Pick] | None:
+    """The known model with the lowest published error rate that this machine runs at real time
+    or faster on the fastest engine (None: not even base was measured to)."""
+    picks = {p.arch: p for p in speeds.affordable([k.arch for k in KNOWN_MODELS], cores, memory_mb)}
+    rated = [k for k in KNOWN_MODELS if k.arch in picks and k.wer is not None]
+    if not rated:
+        return None
+    best = min(rated, key=lambda k: k.wer if k.wer is not None else 100.0)
+    return best, picks[best.arch]
