@@ -23,7 +23,7 @@ FLOWS = ROOT / "flows"
 
 PURE = {
     "transcript", "norms", "segment", "guard", "glossary", "captions", "edits", "align", "slug",
-    "naming", "pages", "quality", "report", "errors",
+    "naming", "pages", "quality", "report", "errors", "schedule", "units",
 }  # fmt: skip
 IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
