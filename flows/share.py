@@ -49,8 +49,8 @@ def produce_on_workers(jobs: list[VideoJob], labels: list[str], plan: Plan) -> l
         produce_share.submit([jobs[i] for i in share], [labels[i] for i in share], plan)
         for share in split
     ]
-    by_slug = {r.slug: r for f in futures for r in f.result()}
-    return [by_slug.get(job.slug) or _missing(job) for job in jobs]
+    by_name = {r.name: r for f in futures for r in f.result()}
+    return [by_name.get(job.name) or _missing(job) for job in jobs]
 
 
 def _size(path: Path) -> float:

@@ -155,14 +155,14 @@ def test_sigterm_hands_the_runs_back_and_down_wait_lets_another_worker_finish(te
 
 def test_a_worker_killed_mid_draft_is_reported_by_its_batch_and_frees_the_slot(team):
     from flows import team as t
+    from flows.worker import process_tree
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     _worker(team, "holder", 1)  # a worker with room for the batch only
     batch = _batch(team, "regler.mp4")
     _until(lambda: _run(team, batch.id).state_name == "Running")
     victim = _worker(team, "victim", 2)  # gets the video
     _until(lambda: _slots(team) == 1, every_s=0.2)  # drafting
-    from flows.worker import process_tree
-
     for pid in process_tree(victim):  # the worker and its runs, as when a machine goes away
         os.kill(pid, signal.SIGKILL)
     (team.home / "worker-victim.pid").unlink()
@@ -173,11 +173,10 @@ def test_a_worker_killed_mid_draft_is_reported_by_its_batch_and_frees_the_slot(t
     done = _until(lambda: (r := _run(team, batch.id)).state.is_final() and r)
     assert done.state_name == "Failed" and "1 of 1 videos failed" in done.state.message
     with t._client(team.url, team.auth) as client:
-        from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-
-        logs = client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[batch.id]))
+        (summary,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[batch.id]))
         )
-    summary = [entry.message for entry in logs if entry.message.startswith("summary")]
-    assert summary and "regler" in summary[0] and "Crashed" in summary[0], summary
+    # The summary table (in the UI and the log) names the video and how its run ended.
+    assert summary.key == "videokit-summary" and "regler" in str(summary.data)
+    assert "ended Crashed" in str(summary.data), summary.data
     assert video.name == "regler"
