@@ -49,7 +49,7 @@ def produce_on_workers(jobs: list[VideoJob], labels: list[str], plan: Plan) -> l
         produce_share.submit([jobs[i] for i in share], [labels[i] for i in share], plan)
         for share in split
     ]
-    by_name = {r.name: r for f in futures for r in f.result()}
+    by_name = {r.source: r for f in futures for r in f.result()}
     return [by_name.get(job.name) or _missing(job) for job in jobs]
 
 

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -706,8 +707,11 @@ def down(home: Path, log: Any = print, wait: bool = False) -> None:
         with _client(url, ensure_secret(home)) as client:
             wait_for_runs(client, PICKUP, log)
     workers = sorted(p.stem for p in home.glob("worker-*.pid"))
-    for name in [*workers, "server"]:
-        if _stop(home, name):
+    # All at once: each may take its drain time (flows.worker), which adds up one after another.
+    with ThreadPoolExecutor(max_workers=max(1, len(workers))) as threads:
+        stopped = list(threads.map(lambda name: _stop(home, name), workers))
+    for name, was_running in [*zip(workers, stopped), ("server", _stop(home, "server"))]:
+        if was_running:
             log(f"{name}: stopped")
     log(f"history is kept in {home}; 'videokit team up' continues with it")
 
