@@ -47,7 +47,6 @@ from prefect.input import RunInput
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.deployments import VIDEO
 from videokit import draft, freshness, hardware, pipeline, publish, quality, report, social
 from videokit.ahead import DraftsAhead
 from videokit.asr import DecodeOptions
@@ -504,48 +503,39 @@ def _result_path(layout: Layout, run_id: str) -> Path:
 
 
 def _keep(layout: Layout, keep: bool, result: VideoResult) -> VideoResult:
-    run_id = runtime.flow_run.id
-    if keep and run_id:
-        write_json(_result_path(layout, str(run_id)), report.to_dict(result))
+    if keep:
+        keep_results(layout, [result])
     return result
 
 
-def _collect(layout: Layout, run: Any, job: VideoJob) -> VideoResult:
-    """The result a ``produce-video`` deployment run kept, or a failure saying how it ended."""
+def keep_results(layout: Layout, results: list[VideoResult]) -> None:
+    """This run's results, for the batch that asked for them (maybe on another machine)."""
+    run_id = runtime.flow_run.id
+    if run_id:
+        write_json(_result_path(layout, str(run_id)), [report.to_dict(r) for r in results])
+
+
+def collect_results(layout: Layout, run: Any, jobs: list[VideoJob]) -> list[VideoResult]:
+    """The results a deployment run kept, or for each of its videos a failure saying how the
+    run ended (Crashed: its worker was killed or its machine went away)."""
     path = _result_path(layout, str(run.id))
     try:
-        result = report.from_dict(read_json(path))
+        found = read_json(path)
+        results = [report.from_dict(r) for r in (found if isinstance(found, list) else [found])]
         path.unlink(missing_ok=True)
-        return result
+        return results
     except (OSError, ValueError, TypeError, KeyError):
-        return VideoResult(
-            job.name,
-            job.slug,
-            False,
-            stage="worker",
-            reason=f"its run {run.name} ended {run.state_name} without a result",
-            hint="see that run's log in the Prefect UI; run again: what was done is reused",
-        )
-
-
-@task(name="produce on a worker", cache_policy=NONE)
-def produce_elsewhere(job: VideoJob, plan: Plan, label: str) -> VideoResult:
-    run = run_deployment(
-        VIDEO,
-        parameters={
-            "video": str(job.path),
-            "plan": asdict(plan),
-            "label": label,
-            "keep_result": True,
-        },
-        timeout=None,
-        flow_run_name=f"{job.slug}",
-    )
-    if plan.store:
-        from flows import stored
-
-        return stored.collect(plan, run, job)
-    return _collect(plan.layout, run, job)
+        return [
+            VideoResult(
+                job.name,
+                job.slug,
+                False,
+                stage="worker",
+                reason=f"its run {run.name} ended {run.state_name} without a result",
+                hint="see that run's log in the Prefect UI; run again: what was done is reused",
+            )
+            for job in jobs
+        ]
 
 
 @flow(name="transcribe-video")
@@ -768,18 +758,26 @@ def _produce_all(
             results += done
     labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
     if fan_out and jobs:
-        log.info("each video is its own run of %s: the pool's workers share them", VIDEO)
-        futures = [produce_elsewhere.submit(j, plan, label) for j, label in zip(jobs, labels)]
-        return results + [f.result() for f in futures]
+        from flows.share import produce_on_workers
+
+        return results + produce_on_workers(jobs, labels, plan)
+    return results + produce_in_this_process(jobs, labels, plan, settings)
+
+
+def produce_in_this_process(
+    jobs: list[VideoJob], labels: list[str], plan: Plan, settings: Settings
+) -> list[VideoResult]:
+    """The videos one after the other in this process (one model), or a few at a time, with
+    their new drafts read together where the engine can."""
     at_once = _videos_at_once()
     with _drafts_together(jobs, plan, settings):
         if at_once > 1 and len(jobs) > 1:
             # The next video's probe, encode and pages run while this one's draft is made.
-            log.info("%d videos at a time", at_once)
+            get_run_logger().info("%d videos at a time", at_once)
             turns = threading.Semaphore(at_once)
             futures = [produce_here.submit(j, plan, lbl, turns) for j, lbl in zip(jobs, labels)]
-            return results + [f.result() for f in futures]
-        return results + [produce_video(str(j.path), plan, lbl) for j, lbl in zip(jobs, labels)]
+            return [f.result() for f in futures]
+        return [produce_video(str(j.path), plan, lbl) for j, lbl in zip(jobs, labels)]
 
 
 @task(name="produce here", cache_policy=NONE)

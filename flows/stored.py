@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from prefect import get_run_logger, runtime, task
 from prefect.cache_policies import NONE
+from prefect.deployments import run_deployment
 
 from flows import produce as p
+from flows.deployments import VIDEO
 from videokit import publish, report, staging
 from videokit.errors import VideokitError
 from videokit.locks import VIDEO_WAIT_S
@@ -98,7 +100,8 @@ def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> V
 
 
 def collect(plan_: p.Plan, run: Any, job: Any) -> VideoResult:
-    """The result a ``produce-video`` run of a store video kept there (see ``produce._collect``)."""
+    """The result a ``produce-video`` run of a store video kept there (see
+    ``produce.collect_results``)."""
     store = ObjectStore(str(plan_.store))
     rel = _result_rel(str(run.id))
     found = store.read(rel)
@@ -109,7 +112,25 @@ def collect(plan_: p.Plan, run: Any, job: Any) -> VideoResult:
             target.parent.mkdir(parents=True)
             target.write_bytes(found[0])
             store.delete(rel)
-        return p._collect(layout, run, job)
+        return p.collect_results(layout, run, [job])[0]
+
+
+@task(name="produce on a worker", cache_policy=NONE)
+def produce_elsewhere(job: Any, plan_: p.Plan, label: str) -> VideoResult:
+    """One store video as its own ``produce-video`` run, which any worker of the pool can take
+    (the store, not a shared folder, carries its files and its result)."""
+    run = run_deployment(
+        VIDEO,
+        parameters={
+            "video": str(job.path),
+            "plan": asdict(plan_),
+            "label": label,
+            "keep_result": True,
+        },
+        timeout=None,
+        flow_run_name=job.slug,
+    )
+    return collect(plan_, run, job)
 
 
 @task(name="site index, manifest and zip", cache_policy=NONE)
@@ -148,7 +169,7 @@ def produce_all(plan_: p.Plan, paths: list[str] | None, fan_out: bool) -> list[V
     log.info("%d videos to produce in %s", len(jobs), store.url)
     labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
     if fan_out:
-        futures = [p.produce_elsewhere.submit(j, plan_, lbl) for j, lbl in zip(jobs, labels)]
+        futures = [produce_elsewhere.submit(j, plan_, lbl) for j, lbl in zip(jobs, labels)]
         results += [f.result() for f in futures]
     else:
         results += [p.produce_video(str(j.path), plan_, lbl) for j, lbl in zip(jobs, labels)]

@@ -6,8 +6,9 @@
    ``team up``);
 2. the process work pool ``videokit`` (and, with ``--asr-pool``, the GPU pool that makes drafts);
 3. the concurrency limit ``videokit-asr``: how many drafts are made at once (one per GPU);
-4. the deployments ``produce/videokit`` (a batch, from the UI), ``produce-video/videokit`` (one
-   video: what workers share), ``transcribe-video/videokit`` (drafts only) and
+4. the deployments ``produce/videokit`` (a batch, from the UI), ``produce-videos/videokit`` (a
+   share of a batch: what workers share), ``produce-video/videokit`` (one video),
+   ``transcribe-video/videokit`` (drafts only) and
    ``pickup/videokit`` (the watched media folder, on an interval schedule), all with module
    entrypoints of the installed package, so no path of this machine's code is stored;
 5. local workers for the pool.
@@ -42,6 +43,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,7 @@ from typing import Any
 import httpx
 
 from flows import database
-from flows.deployments import ASR_LIMIT, DRAFTS, NAME, POOL
+from flows.deployments import ASR_LIMIT, DRAFTS, NAME, PICKUP, POOL, STOP_S
 from videokit.errors import VideokitError
 from videokit.files import read_json, write_json
 
@@ -250,7 +252,7 @@ def _pid_file(home: Path, name: str) -> Path:
     return home / f"{name}.pid"
 
 
-def _started(pid: int) -> str | None:
+def start_time(pid: int) -> str | None:
     """When process ``pid`` started (clock ticks since boot, from /proc); ``None`` if unknown.
 
     With the pid, this names one process for good: a pid is reused, a start time with it is not.
@@ -279,7 +281,7 @@ def _alive(home: Path, name: str) -> int | None:
         os.kill(pid, 0)
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    now = _started(pid)
+    now = start_time(pid)
     if started is None:
         # A pid file of an older videokit: only a process that is one of ours is taken for it.
         try:
@@ -302,18 +304,23 @@ def _start(home: Path, name: str, command: list[str], env: dict[str, str], cwd: 
             cwd=cwd,
             start_new_session=True,  # its own process group: stopped as a whole, never orphaned
         )
-    record = {"pid": process.pid, "started": _started(process.pid), "command": command[:3]}
+    record = {"pid": process.pid, "started": start_time(process.pid), "command": command[:3]}
     _pid_file(home, name).write_text(json.dumps(record))
     return process.pid
 
 
 def _stop(home: Path, name: str, timeout_s: float = 20.0) -> bool:
+    """Stop ``name`` and what it started. A worker alone gets the SIGTERM: it drains its runs
+    (:mod:`flows.worker`), which a SIGTERM to its whole group would crash instead."""
     pid = _alive(home, name)
     _pid_file(home, name).unlink(missing_ok=True)
     if pid is None:
         return False
+    worker = name.startswith("worker-")
+    if worker:
+        timeout_s = max(timeout_s, STOP_S)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        (os.kill if worker else os.killpg)(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -324,7 +331,7 @@ def _stop(home: Path, name: str, timeout_s: float = 20.0) -> bool:
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.2)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)  # an idle worker often ignores the first SIGTERM
+        os.killpg(pid, signal.SIGKILL)  # what a stuck process left behind
     return True
 
 
@@ -490,36 +497,39 @@ def _ensure_crash_detection(client: Any) -> None:
     from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
     from prefect.events.schemas.events import ResourceSpecification
 
-    if client.read_automations_by_name(CRASH_AUTOMATION):
-        return
-    client.create_automation(
-        AutomationCore(
-            name=CRASH_AUTOMATION,
-            trigger=EventTrigger(
-                after={"prefect.flow-run.heartbeat"},
-                expect={
-                    "prefect.flow-run.heartbeat",
-                    "prefect.flow-run.Completed",
-                    "prefect.flow-run.Failed",
-                    "prefect.flow-run.Cancelled",
-                    "prefect.flow-run.Crashed",
-                },
-                match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
-                for_each={"prefect.resource.id"},
-                posture=Posture.Proactive,
-                threshold=1,
-                within=dt.timedelta(seconds=3 * HEARTBEAT_S),
-            ),
-            actions=[
-                ChangeFlowRunState(
-                    state=StateType.CRASHED,
-                    message="its worker stopped answering (killed, or its machine went away)",
-                    force=False,
-                    name="Crashed",
-                )
-            ],
-        )
+    automation = AutomationCore(
+        name=CRASH_AUTOMATION,
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={
+                "prefect.flow-run.heartbeat",
+                "prefect.flow-run.Completed",
+                "prefect.flow-run.Failed",
+                "prefect.flow-run.Cancelled",
+                "prefect.flow-run.Crashed",
+                # Handed back by a stopping worker: it waits for the next one, not dead.
+                "prefect.flow-run.AwaitingRetry",
+            },
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=dt.timedelta(seconds=3 * HEARTBEAT_S),
+        ),
+        actions=[
+            ChangeFlowRunState(
+                state=StateType.CRASHED,
+                message="its worker stopped answering (killed, or its machine went away)",
+                force=False,
+                name="Crashed",
+            )
+        ],
     )
+    found = client.read_automations_by_name(CRASH_AUTOMATION)
+    if not found:
+        client.create_automation(automation)
+    elif found[0].trigger != automation.trigger:  # made by an older videokit
+        client.update_automation(found[0].id, automation)
 
 
 def register(team: Team, log: Any = print) -> list[str]:
@@ -529,6 +539,7 @@ def register(team: Team, log: Any = print) -> list[str]:
 
     from flows.pickup import pickup
     from flows.produce import produce, produce_video, transcribe_video
+    from flows.share import produce_videos
 
     with _client(team.url, team.auth) as client:
         _ensure_pool(client, POOL, "videokit: videos from media/ to captions and site")
@@ -561,7 +572,14 @@ def register(team: Team, log: Any = print) -> list[str]:
                 )
             ),
         ),
-        (produce_video, POOL, {}, "Én video (startes af produce).", {}),
+        (produce_video, POOL, {}, "Én video.", {}),
+        (
+            produce_videos,
+            POOL,
+            {},
+            "En del af en kørsels videoer på én worker (startes af produce).",
+            {},
+        ),
         (transcribe_video, team.asr_pool or POOL, {}, "Udkast til én video (ASR).", {}),
         (
             pickup,
@@ -698,10 +716,24 @@ def _release_draft_slots(team: Team, log: Any) -> None:
             log(f"released {limit.active_slots} draft slot(s) held by runs from before the restart")
 
 
-def down(home: Path, log: Any = print) -> None:
+def down(home: Path, log: Any = print, wait: bool = False) -> None:
+    """Stop the workers (each drains: its runs finish or go back to the pool) and the server.
+
+    With ``wait``, the runs in progress and those they wait for finish first, with no new look
+    at the media folder meanwhile (``team up`` turns the watch back on).
+    """
+    if wait and _alive(home, "server"):
+        from flows.draining import wait_for_runs
+
+        url = server_url(home)
+        with _client(url, ensure_secret(home)) as client:
+            wait_for_runs(client, PICKUP, log)
     workers = sorted(p.stem for p in home.glob("worker-*.pid"))
-    for name in [*workers, "server"]:
-        if _stop(home, name):
+    # All at once: each may take its drain time (flows.worker), which adds up one after another.
+    with ThreadPoolExecutor(max_workers=max(1, len(workers))) as threads:
+        stopped = list(threads.map(lambda name: _stop(home, name), workers))
+    for name, was_running in [*zip(workers, stopped), ("server", _stop(home, "server"))]:
+        if was_running:
             log(f"{name}: stopped")
     log(f"history is kept in {home}; 'videokit team up' continues with it")
 
@@ -713,14 +745,19 @@ def worker(
     cache_dir: Path | None,
     auth_file: Path | None = None,
     limit: int | None = None,
+    install: str | None = None,
 ) -> int:
-    """Run one worker in the foreground (another machine joining the team)."""
+    """Run one worker in the foreground (another machine joining the team); with ``install``
+    (``user`` or ``system``), write its systemd unit instead."""
     if limit is not None and limit < 2 and pool == POOL:
         raise VideokitError(
             f"--limit {limit} is too small for the videokit pool",
             stage="team",
             hint="a batch waits in one slot for its videos' runs: give --limit 2 or more",
         )
+    if install:
+        install_worker(server, pool, name, cache_dir, auth_file, limit, system=install == "system")
+        return 0
     auth = client_auth(team_home(), auth_file)
     if not healthy(server, auth=auth):
         raise VideokitError(
@@ -732,6 +769,49 @@ def worker(
     check_login(server, auth)
     command = _worker_command(pool, name, limit)
     return subprocess.call(command, env=_env(team_home(), server, cache_dir, auth))
+
+
+def install_worker(
+    server: str,
+    pool: str,
+    name: str | None,
+    cache_dir: Path | None,
+    auth_file: Path | None,
+    limit: int | None,
+    system: bool = False,
+    unit_dir: Path | None = None,
+    log: Any = print,
+) -> Path:
+    """Write the systemd unit of this worker (see :mod:`videokit.units`); returns its path."""
+    import getpass
+
+    from videokit.units import WorkerService, enable_hint, worker_unit
+
+    auth_file = (auth_file or team_home() / AUTH_FILE).resolve()
+    read_secret(auth_file)  # a unit that could never log in is not written
+    script = Path(sys.executable).with_name("videokit")
+    service = WorkerService(
+        command=(str(script),)
+        if script.is_file()
+        else (sys.executable, "-P", "-m", "videokit.cli"),
+        server=server,
+        pool=pool,
+        auth_file=auth_file,
+        stop_s=STOP_S,
+        name=name,
+        cache_dir=cache_dir.resolve() if cache_dir else None,
+        limit=limit,
+        system=system,
+        user=getpass.getuser(),
+    )
+    if unit_dir is None:
+        config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        unit_dir = Path("/etc/systemd/system") if system else config / "systemd" / "user"
+    path = unit_dir / service.unit_name
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(worker_unit(service), encoding="utf-8")
+    log(f"wrote {path}; start it with: {enable_hint(service, path)}")
+    return path
 
 
 def server_url(home: Path) -> str:

@@ -36,6 +36,7 @@ PURE = {
     "screentext", "describing", "cuegrid",
     "condense", "coverage", "speeds",
     "social", "legibility",
+    "schedule", "units",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {

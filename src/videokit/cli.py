@@ -539,6 +539,7 @@ def _team_parser(sub: Any) -> None:
     )
     up.set_defaults(func=_cmd_team_up)
     down = t.add_parser("down", help="stop this machine's workers and server (history is kept)")
+    down.add_argument("--wait", action="store_true", help="let the runs in progress finish first")
     down.set_defaults(func=_cmd_team_down)
     st = t.add_parser("status", help="the server, its workers and the latest runs")
     st.add_argument("--server", default=None, help="API address (default: this machine's)")
@@ -565,6 +566,7 @@ def _team_parser(sub: Any) -> None:
         default=None,
         help="a copy of the server's team login file (api-auth; or set $VIDEOKIT_TEAM_AUTH)",
     )
+    w.add_argument("--install", choices=("user", "system"), help="write its systemd unit instead")
     w.set_defaults(func=_cmd_team_worker)
 
 
@@ -602,7 +604,7 @@ def _cmd_team_up(args: argparse.Namespace) -> int:
 def _cmd_team_down(args: argparse.Namespace) -> int:
     from flows import team
 
-    team.down(team.team_home())
+    team.down(team.team_home(), wait=args.wait)
     return 0
 
 
@@ -625,7 +627,7 @@ def _cmd_team_worker(args: argparse.Namespace) -> int:
     from flows import team
 
     return team.worker(
-        args.server, args.pool, args.name, args.cache, args.auth_file, limit=args.limit
+        args.server, args.pool, args.name, args.cache, args.auth_file, args.limit, args.install
     )
 
 
