@@ -21,6 +21,7 @@ from videokit.config import Settings
 from videokit.draft import probe
 from videokit.errors import VideokitError
 from videokit.naming import file_names
+from videokit.review import ReviewDesk
 from videokit.transcript import Segment, Transcript, spread_words
 from videokit.workspace import Layout, VideoJob
 
@@ -169,6 +170,15 @@ def test_a_decided_description_reaches_track_page_and_record(produced) -> None:
     assert f'href="{SLUG}/{names["record_page"]}"' in index
     manifest = (layout.site / "manifest.json").read_text(encoding="utf-8")
     assert names["descriptions"] in manifest and names["record"] in manifest
+    # The approval froze its decisions: one changed afterwards is not what the site publishes
+    # (a run putting the site back reads the frozen copy) until someone approves again.
+    (name_flag,) = [d for d in screenreview.load(layout.review, SLUG) if d.flag.kind == "name"]
+    later = "Skærmtekst: en anden tekst, som ingen har godkendt."
+    screenreview.decide(layout.review, SLUG, name_flag.flag.id, "describe", "Ole Redaktør", later)
+    transcript = ReviewDesk(layout.review).approved_content(SLUG)[0]
+    live = screenreview.published_descriptions(layout.review, SLUG, transcript)
+    frozen = screenreview.published_descriptions(layout.review, SLUG, transcript, as_approved=True)
+    assert [d.text for d in live] == [later] and [d.text for d in frozen] == [wanted]
 
 
 def test_decisions_in_the_file_count_as_in_the_studio(produced) -> None:

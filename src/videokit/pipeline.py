@@ -420,7 +420,9 @@ def _approve_and_publish(
         approved=(approval.editor, approval.time),
     )
     try:
-        approval = desk.record_approval(approval)
+        approval = desk.record_approval(
+            approval, extra=(screenreview.decisions_path(layout.review, slug, current.language),)
+        )
     except BaseException:
         publish.discard(staged)
         raise

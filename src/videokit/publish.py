@@ -213,7 +213,11 @@ def stage_approved(
     try:
         site.mkdir(parents=True)
         _copy_media(layout.video_dir(record.slug, layout.preview), site, record.slug)
-        described = screenreview.published_descriptions(layout.review, record.slug, transcript)
+        # An approval in progress publishes the decisions it checked; a version already on record
+        # (a run putting the site back) the ones frozen with it.
+        described = screenreview.published_descriptions(
+            layout.review, record.slug, transcript, as_approved=approved is None
+        )
         editor, when = approved or _latest_approval(layout, record)
         accessrecord.write(
             site,

@@ -681,9 +681,10 @@ class ReviewDesk:
             video_sha256,
         )
 
-    def record_approval(self, approval: Approval) -> Approval:
+    def record_approval(self, approval: Approval, extra: Sequence[Path] = ()) -> Approval:
         """Freeze the version in force in the history (:meth:`History.record`), if it is still
-        the content that was checked; returns the approval with its ``seq``."""
+        the content that was checked; returns the approval with its ``seq``. ``extra`` are more
+        of the editors' files that the approval covers (their decisions on on-screen text)."""
         state, content = self.in_force(approval.slug)
         if content_sha(*content) != approval.content_sha:
             raise VideokitError(
@@ -694,7 +695,7 @@ class ReviewDesk:
             )
         return self.history.record(
             approval,
-            (self.srt_path(approval.slug), self.txt_path(approval.slug)),
+            (self.srt_path(approval.slug), self.txt_path(approval.slug), *extra),
             {"transcript": state.transcript, "cues": state.cues},
         )
 

@@ -29,6 +29,7 @@ from .describing import (
 )
 from .errors import VideokitError
 from .files import read_json, write_json, write_text
+from .history import SEQ_DIGITS, History
 from .naming import review_names
 from .pages import clock
 from .screentext import ScreenText, unsaid
@@ -209,10 +210,29 @@ def decide(
     return new
 
 
-def published_descriptions(review: Path, slug: str, transcript: Transcript) -> list[Description]:
-    """The descriptions to publish with ``transcript`` ([] while the file is broken or absent)."""
+def published_descriptions(
+    review: Path, slug: str, transcript: Transcript, *, as_approved: bool = False
+) -> list[Description]:
+    """The descriptions to publish with ``transcript`` ([] while the file is broken or absent).
+
+    ``as_approved``: the decisions as the newest approval froze them in the history, not as the
+    file says now, so a decision changed after an approval never reaches the site without a new
+    one. An approval made before decisions were kept with it publishes none.
+    """
+    language = transcript.language
+    if as_approved:
+        history = History(review)
+        approvals = history.approvals(slug)
+        if not approvals:
+            return []
+        name = decisions_path(review, slug, language).name
+        frozen = history.folder(slug) / f"{approvals[-1].seq:0{SEQ_DIGITS}d}" / name
+        try:
+            return descriptions(from_toml(frozen.read_text(encoding="utf-8-sig")), transcript)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return []
     try:
-        decisions = load(review, slug, transcript.language)
+        decisions = load(review, slug, language)
     except VideokitError:
         return []
     return descriptions(decisions, transcript)
