@@ -35,7 +35,7 @@ class Cost:
 # bench/models.py --seconds 30 --threads 2, 2026-12-02 (the README's model table). An architecture
 # or setting that is missing was not measured: the shared 2-core machine ran at a load of 25-35.
 MEASURED: dict[str, dict[str, Cost]] = {
-    "base": {"fw-int8": Cost(0.16, 456)},
+    "base": {"fw-int8": Cost(0.16, 456)},  # a second run: 0.14, 443 MB
     "small": {"fw-int8": Cost(0.42, 717)},
 }
 
