@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_pipeline import DURATION, FakeModel, run, video  # noqa: F401  (fixture)
-from videokit import condense_review, media, pipeline
+from videokit import condense_review, pipeline
 from videokit.condense import RULE_LABELS, Cut, Proposal
 from videokit.norms import PROFILES
 from videokit.review import ReviewDesk
@@ -40,8 +40,7 @@ def produced(video, monkeypatch, tmp_path):  # noqa: F811
     preview = layout.video_dir("moede", layout.preview)
     (preview / "moede.mp4").write_bytes(b"mp4")  # approving copies it; nothing decodes it here
     (preview / "poster.jpg").write_bytes(b"jpg")
-    # The vertical video is another issue's; here only which text gets published matters.
-    monkeypatch.setattr(media, "burn_in_vertical", lambda _v, _t, out: out.write_bytes(b"9x16"))
+    # Approving encodes nothing (the social formats come after it): the bytes are never decoded.
     return source, layout, out
 
 

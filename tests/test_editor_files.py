@@ -102,7 +102,8 @@ def test_5_the_studio_refuses_to_save_such_a_name_and_writes_nothing(tmp_path, m
     before = desk(project).srt_path(SLUG).read_bytes()
     data["cues"][0]["speaker"] = "Dr: Hansen"
     response = save(client, data["cues"], data["sha"])
-    assert response.status_code == 422 and "colon" in response.json()["error"]
+    assert response.status_code == 422 and "kolon" in response.json()["error"], response.text
+    assert "Tekst 1" in response.json()["error"]
     assert desk(project).srt_path(SLUG).read_bytes() == before
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from .edits import speaker_problem
 from .norms import CaptionNorms
 from .transcript import Cue
 
@@ -68,13 +69,37 @@ def page_cues(data: Any, duration_ms: int | None) -> tuple[list[Cue], list[CuePr
         except (TypeError, KeyError, ValueError, AttributeError):
             problems.append(CueProblem(i, "teksten mangler start, slut eller tekst"))
             continue
-        problem = _problem(start, end, lines, previous_end, duration_ms)
+        problem = _problem(start, end, lines, previous_end, duration_ms) or _speaker(speaker)
         previous_end = end
         if problem:
             problems.append(CueProblem(i, problem))
         else:
             cues.append(Cue(start, end, lines, speaker, voices))
     return ([] if problems else cues), problems
+
+
+# The editors' files can carry a speaker's name only as a label they read back (edits.py says
+# why in English for the files); the same reasons for the studio, in Danish.
+_SPEAKER_DA = (
+    ("has extra spaces", "har ekstra mellemrum"),
+    ("means no named speaker", "betyder, at ingen taler er navngivet: lad feltet stå tomt"),
+    ("holds a colon", "indeholder et kolon, som ville afslutte navnet dér"),
+    ("holds the digit", "indeholder et ciffer"),
+    ("which a name cannot hold", "indeholder et tegn, som et navn ikke kan have"),
+    ("more than five words", "har mere end fem ord"),
+    ("does not start with a letter", "har et ord, der ikke begynder med et bogstav"),
+    ("does not start with a capital", "har et ord, der ikke begynder med stort bogstav"),
+)
+
+
+def _speaker(name: str | None) -> str:
+    reason = speaker_problem(" ".join(name.split())) if name else None
+    if reason is None:
+        return ""
+    danish = next(
+        (da for en, da in _SPEAKER_DA if en in reason), "kan ikke læses tilbage som et navn"
+    )
+    return f"talerens navn «{name}» {danish}"
 
 
 def _problem(
