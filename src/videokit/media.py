@@ -255,8 +255,9 @@ def load_audio(path: Path) -> np.ndarray:
     return np.concatenate([np.zeros(silence, np.float32), samples]) if silence else samples
 
 
-def shot_changes(path: Path, threshold: float = 0.3) -> list[int]:
-    """Times (ms) where the picture changes shot: ffmpeg's scene score above ``threshold``.
+def shot_changes(path: Path, threshold: float = 0.3, stage: str = "video") -> list[int]:
+    """Times (ms) where the picture changes shot: ffmpeg's scene score (0-1) above ``threshold``,
+    in order, each once. The studio's timeline marks them; on-screen text is read at them.
 
     The picture is scaled down first: the score needs no detail, and a 60-minute video is then
     read in a minute or two on 2 cores.
@@ -277,11 +278,11 @@ def shot_changes(path: Path, threshold: float = 0.3) -> list[int]:
         raise MediaError(
             f"shot changes could not be found ({_stderr_tail(err)})",
             path=path,
-            stage="video",
-            hint="the timeline shows no shot changes; the captions are not affected",
+            stage=stage,
+            hint="check that the video plays in a media player",
         ) from None
     times = re.findall(rb"pts_time:([0-9.]+)", out)
-    return [round(float(t) * 1000) for t in times]
+    return sorted({round(float(t) * 1000) for t in times})
 
 
 def _run(stream: Any, path: Path, stage: str, hint: str) -> None:
@@ -608,28 +609,6 @@ def write_wav(samples: np.ndarray, dst: Path) -> None:
 # full frames that are read.
 
 THUMB_WIDTH, THUMB_HEIGHT = 128, 72
-
-
-def scene_changes(src: Path, threshold: float = 0.3) -> list[int]:
-    """Times (ms) of the shot changes: frames whose scene score (0–1) passes ``threshold``."""
-    require_ffmpeg()
-    stream = (
-        ffmpeg.input(str(src))
-        .video.filter("select", f"gt(scene,{threshold})")
-        .filter("metadata", "print", file="-")
-        .output("-", format="null")
-    )
-    try:
-        out = _ffmpeg(stream)
-    except ffmpeg.Error as err:
-        raise MediaError(
-            f"shot changes could not be found ({_stderr_tail(err)})",
-            path=src,
-            stage="onscreen",
-            hint="check that the video plays in a media player",
-        ) from None
-    found = re.findall(rb"pts_time:(\d+(?:\.\d+)?)", out)
-    return sorted({round(float(t) * 1000) for t in found})
 
 
 def thumbnails(src: Path, every_ms: int) -> np.ndarray:

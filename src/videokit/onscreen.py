@@ -150,7 +150,7 @@ def follow(readings: Sequence[tuple[int, list[Block]]], end_ms: int) -> list[Scr
 def read_video(video: Path, duration_ms: int) -> list[ScreenText]:
     """Every text the video shows, with when (slow: see :func:`shown`, which caches)."""
     thumbs = media.thumbnails(video, STEP_MS)
-    times = reading_times(thumbs, media.scene_changes(video, SCENE_THRESHOLD))
+    times = reading_times(thumbs, media.shot_changes(video, SCENE_THRESHOLD, stage="onscreen"))
     readings: list[tuple[int, list[Block]]] = []
     with tempfile.TemporaryDirectory(prefix="videokit-frames-") as folder:
         frame = Path(folder) / "frame.png"
