@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from . import screenreview
 from .align import _key as word_key
 from .cuegrid import page_cues
 from .errors import VideokitError
@@ -130,6 +131,15 @@ def add_work_routes(
         if not editor.strip():
             return JSONResponse({"error": "Ikke godkendt: skriv dit navn i feltet „Dit navn“."},
                                 status_code=422)  # fmt: skip
+        try:
+            # Undecided on-screen text refuses the approval at once, where the editor looks,
+            # instead of as the end of a job (the approval itself checks again).
+            record = studio.record(slug)
+            language = record.language if record is not None else "da"
+            screenreview.require_decided(studio.layout.review, slug, language)
+        except VideokitError as err:
+            # Its message is written in Danish for the editor and names no server path.
+            return JSONResponse({"error": f"Ikke godkendt: {err.message}"}, status_code=422)
         job, started = studio.jobs.start(
             "approve", slug, lambda progress: _approve(studio, slug, editor, note, progress), 2
         )
