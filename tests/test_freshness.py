@@ -8,6 +8,7 @@ from videokit import freshness
 from videokit.config import Settings
 from videokit.norms import CaptionNorms
 from videokit.report import VideoResult
+from videokit.social import SocialSettings
 from videokit.workspace import Layout, VideoJob
 
 
@@ -145,7 +146,8 @@ def test_one_changed_video_of_three_is_the_only_one_to_redo(project):
 
 def test_an_approval_carries_a_fresh_record_over_its_own_changes(project):
     job, layout = project
-    options, _ = settle(job, layout)
+    # No social formats: the social renders after an approval are the next test's concern.
+    options, _ = settle(job, layout, settings=Settings(social=SocialSettings(formats=())))
     freshness.remember(
         layout, job, VideoResult(job.name, job.slug, True, status="in review"), **options
     )
@@ -159,6 +161,10 @@ def test_an_approval_carries_a_fresh_record_over_its_own_changes(project):
     freshness.carry_over(layout, carry, status="approved")
     (kept,) = freshness.unchanged([job], layout, **options)
     assert kept.status == "approved"
+    # With social formats to make, a published video is not fresh until they are made.
+    with_social = {**options, "settings": Settings()}
+    freshness.remember(layout, job, VideoResult(job.name, job.slug, True), **with_social)
+    assert freshness.fresh([job], layout, **with_social) == {}
 
 
 def test_a_video_changed_before_the_approval_is_not_carried_over(project):

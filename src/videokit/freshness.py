@@ -151,7 +151,9 @@ def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
         },
         "pages": {
             p.relative_to(layout.out).as_posix(): _stats(p)
-            for folder in (layout.review_pages, layout.quality)
+            # The quality report is left out: the social renders after a run add their figures
+            # to it, and it is a report on the outputs, not one of them.
+            for folder in (layout.review_pages,)
             for p in sorted(folder.glob(f"{job.slug}.*"))
         },
     }
@@ -232,7 +234,13 @@ def fresh(
     out = {}
     for job in jobs:
         found = last_result(layout, job.slug, _fingerprint(job, layout, run, language))
-        if found is not None and found.ok and all_ready(layout.video_dir(job.slug, layout.social)):
+        published = layout.video_dir(job.slug).is_dir()
+        social = layout.video_dir(job.slug, layout.social)
+        if (
+            found is not None
+            and found.ok
+            and (not published or all_ready(social, settings.social.formats))
+        ):
             out[job.slug] = dataclasses.replace(found, transcribed="unchanged", seconds=0.0)
     return out
 

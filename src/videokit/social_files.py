@@ -76,13 +76,12 @@ def read_status(folder: Path) -> SocialStatus | None:
         return None
 
 
-def all_ready(folder: Path) -> bool:
-    """Whether every format the status record lists is made and on disk (true with no record:
-    a video not published has no social files to wait for)."""
+def all_ready(folder: Path, formats: Sequence[str]) -> bool:
+    """Whether each of ``formats`` is made and on disk for the version the folder holds."""
+    if not formats:
+        return True  # a project that posts nowhere waits for nothing
     status = read_status(folder)
-    if status is None:
-        return not (folder / SOCIAL_STATUS).exists()
-    return all(_ready(folder, out) for out in status.outputs)
+    return status is not None and all(_ready(folder, status.output(name)) for name in formats)
 
 
 def _save(folder: Path, status: SocialStatus) -> None:
