@@ -30,6 +30,8 @@ memory. The CTranslate2 folders are converted once (CTranslate2's own converter)
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import resource
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -130,48 +133,147 @@ def ct2_folder(arch: str) -> Path:
     return folder
 
 
+def speech(seconds: int) -> np.ndarray:
+    """``seconds`` of the sample videos' Danish speech, repeated as needed: videokit's speech
+    detection and window cuts see real speech and pauses (the words read are forced anyway)."""
+    from videokit import samples
+    from videokit.media import load_audio
+
+    folder = cache_root() / "speech"
+    if not any(folder.glob("*.mp4")):
+        import shutil
+
+        repo = Path(__file__).resolve().parent.parent
+        shutil.copytree(repo / "media" / "samples", folder / "samples", dirs_exist_ok=True)
+        samples.render_all(folder)
+    parts = [_spoken_only(load_audio(p)) for p in sorted(folder.glob("*.mp4"))]
+    return np.resize(np.concatenate(parts), seconds * 16000).astype(np.float32)
+
+
+def _spoken_only(audio: np.ndarray) -> np.ndarray:
+    """The recording without the long silences videokit would not read (title cards, ends)."""
+    from videokit.asr import unread_parts
+
+    per_ms = 16
+    keep, at = [], 0
+    for a, b in unread_parts(audio):
+        keep.append(audio[at : a * per_ms])
+        at = b * per_ms
+    keep.append(audio[at:])
+    return np.concatenate(keep)
+
+
 def features(arch: str, windows: int) -> np.ndarray:
     g = np.random.default_rng(0)
     return g.standard_normal((windows, ARCHS[arch]["n_mels"], FRAMES)).astype(np.float32)
 
 
-def run_openai(arch: str, mel: np.ndarray, tokens: int, batch: int) -> dict[str, Any]:
+def openai_checkpoint(arch: str) -> Path:
+    """A random openai-whisper checkpoint of ``arch``'s shape (float32), saved once."""
+    path = cache_root() / f"{arch}-openai.pt"
+    if path.is_file():
+        return path
     import torch
-    import whisper.decoding as wd
     from whisper.model import ModelDimensions, Whisper
-    from whisper.timing import find_alignment
-    from whisper.tokenizer import get_tokenizer
 
-    t0 = time.perf_counter()
     torch.manual_seed(0)
-    model = Whisper(ModelDimensions(**dims(arch))).eval()
-    tok = get_tokenizer(True, num_languages=model.num_languages, language="da", task="transcribe")
-    loaded = time.perf_counter() - t0
+    model = Whisper(ModelDimensions(**dims(arch)))
+    with torch.no_grad():
+        # whisper leaves the decoder's positions uninitialised (torch.empty: whatever the memory
+        # held, denormal floats included, which made every step many times slower) and draws the
+        # token embedding at a scale 50x a trained one's; drawn as transformers' Whisper does.
+        model.decoder.positional_embedding.normal_(0.0, 0.02)
+        model.decoder.token_embedding.weight.normal_(0.0, 0.02)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(".part")
+    torch.save({"dims": dims(arch), "model_state_dict": model.state_dict()}, part)
+    os.replace(part, path)
+    return path
+
+
+@contextlib.contextmanager
+def forced_tokens(per_second: float, counted: list[int]) -> Iterator[None]:
+    """Every decoding whisper runs (videokit's batched task is a subclass of whisper's) reads
+    ``per_second`` text tokens per second of the audio its windows hold: the end of text,
+    timestamps and other special tokens are suppressed until then. A batch of windows of
+    different lengths decodes the mean of their counts, so the batch reads as many tokens in all
+    as real speech would. ``counted`` receives the tokens each decoded window produced."""
+    import whisper.audio as wa
+    import whisper.decoding as wd
+
+    # whisper/__init__ rebinds the name "transcribe" to the function; fetch the module itself.
+    wt = importlib.import_module("whisper.transcribe")
+
+    lengths: list[int] = []  # mel frames each window holds before padding, in decoding order
+    pad = wa.pad_or_trim
+
+    def measuring_pad(array: Any, length: int = wa.N_SAMPLES, **kwargs: Any) -> Any:
+        if length == wa.N_FRAMES and getattr(array, "ndim", 0) == 2:
+            lengths.append(min(array.shape[-1], wa.N_FRAMES))
+        return pad(array, length, **kwargs)
 
     class TextOnly(wd.LogitFilter):
-        def apply(self, logits: Any, _tokens: Any) -> None:
-            logits[:, tok.eot :] = -np.inf  # no end, no special tokens: text to align
+        def __init__(self, eot: int) -> None:
+            self.eot = eot
 
-    options = wd.DecodingOptions(
-        language="da",
-        beam_size=BEAM,
-        sample_len=tokens,
-        without_timestamps=True,
-        fp16=False,
-        suppress_tokens="",
-        suppress_blank=False,
+        def apply(self, logits: Any, _tokens: Any) -> None:
+            logits[:, self.eot :] = -np.inf
+
+    init, run = wd.DecodingTask.__init__, wd.DecodingTask.run
+
+    def forced_init(self: Any, model: Any, options: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, model, options, *args, **kwargs)
+        self.logit_filters.append(TextOnly(self.tokenizer.eot))
+
+    def counting_run(self: Any, mel: Any) -> Any:
+        windows = len(mel)
+        held = [lengths.pop(0) if lengths else wa.N_FRAMES for _ in range(windows)]
+        self.sample_len = max(1, round(per_second * np.mean(held) / 100))  # 100 frames a second
+        results = run(self, mel)
+        counted.extend(len(r.tokens) for r in results)
+        return results
+
+    saved = (wa.pad_or_trim, wt.pad_or_trim, wd.DecodingTask.__init__, wd.DecodingTask.run)
+    wa.pad_or_trim = wt.pad_or_trim = measuring_pad
+    wd.DecodingTask.__init__, wd.DecodingTask.run = forced_init, counting_run
+    try:
+        yield
+    finally:
+        wa.pad_or_trim, wt.pad_or_trim, wd.DecodingTask.__init__, wd.DecodingTask.run = saved
+
+
+def run_openai(arch: str, audio: np.ndarray, per_second: float, batch: int) -> dict[str, Any]:
+    """videokit's own openai-whisper adapter (its patches, its decoder, word times), reading the
+    windows it cuts at pauses ``batch`` at a time.
+
+    The sequential setting reads one window after the other through the same windowing, not
+    through whisper's ``transcribe()``: that moves on from each window at its last word's time,
+    which random weights put anywhere, so it would read each stretch of audio a random number of
+    times. The decoding task per window is the same one.
+    """
+    from videokit.asr import DecodeOptions
+    from videokit.asr_whisper import WhisperASR
+    from videokit.modelcache import ModelSpec
+
+    path = openai_checkpoint(arch)
+    t0 = time.perf_counter()
+    asr = WhisperASR(
+        ModelSpec(arch, path, "0" * 64, "file"), "cpu", batched=True, batch_size=batch
     )
-    decoded = 0
-    t1, c1 = time.perf_counter(), time.process_time()
-    with torch.no_grad():
-        for at in range(0, len(mel), batch):
-            chunk = torch.from_numpy(mel[at : at + batch])
-            task = wd.DecodingTask(model, options)
-            task.logit_filters.append(TextOnly())
-            for i, result in enumerate(task.run(chunk)):
-                decoded += len(result.tokens)
-                find_alignment(model, tok, result.tokens, chunk[i], FRAMES)
-    return _timed(loaded, t1, c1, decoded)
+    loaded = time.perf_counter() - t0
+    # One temperature (the fallback's re-reads are not modelled) and no window skipped as silent.
+    options = DecodeOptions(temperature=(0.0,), no_speech_threshold=1.0)
+    counted: list[int] = []
+    with forced_tokens(per_second, counted):
+        # Untimed: whisper's word times compile their time warping (numba) on first use, several
+        # CPU seconds once per process, which a run of many videos pays once.
+        asr.transcribe(audio[: 10 * 16000], options)
+        counted.clear()
+        t1, c1 = time.perf_counter(), time.process_time()
+        transcript = asr.transcribe(audio, options)
+    out = _timed(loaded, t1, c1, sum(counted))
+    out["words"] = sum(len(s.words) for s in transcript.segments)
+    return out
 
 
 def _timed(loaded: float, t1: float, c1: float, decoded: int) -> dict[str, Any]:
@@ -222,20 +324,20 @@ def one(arch: str, setting: str, seconds: float, threads: int, per_second: float
     torch.set_flush_denormal(True)
     windows = max(1, round(seconds / WINDOW_S))
     tokens = round(per_second * WINDOW_S)
-    mel = features(arch, windows)
     batch = BATCH if setting.endswith("batched") else 1
     if setting.startswith("fw"):
         ct2_folder(arch)  # built once, outside the measurement
-    if setting.startswith("ow"):
-        out = run_openai(arch, mel, tokens, batch)
+        out = run_ct2(arch, features(arch, windows), tokens, batch, threads)
     else:
-        out = run_ct2(arch, mel, tokens, batch, threads)
+        openai_checkpoint(arch)
+        out = run_openai(arch, speech(windows * WINDOW_S), per_second, batch)
     audio_s = windows * WINDOW_S
     return {
         "arch": arch,
         "setting": setting,
         "audio_s": audio_s,
-        "tokens_per_window": out["tokens"] / windows,
+        "tokens_per_s": round(out["tokens"] / audio_s, 2),
+        "words": out.get("words"),
         "load_s": round(out["load_s"], 2),
         "decode_s": round(out["decode_s"], 2),
         "rtf": round(out["decode_s"] / audio_s, 3),
@@ -262,7 +364,7 @@ def main() -> int:
         return 0
     rows = []
     print(
-        f"{'arch':<15} {'setting':<16} {'tok/win':>7} {'load s':>6} {'wall s':>7} {'RTF':>6} "
+        f"{'arch':<15} {'setting':<16} {'tok/s':>7} {'load s':>6} {'wall s':>7} {'RTF':>6} "
         f"{'cpu s/s':>7} {'peak MB':>7} {'load':>5}"
     )
     for arch in args.archs.split(","):
@@ -281,7 +383,7 @@ def main() -> int:
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             rows.append(r)
             print(
-                f"{arch:<15} {setting:<16} {r['tokens_per_window']:7.0f} {r['load_s']:6.1f} "
+                f"{arch:<15} {setting:<16} {r['tokens_per_s']:7.1f} {r['load_s']:6.1f} "
                 f"{r['decode_s']:7.1f} {r['rtf']:6.2f} {r['cpu_per_audio_s']:7.2f} "
                 f"{r['peak_mb']:7d} {r['load_average']:5.1f}",
                 flush=True,
