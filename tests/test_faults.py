@@ -399,9 +399,9 @@ def test_11_zip_holds_exactly_the_published_files(tmp_path):
     (tmp_path / "secret.txt").write_text("secret")
     (folder / "a.da.srt").symlink_to(tmp_path / "secret.txt")
     (layout.state).mkdir(parents=True)
-    from videokit.workspace import VideoRecord
+    from videokit.records import Records, VideoRecord
 
-    VideoRecord("a", "A", "", 1000, "a.mp4", "x", "2026-01-01", 1, "approved").save(layout)
+    Records(layout).save(VideoRecord("a", "A", "", 1000, "a.mp4", "x", "2026-01-01", 1, "approved"))
     publish.write_indexes(layout)
     with zipfile.ZipFile(layout.zip) as zf:
         names = sorted(zf.namelist())

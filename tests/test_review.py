@@ -236,8 +236,8 @@ def test_editor_text_reaches_cues_verbatim():
 
 
 def test_review_page_marks_findings_and_escapes_text():
+    from videokit.records import VideoRecord
     from videokit.render import render_review_page
-    from videokit.workspace import VideoRecord
 
     record = VideoRecord("v", "Møde", "", 9000, "v.mp4", "x", "2026-01-01", 2, "in review")
     cues = parse_srt(

@@ -26,6 +26,7 @@ from videokit.config import Settings
 from videokit.cuegrid import page_cues as read_page_cues
 from videokit.draft import Source
 from videokit.edits import parse_srt, speaker_problem
+from videokit.engines import DEFAULT_ASR
 from videokit.errors import TranscriptError
 from videokit.media import MediaInfo
 from videokit.norms import check_cues
@@ -51,6 +52,7 @@ class FakeModel:
 
     def __init__(self) -> None:
         self.spec = type("Spec", (), {"sha256": "fake-model"})()
+        self.settings = DEFAULT_ASR  # what keys its drafts in the cache
         self.asr = self
 
     def align(self, audio, windows):

@@ -138,7 +138,7 @@ def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
         "review_state": _file_sha(desk.state_path(job.slug)),
         "history": _tree(desk.history_dir(job.slug)),
         "screen": _file_sha(layout.review / review_names(job.slug, language)["screen"]),
-        "record": _file_sha(layout.state / f"{job.slug}.json"),
+        "record": _file_sha(layout.record_file(job.slug)),
         "page": _file_sha(layout.video_dir(job.slug, layout.preview) / "index.html"),
         # What is on the site: a version removed or half-swapped by hand or by a kill is redone.
         "site": _file_sha(layout.video_dir(job.slug) / "index.html"),
