@@ -37,6 +37,7 @@ PURE = {
     "condense", "coverage", "speeds",
     "social", "legibility",
     "schedule", "units",
+    "review_checks",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {
@@ -49,7 +50,7 @@ IO_MODULES = {
     "condense_review", "studio_condense",
     "social_files", "social_cmd",
     "store", "staging",
-    "records",
+    "records", "review_files", "review_saves",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

@@ -83,14 +83,8 @@ def fake_align(text: str) -> Transcript:
 
 
 def reconcile(desk: ReviewDesk, draft_t: Transcript = DRAFT, manuscript: str | None = None):
-    return desk.reconcile(
-        SLUG,
-        draft_t,
-        cues_from_transcript(draft_t),
-        align=fake_align,
-        layout_cues=cues_from_transcript,
-        manuscript=manuscript,
-    )
+    timed = ReviewDesk(desk.root, align=fake_align, layout_cues=cues_from_transcript)
+    return timed.reconcile(SLUG, draft_t, cues_from_transcript(draft_t), manuscript=manuscript)
 
 
 @pytest.fixture
@@ -220,13 +214,12 @@ def test_6_text_far_too_long_for_the_video_is_refused_with_numbers(desk):
     reconcile(desk)
     desk.txt_path(SLUG).write_text("Byrådet holder møde i aften. " * 700)
     calls = []
-    out = desk.reconcile(
-        SLUG,
-        DRAFT,
-        cues_from_transcript(DRAFT),
+    timed = ReviewDesk(
+        desk.root,
         align=lambda t: calls.append(t) or fake_align(t),
         layout_cues=cues_from_transcript,
     )
+    out = timed.reconcile(SLUG, DRAFT, cues_from_transcript(DRAFT))
     assert out.refused and not calls, "refused before any alignment work"
     message = str(out.problems[0])
     assert "3,500 words" in message and "6.5 s" in message

@@ -173,13 +173,15 @@ DRAFT = Transcript(
 @fuzz
 @given(mutated(VALID_SRT))
 def test_a_mutated_edit_is_never_lost_and_leaves_no_partial_file(tmp_path_factory, data):
-    desk = ReviewDesk(tmp_path_factory.mktemp("review"))
+    desk = ReviewDesk(
+        tmp_path_factory.mktemp("review"),
+        align=lambda _t: DRAFT,
+        layout_cues=cues_from_transcript,
+    )
     cues = cues_from_transcript(DRAFT)
 
     def go():
-        return desk.reconcile(
-            "v", DRAFT, cues, align=lambda _t: DRAFT, layout_cues=cues_from_transcript
-        )
+        return desk.reconcile("v", DRAFT, cues)
 
     go()
     desk.srt_path("v").write_bytes(data)

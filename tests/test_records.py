@@ -12,6 +12,7 @@ from videokit.cache import TranscriptCache
 from videokit.config import Settings
 from videokit.errors import VideokitError
 from videokit.records import RecordDamaged, Records, VideoRecord, machine_draft
+from videokit.review import ReviewDesk
 from videokit.studio import Studio
 from videokit.transcript import Transcript
 from videokit.workspace import Layout, Project
@@ -59,8 +60,12 @@ def test_approval_finds_the_machine_draft_by_its_key_without_the_preview_file(
     studio = Studio(Project.locate(tmp_path, out=layout.out, review=layout.review), "t", "o")
     assert studio.machine(out.record) == made
     _with_preview_media(layout)
+    computed = []
+    in_force = ReviewDesk.in_force
+    monkeypatch.setattr(ReviewDesk, "in_force", lambda d, s: computed.append(s) or in_force(d, s))
     _approval, record = pipeline.approve_and_publish(layout, SLUG, "Ann")
     assert record.draft_key == key and record.status == "approved"
+    assert computed == [SLUG], "the version in force is computed once per approval"
     assert Transcript.from_json((preview / "transcript.json").read_text()) == made
 
 

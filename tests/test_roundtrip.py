@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videokit.cache import TranscriptCache
+from videokit.history import Approval
 from videokit.norms import PROFILES, CaptionNorms
 from videokit.records import Records, VideoRecord
-from videokit.review import Approval, _State
+from videokit.review_files import ReviewState
 from videokit.transcript import UNREAD_REASONS, Cue, Segment, Transcript, Unread, Word
 from videokit.workspace import Layout
 
@@ -133,7 +134,7 @@ def test_a_cache_entry_round_trips(tmp_path_factory, t: Transcript, key: str) ->
     st.dictionaries(st.sampled_from(["srt", "txt"]), st.lists(st.text(max_size=20), max_size=2)),
 )
 def test_the_review_state_round_trips(source, seen, edited, t, cs, refused) -> None:
-    state = _State(
+    state = ReviewState(
         source=source,
         seen=seen,
         written=dict(seen),
@@ -144,8 +145,8 @@ def test_the_review_state_round_trips(source, seen, edited, t, cs, refused) -> N
         manuscript_sha="",
         refused=refused,
     )
-    # As the desk writes it (review.ReviewDesk._save) and reads it.
-    back = _State.from_dict(json.loads(json.dumps(state.__dict__)))
+    # As the desk writes it (review_files.DeskFiles._save) and reads it.
+    back = ReviewState.from_dict(json.loads(json.dumps(state.__dict__)))
     assert back == state
     content = back.content()
     assert content is not None and content == (t, tuple(cs))

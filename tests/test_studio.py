@@ -518,7 +518,7 @@ def test_an_approval_that_cannot_be_recorded_is_a_message_and_publishes_nothing(
 
 
 def test_a_save_that_cannot_be_written_is_a_message_not_a_crash(client, project, monkeypatch):
-    import videokit.review as review_module
+    import videokit.review_saves as review_module  # where saves write
 
     data = load(client)
     before = desk(project).srt_path(SLUG).read_bytes()

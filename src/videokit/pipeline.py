@@ -205,15 +205,14 @@ def review_and_publish(
     """The version in force, its pages and the site; ``draft_key`` is the machine draft's key in
     the transcript cache, kept in the video's record."""
     slug = source.job.slug
-    desk = ReviewDesk(layout.review, draft.language)
-    reconcile = functools.partial(
-        desk.reconcile,
-        slug,
-        caps.transcript,
-        caps.cues,
+    desk = ReviewDesk(
+        layout.review,
+        draft.language,
         align=align,
         layout_cues=functools.partial(cues_from_transcript, norms=norms),
-        manuscript=manuscript,
+    )
+    reconcile = functools.partial(
+        desk.reconcile, slug, caps.transcript, caps.cues, manuscript=manuscript
     )
     outcome, condensing = condense_review.settle(desk, slug, reconcile(), norms, reconcile)
     if condensing.open or condensing.stale:
@@ -427,9 +426,9 @@ def _approve_and_publish(
     current = _record(layout, slug, "approve")
     fresh = freshness.fresh_before_change(layout, slug)
     desk = ReviewDesk(layout.review, current.language)
-    approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
+    prepared = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
     screenreview.require_decided(layout.review, slug, current.language)
-    _, (transcript, cues) = desk.in_force(slug)
+    approval, transcript, cues = prepared.approval, prepared.transcript, prepared.cues
     record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
     preview = layout.video_dir(slug, layout.preview)
     staged = publish.stage_approved(
@@ -442,7 +441,7 @@ def _approve_and_publish(
     )
     try:
         approval = desk.record_approval(
-            approval, extra=(screenreview.decisions_path(layout.review, slug, current.language),)
+            prepared, extra=(screenreview.decisions_path(layout.review, slug, current.language),)
         )
     except BaseException:
         publish.discard(staged)
