@@ -37,7 +37,7 @@ PURE = {
     "condense", "coverage", "speeds",
     "social", "legibility",
     "schedule", "units",
-    "review_checks",
+    "review_checks", "speakers", "textview",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {

@@ -24,7 +24,7 @@ from videokit import draft, pipeline, publish, social_files
 from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
 from videokit.config import Settings
-from videokit.edits import decode_text, parse_review_text, parse_srt, transcript_from_cues
+from videokit.edits import decode_text, parse_srt, transcript_from_cues
 from videokit.errors import MediaError, TranscriptError, VideokitError
 from videokit.locks import run_lock, video_lock
 from videokit.media import MediaInfo
@@ -32,6 +32,7 @@ from videokit.review import ReviewDesk
 from videokit.segment import cues_from_transcript
 from videokit.slug import MAX_SLUG, slugify
 from videokit.social import FAILED, READY, SocialSettings
+from videokit.textview import parse_review_text
 from videokit.transcript import Segment, Transcript, Word
 from videokit.workspace import (
     Layout,

@@ -16,19 +16,11 @@ from hypothesis import strategies as st
 from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
 from videokit.config import load_settings
-from videokit.edits import (
-    TextParagraph,
-    clean_line,
-    decode_text,
-    parse_review_text,
-    parse_srt,
-    plain_text,
-    to_review_srt,
-    write_review_text,
-)
+from videokit.edits import clean_line, decode_text, parse_srt, plain_text, to_review_srt
 from videokit.errors import VideokitError
 from videokit.review import ReviewDesk
 from videokit.segment import cues_from_transcript
+from videokit.textview import TextParagraph, parse_review_text, write_review_text
 from videokit.transcript import Cue, Segment, Transcript, Word
 
 fuzz = settings(

@@ -25,12 +25,13 @@ from videokit.cli import build_parser
 from videokit.config import Settings
 from videokit.cuegrid import page_cues as read_page_cues
 from videokit.draft import Source
-from videokit.edits import parse_srt, speaker_problem
+from videokit.edits import parse_srt
 from videokit.engines import DEFAULT_ASR
 from videokit.errors import TranscriptError
 from videokit.media import MediaInfo
 from videokit.norms import check_cues
 from videokit.review import ReviewDesk, SaveConflict
+from videokit.speakers import speaker_problem
 from videokit.studio import MAX_BODY, Studio, cue_json, make_app, overview, running
 from videokit.transcript import Cue, Segment, Transcript, Word
 from videokit.workspace import Layout, Project, VideoJob

@@ -49,14 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .edits import (
-    decode_text,
-    parse_review_text,
-    parse_srt,
-    review_text,
-    to_review_srt,
-    transcript_from_cues,
-)
+from .edits import decode_text, parse_srt, to_review_srt, transcript_from_cues
 from .errors import TranscriptError, VideokitError
 from .files import write_text
 from .history import Approval as Approval
@@ -68,6 +61,7 @@ from .review_files import ReviewState, Source, Status
 from .review_files import sha as _sha
 from .review_saves import DeskSaves
 from .review_saves import SaveConflict as SaveConflict  # the desk's; the studio answers it
+from .textview import parse_review_text, review_text
 from .transcript import Cue, Transcript
 
 Align = Callable[[str], Transcript]

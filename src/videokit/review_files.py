@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .edits import review_text, to_review_srt
+from .edits import to_review_srt
 from .files import write_json, write_text
 from .history import History
 from .naming import review_names
+from .textview import review_text
 from .transcript import Cue, Transcript
 
 Status = Literal["draft", "in review", "approved"]

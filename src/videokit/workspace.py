@@ -19,12 +19,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .edits import SPEAKER_NAME_RULE, speaker_problem
 from .errors import TranscriptError, VideokitError
 from .files import read_text_file
 from .media import VIDEO_EXTENSIONS
 from .naming import ZIP_NAME
 from .slug import slugify
+from .speakers import SPEAKER_NAME_RULE, speaker_problem
 
 
 @dataclass(frozen=True)
