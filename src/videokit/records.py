@@ -2,8 +2,8 @@
 output folder, and the one store every reader and writer of it goes through.
 
 A record that is missing is no video yet; one that does not read is :class:`RecordDamaged`,
-naming its file. Who can write it again (a run) treats a damaged record as absent; who cannot
-(approving, unpublishing) says so.
+naming its file. Who can write it again (a run) treats a damaged record as absent; who needs it
+(approving, making the social formats) says so.
 
 The record names the machine draft its captions were made from by its key in the transcript
 cache (``draft_key``), so the studio and approval find the draft there instead of reading build
