@@ -37,6 +37,7 @@ PURE = {
     "condense", "coverage", "speeds",
     "social", "legibility",
     "schedule", "units",
+    "speech", "align_draft", "align_windows", "align_pauses", "align_runs", "streams",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {
