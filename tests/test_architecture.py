@@ -38,6 +38,7 @@ PURE = {
     "social", "legibility",
     "schedule", "units",
     "review_checks", "speakers", "textview",
+    "speech", "align_draft", "align_windows", "align_pauses", "align_runs", "streams",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import engines, media
+from . import engines, media, speech
 from .asr import AudioJob, DecodeOptions
 from .asr_whisper import WhisperASR
 from .audio import SAMPLE_RATE
@@ -30,6 +30,7 @@ from .guard import Energy, Removal, guard_transcript
 from .models import ModelSpec, resolve
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .segment import cues_from_transcript
+from .speech import GUARD, SILENT_TRACK, SpeechPolicy
 from .transcript import SCHEMA_VERSION, Cue, Transcript
 from .workspace import VideoJob
 
@@ -126,9 +127,9 @@ class ModelHandle:
         return self.engine.transcribe_many(jobs, progress=progress)
 
 
-def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
-    peak = media.peak_dbfs(samples)
-    if peak < threshold_dbfs:
+def silence_check(samples: np.ndarray, path: Path, policy: SpeechPolicy = SILENT_TRACK) -> None:
+    if speech.silent(samples, policy):
+        peak = speech.peak_dbfs(samples)
         raise MediaError(
             f"the sound track is silent (peak {peak:.0f} dBFS)",
             path=path,
@@ -281,11 +282,9 @@ class Captions:
     fixes: tuple[Fix, ...] = ()
 
 
-ENERGY_WINDOW_MS = 100
-
-
-def audio_energy(samples: np.ndarray) -> Energy:
-    return Energy(ENERGY_WINDOW_MS, tuple(media.window_peaks_dbfs(samples, ENERGY_WINDOW_MS)))
+def audio_energy(samples: np.ndarray, policy: SpeechPolicy = GUARD) -> Energy:
+    """The audio's loudness as the hallucination guard reads it."""
+    return Energy(policy.frame, tuple(speech.levels(samples, policy).tolist()), policy)
 
 
 def captions(

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from . import screenreview
-from .align import _key as word_key
+from .align_draft import word_key
 from .cuegrid import page_cues
 from .errors import VideokitError
 from .jobs import Job, Progress
