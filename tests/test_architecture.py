@@ -45,7 +45,7 @@ IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
     "samples", "render", "draft", "pipeline", "cli", "ct2", "package", "checkpoint", "hf",
     "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines", "history",
-    "freshness", "locks", "studio", "vad",
+    "freshness", "locks", "studio", "vad", "reread",
     "onscreen", "screenreview", "accessrecord", "studio_screen", "jobs", "spelling", "ct2build",
     "studiomessages", "studiostore", "studiowork", "timeline",
     "condense_review", "studio_condense",

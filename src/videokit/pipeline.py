@@ -152,6 +152,7 @@ def unread_notes(machine: Transcript) -> list[str]:
     """What the run says about the stretches the recogniser did not decode (``Transcript.unread``)."""
     quiet = [u for u in machine.unread if u.reason == "no speech"]
     stuck = [u for u in machine.unread if u.reason == "budget"]
+    missed = [u for u in machine.unread if u.reason == "left out"]
     notes = []
     if quiet:
         where = ", ".join(f"{_clock(u.start_ms)}–{_clock(u.end_ms)}" for u in quiet)
@@ -161,6 +162,12 @@ def unread_notes(machine: Transcript) -> list[str]:
         notes.append(
             f"the recogniser could not read {where} (it kept re-reading it: noise or music?); "
             "caption what is said there by hand"
+        )
+    if missed:
+        where = ", ".join(f"{_clock(u.start_ms)}–{_clock(u.end_ms)}" for u in missed)
+        notes.append(
+            f"speech is heard in {where}, but the draft has no text there, even read again; "
+            "listen and caption what is said there by hand"
         )
     return notes
 
