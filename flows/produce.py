@@ -1,26 +1,24 @@
-"""The production flows: videos in; captions, transcript pages and a website package out.
+"""The production batch: videos in; captions, transcript pages and a website package out.
 
-``produce`` runs a batch: it finds the videos, produces each one (``produce-video``), then writes
-the site index, manifest and zip. A video that fails is reported and skipped; the others go on,
-and the run fails at the end if any video failed.
-
-``produce-video`` is the story of one video: probe it, start the web encode, transcribe it (or
-take the draft from the cache), guard and lay out the captions, let the editors' desk decide which
-version is in force, write the preview and, once approved, the site. It holds the video's lock
-while it writes, so two runs never write the same video at once.
+``produce`` finds the videos, settles the run's inputs once (settings, model: see
+:class:`~videokit.freshness.RunInputs`), leaves out the videos nothing changed for, produces the
+others (each one a ``produce-video`` run, :mod:`flows.video`), then writes the site index,
+manifest and zip. A video that fails is reported and skipped; the others go on, and the run
+fails at the end if any video failed.
 
 Where the videos are produced:
-- by default inside the batch's own process (``videokit produce``, ``make run``: no server needed);
-- with ``fan_out=True`` (the team deployment), each video is its own run of the ``produce-video``
-  deployment, which any worker of the pool can take, so several machines share a batch;
+- by default inside the batch's own process (``videokit produce``, ``make run``: no server needed),
+  a few at a time where the machine allows, new drafts read together (:mod:`flows.drafts`);
+- with ``fan_out=True`` (the team deployment), in one share per online worker of the pool
+  (:mod:`flows.share`), so several machines share a batch;
 - with ``asr_deployment`` set, drafts are made by that deployment (a GPU work pool) and read back
-  from the shared cache, while CPU workers encode and render.
-- with ``store`` (``s3://…``), the project is in object storage: see ``flows/stored.py``.
+  from the shared cache, while CPU workers encode and render;
+- with ``store`` (``s3://…``), the project is in object storage: see :mod:`flows.stored`.
 Transcription takes a slot of the named concurrency limit ``asr_limit`` when one is given: one
 model in memory per GPU.
 
 Against a Prefect server, ``wait_for_approval=True`` pauses the run for each video that waits for
-approval; resume it from the Prefect UI with the editor's name to approve and publish it.
+approval (:mod:`flows.approvals`).
 
 Run it with ``videokit produce`` (see ``videokit --help``), or from the Prefect UI (``videokit team``).
 """

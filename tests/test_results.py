@@ -8,11 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_pickup import results as rows
 from videokit import resultfile, results
 from videokit.errors import VideokitError
 from videokit.workspace import Layout, VideoJob
-
-from test_pickup import results as rows
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30)
