@@ -186,3 +186,24 @@ def test_a_video_changed_before_the_approval_is_not_carried_over(project):
     (layout.review / "moede.da.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nDav\n")
     assert freshness.fresh_before_change(layout, job.slug) is None
     assert freshness.fresh_before_change(layout, "never-run") is None
+
+
+@pytest.mark.model
+def test_the_cli_and_the_pickup_ask_the_question_the_flow_recorded_the_answer_to(
+    project, base_model, tmp_path
+):
+    """One freshness API: the inputs the flow builds from its model (the CLI and the pickup
+    build them without loading it) give the same answer."""
+    from flows.pickup import _up_to_date
+
+    from videokit.config import load_settings
+
+    job, layout = project
+    config = tmp_path / "videokit.toml"  # none yet: the defaults
+    settings = load_settings(config)
+    recorded = RunInputs(base_model.sha256, "da", settings)
+    assert freshness.run_inputs(settings, None, "da", None) == recorded
+    freshness.remember(layout, job, VideoResult(job.name, job.slug, True), recorded)
+    assert _up_to_date([job], layout, config, None) == {"moede"}
+    config.write_text("[captions]\nmax_line_chars = 37\n", encoding="utf-8")
+    assert _up_to_date([job], layout, config, None) == set(), "other settings: a run"
