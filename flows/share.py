@@ -22,6 +22,7 @@ from flows.common import collect_results, keep_results, log_info
 from flows.deployments import POOL, SHARE
 from flows.produce import produce_in_this_process
 from videokit import results as rows
+from videokit.errors import VideokitError
 from videokit.report import VideoResult
 from videokit.runplan import Plan
 from videokit.schedule import shares
@@ -87,6 +88,12 @@ def produce_videos(videos: list[str], plan: Plan, labels: list[str]) -> list[Vid
             continue
         jobs += found
         kept.append(label)
-    results += produce_in_this_process(jobs, kept, plan, plan.inputs(plan.settings(), log_info))
+    try:
+        inputs = plan.inputs(plan.settings(), log_info)
+    except VideokitError as err:  # bad settings or no model: the summary says so for each video
+        get_run_logger().error("%s", err)
+        results += [rows.failed(job.name, job.slug, err) for job in jobs]
+    else:
+        results += produce_in_this_process(jobs, kept, plan, inputs)
     keep_results(plan.layout, results)
     return results

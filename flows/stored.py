@@ -20,7 +20,7 @@ from prefect import get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 from prefect.deployments import run_deployment
 
-from flows import video as p
+from flows import video as video_flow
 from flows.common import collect_results, waiting
 from flows.deployments import VIDEO
 from videokit import publish, report, resultfile, staging
@@ -79,7 +79,7 @@ def produce_video(video: str, plan_: Plan, label: str, keep_result: bool) -> Vid
                 config_file=str(staged.config),
                 store=None,
             )
-            result = p.produce_video.fn(str(root / video), here, label)
+            result = video_flow.produce_video.fn(str(root / video), here, label)
             if held.lost:
                 raise VideokitError(
                     "another run took this video over while this one stalled; nothing of this "
@@ -104,7 +104,7 @@ def produce_video(video: str, plan_: Plan, label: str, keep_result: bool) -> Vid
 
 def collect(plan_: Plan, run: Any, job: Any) -> VideoResult:
     """The result a ``produce-video`` run of a store video kept there (see
-    ``produce.collect_results``)."""
+    ``flows.common.collect_results``)."""
     store = ObjectStore(str(plan_.store))
     rel = _result_rel(str(run.id))
     found = store.read(rel)
@@ -175,7 +175,9 @@ def produce_all(plan_: Plan, paths: list[str] | None, fan_out: bool) -> list[Vid
         futures = [produce_elsewhere.submit(j, plan_, lbl) for j, lbl in zip(jobs, labels)]
         results += [f.result() for f in futures]
     else:
-        results += [p.produce_video(str(j.path), plan_, lbl) for j, lbl in zip(jobs, labels)]
+        results += [
+            video_flow.produce_video(str(j.path), plan_, lbl) for j, lbl in zip(jobs, labels)
+        ]
     write_indexes(plan_)
     return results
 
