@@ -52,6 +52,7 @@ IO_MODULES = {
     "social_files", "social_cmd",
     "store", "staging",
     "records", "review_files", "review_saves",
+    "results", "resultfile", "modelpool", "turns", "runplan", "models_cmd",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

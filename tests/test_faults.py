@@ -990,9 +990,7 @@ def test_r2_3_a_video_name_too_long_for_side_files_is_read_with_its_slug(tmp_pat
     assert read_meta(job).title.startswith("Byrådsmøde")
     assert read_glossary(job) == [] and read_manuscript(job) == "Velkommen til mødet."
     layout = Layout(tmp_path / "build", tmp_path / "review")
-    assert freshness.fingerprint(
-        job, layout, model_sha256="m", language="da", settings=Settings(), base_url=None
-    )
+    assert freshness.fingerprint(job, layout, freshness.RunInputs("m", "da", Settings()))
 
 
 # --- R2.6 side files are read by the editor files' encoding rules ---------------------------------
