@@ -49,6 +49,7 @@ IO_MODULES = {
     "condense_review", "studio_condense",
     "social_files", "social_cmd",
     "store", "staging",
+    "processes", "teamlogin", "teamspec",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).
