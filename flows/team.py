@@ -208,13 +208,14 @@ def start_server(team: Team, log: Any = print) -> bool:
     command = start_command(team.host, team.port)
     _start(team.home, "server", command, _server_env(team), team.home)
     database.remember_start(team.home, team.database)
-    log(f"Prefect server: starting at {team.url} (log: {team.home / 'server.log'})")
+    server_log = _processes(team.home).log_file("server")
+    log(f"Prefect server: starting at {team.url} (log: {server_log})")
     if not wait_healthy(
         team.url, START_TIMEOUT_S, alive=lambda: bool(_alive(team.home, "server")), auth=team.auth
     ):
         raise VideokitError(
             f"the Prefect server did not start at {team.url}",
-            path=_processes(team.home).log_file("server"),
+            path=server_log,
             stage="team",
             hint="read the log named here; is the port taken by another program? (--port)",
         )
@@ -238,7 +239,7 @@ def start_workers(team: Team, log: Any = print) -> list[str]:
         command = _worker_command(POOL, f"{host}-{i}", team.runs_per_worker)
         _start(team.home, name, command, env, team.project)
         started.append(name)
-        log(f"{name}: started for pool {POOL} (log: {team.home / (name + '.log')})")
+        log(f"{name}: started for pool {POOL} (log: {_processes(team.home).log_file(name)})")
     return started
 
 

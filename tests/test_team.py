@@ -247,7 +247,10 @@ def test_a_worker_killed_mid_transcription_leaves_nothing_half_done(team, projec
     with _info_logs():
         start_workers(team, log=lambda _m: None)  # the machine comes back
 
-    again = _run(team, "produce/videokit", paths=[str(clip)])
+    # Before this batch can start, Prefect has to find the dead runs (three missed heartbeats:
+    # up to two minutes) and the queued batch has to get its slot: on a loaded machine that and
+    # the draft itself take more than the quarter of an hour a batch gets elsewhere.
+    again = _run(team, "produce/videokit", timeout=1800, paths=[str(clip)])
     assert again.state.is_completed(), again.state
     preview = project / "build" / "preview" / "afbrudt"
     cues = list(srt.parse((preview / "afbrudt.da.srt").read_text(encoding="utf-8")))
