@@ -53,6 +53,7 @@ IO_MODULES = {
     "store", "staging",
     "records", "review_files", "review_saves",
     "results", "resultfile", "modelpool", "turns", "runplan", "models_cmd",
+    "processes", "teamlogin", "teamspec",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

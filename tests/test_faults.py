@@ -700,7 +700,8 @@ def test_11_the_run_s_prefect_server_ends_with_a_killed_run(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    root = Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), str(root)])  # this checkout's code
     run = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env
     )
