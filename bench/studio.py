@@ -30,6 +30,7 @@ from videokit import pipeline
 from videokit.config import Settings
 from videokit.draft import Source
 from videokit.edits import to_review_srt
+from videokit.engines import DEFAULT_ASR
 from videokit.media import MediaInfo
 from videokit.review import ReviewDesk
 from videokit.studio import running
@@ -73,6 +74,7 @@ class FakeModel:
 
     def __init__(self) -> None:
         self.spec = type("Spec", (), {"sha256": "bench-model"})()
+        self.settings = DEFAULT_ASR  # what keys its drafts in the cache
         self.asr = self
 
     def align(self, audio, windows):

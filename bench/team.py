@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import tempfile
 import time
 from pathlib import Path
 
+from videokit.processes import free_port
 from videokit.samples import render_all
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main() -> int:
+    from flows import server
     from flows import team as t
     from flows.deployments import BATCH
     from prefect.deployments import run_deployment
@@ -51,18 +46,18 @@ def main() -> int:
         team = t.Team(
             project=root / "project",
             home=root / "home",
-            port=_free_port(),
+            port=free_port(),
             workers=1,
             watch=False,
             cache_dir=root / "cache",
         )
         t.up(team, log=lambda _m: None)
         try:
-            with t._settings(team.url, team.auth):
+            with server.settings(team.url, team.auth):
                 started = time.perf_counter()
                 batch = run_deployment(BATCH, parameters={}, timeout=None)
                 wall = time.perf_counter() - started
-            with t._client(team.url, team.auth) as client:
+            with server.client(team.url, team.auth) as client:
                 runs = client.read_flow_runs(limit=200)
         finally:
             t.down(team.home, log=lambda _m: None)

@@ -15,9 +15,9 @@ ASR_LIMIT = "videokit-asr"  # the global concurrency limit on drafts made at onc
 # who may write to the API could otherwise point a deployment at any code on the worker's machine.
 ENTRYPOINTS = {
     BATCH: "flows.produce.produce",
-    VIDEO: "flows.produce.produce_video",
+    VIDEO: "flows.video.produce_video",
     SHARE: "flows.share.produce_videos",
-    DRAFTS: "flows.produce.transcribe_video",
+    DRAFTS: "flows.drafts.transcribe_video",
     PICKUP: "flows.pickup.pickup",
 }
 

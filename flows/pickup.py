@@ -20,7 +20,7 @@ from prefect import flow, get_run_logger
 from prefect.deployments import run_deployment
 
 from flows.deployments import BATCH
-from videokit import freshness, models
+from videokit import freshness
 from videokit.config import load_settings
 from videokit.errors import VideokitError
 from videokit.files import write_text
@@ -57,7 +57,8 @@ def pickup(
     # One look at a time (the deployment's concurrency limit), so the watch has one writer.
     watch, ready = look(_read(watch_file), seen, int(time.time() * 1000), int(quiet_s * 1000))
     write_text(watch_file, watch.to_json())
-    todo = [name for name in ready if not _up_to_date(by_name[name], layout, project.config, model)]
+    fresh = _up_to_date([by_name[name] for name in ready], layout, project.config, model)
+    todo = [name for name in ready if by_name[name].slug not in fresh]
     if not todo:
         log.info("no new footage in %s", project.media)
         return []
@@ -101,13 +102,12 @@ def _read(path: Path) -> Watch:
         return Watch()  # a damaged watch only means waiting one more look
 
 
-def _up_to_date(job: VideoJob, layout: Layout, config: Path, model: str | None) -> bool:
+def _up_to_date(jobs: list[VideoJob], layout: Layout, config: Path, model: str | None) -> set[str]:
+    """The slugs of ``jobs`` whose outputs were made from exactly these files and settings."""
+    if not jobs:
+        return set()
     try:
-        settings = load_settings(config)
-        spec = models.resolve(settings.model_ref(model), fetch=False)
-        print_ = freshness.fingerprint(
-            job, layout, model_sha256=spec.sha256, language="da", settings=settings, base_url=None
-        )
+        inputs = freshness.run_inputs(load_settings(config), model, language="da", base_url=None)
     except VideokitError:
-        return False  # the run will say what is wrong
-    return freshness.last_result(layout, job.slug, print_) is not None
+        return set()  # the run will say what is wrong
+    return set(freshness.fresh(jobs, layout, inputs))

@@ -18,15 +18,13 @@ from prefect.cache_policies import NONE
 from prefect.deployments import run_deployment
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.common import collect_results, keep_results, log_info
 from flows.deployments import POOL, SHARE
-from flows.produce import (
-    Plan,
-    _failed,
-    collect_results,
-    keep_results,
-    produce_in_this_process,
-)
+from flows.produce import produce_in_this_process
+from videokit import results as rows
+from videokit.errors import VideokitError
 from videokit.report import VideoResult
+from videokit.runplan import Plan
 from videokit.schedule import shares
 from videokit.workspace import VideoJob, find_videos
 
@@ -50,7 +48,8 @@ def produce_on_workers(jobs: list[VideoJob], labels: list[str], plan: Plan) -> l
         for share in split
     ]
     by_name = {r.source: r for f in futures for r in f.result()}
-    return [by_name.get(job.name) or _missing(job) for job in jobs]
+    lost = "its share of the batch gave no result for it"
+    return [by_name.get(job.name) or rows.lost(job, lost) for job in jobs]
 
 
 def _size(path: Path) -> float:
@@ -58,17 +57,6 @@ def _size(path: Path) -> float:
         return float(path.stat().st_size)
     except OSError:
         return 0.0
-
-
-def _missing(job: VideoJob) -> VideoResult:
-    return VideoResult(
-        job.name,
-        job.slug,
-        False,
-        stage="worker",
-        reason="its share of the batch gave no result for it",
-        hint="see the run's log in the Prefect UI; run again: what was done is reused",
-    )
 
 
 @task(name="produce on a worker", cache_policy=NONE)
@@ -96,10 +84,16 @@ def produce_videos(videos: list[str], plan: Plan, labels: list[str]) -> list[Vid
     for video, label in zip(videos, labels):
         found, problems = find_videos([Path(video)])
         if problems or not found:
-            results += [_failed(Path(video).name, "", p, 0.0) for p in problems]
+            results += [rows.failed(Path(video).name, "", p) for p in problems]
             continue
         jobs += found
         kept.append(label)
-    results += produce_in_this_process(jobs, kept, plan, plan.settings())
+    try:
+        inputs = plan.inputs(plan.settings(), log_info)
+    except VideokitError as err:  # bad settings or no model: the summary says so for each video
+        get_run_logger().error("%s", err)
+        results += [rows.failed(job.name, job.slug, err) for job in jobs]
+    else:
+        results += produce_in_this_process(jobs, kept, plan, inputs)
     keep_results(plan.layout, results)
     return results

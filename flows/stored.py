@@ -20,13 +20,16 @@ from prefect import get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 from prefect.deployments import run_deployment
 
-from flows import produce as p
+from flows import video as video_flow
+from flows.common import collect_results, waiting
 from flows.deployments import VIDEO
-from videokit import publish, report, staging
+from videokit import publish, report, resultfile, staging
+from videokit import results as rows
 from videokit.errors import VideokitError
 from videokit.locks import VIDEO_WAIT_S
 from videokit.media import VIDEO_EXTENSIONS
 from videokit.report import VideoResult
+from videokit.runplan import Plan
 from videokit.slug import slugify
 from videokit.store import ObjectStore, lease
 from videokit.workspace import Layout, jobs_for
@@ -34,9 +37,9 @@ from videokit.workspace import Layout, jobs_for
 CACHE = "cache"  # the store's draft cache, beside the project's folders
 
 
-def plan(store: str, **choices: Any) -> p.Plan:
+def plan(store: str, **choices: Any) -> Plan:
     """A run's plan for the project at ``store``: its folders are paths inside the store."""
-    return p.Plan(
+    return Plan(
         project_dir=store,
         media_dir=staging.MEDIA,
         out_dir=staging.OUT,
@@ -52,7 +55,7 @@ def _result_rel(run_id: str) -> str:
     return f"{staging.OUT}/state/runs/{run_id}.json"
 
 
-def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> VideoResult:
+def produce_video(video: str, plan_: Plan, label: str, keep_result: bool) -> VideoResult:
     """One video of the store (``video``: its path there, ``media/…``), as ``produce-video``."""
     log = get_run_logger()
     started = time.monotonic()
@@ -63,7 +66,7 @@ def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> V
     notes: list[str] = []
     try:
         with (
-            lease(store, f"video-{slug}", wait_s=VIDEO_WAIT_S, on_wait=p._waiting(label)) as held,
+            lease(store, f"video-{slug}", wait_s=VIDEO_WAIT_S, on_wait=waiting(label)) as held,
             staging.scratch(slug) as root,
         ):
             staged = staging.stage_video(store, video, slug, root)
@@ -76,7 +79,7 @@ def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> V
                 config_file=str(staged.config),
                 store=None,
             )
-            result = p.produce_video.fn(str(root / video), here, label)
+            result = video_flow.produce_video.fn(str(root / video), here, label)
             if held.lost:
                 raise VideokitError(
                     "another run took this video over while this one stalled; nothing of this "
@@ -89,7 +92,7 @@ def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> V
             output = result.output.replace(str(root), store.url, 1) if result.output else ""
     except VideokitError as err:
         log.error("%s: %s", label, err)
-        result, output = p._failed(name, slug, err, started), ""
+        result, output = rows.failed(name, slug, err, started), ""
     for note in notes:
         log.warning("%s: %s", label, note)
     result = replace(result, output=output, warnings=result.warnings + tuple(notes))
@@ -99,24 +102,24 @@ def produce_video(video: str, plan_: p.Plan, label: str, keep_result: bool) -> V
     return result
 
 
-def collect(plan_: p.Plan, run: Any, job: Any) -> VideoResult:
+def collect(plan_: Plan, run: Any, job: Any) -> VideoResult:
     """The result a ``produce-video`` run of a store video kept there (see
-    ``produce.collect_results``)."""
+    ``flows.common.collect_results``)."""
     store = ObjectStore(str(plan_.store))
     rel = _result_rel(str(run.id))
     found = store.read(rel)
     with staging.scratch("result") as root:
         layout = Layout(root)
         if found is not None:
-            target = p._result_path(layout, str(run.id))
+            target = resultfile.result_path(layout, str(run.id))
             target.parent.mkdir(parents=True)
             target.write_bytes(found[0])
             store.delete(rel)
-        return p.collect_results(layout, run, [job])[0]
+        return collect_results(layout, run, [job])[0]
 
 
 @task(name="produce on a worker", cache_policy=NONE)
-def produce_elsewhere(job: Any, plan_: p.Plan, label: str) -> VideoResult:
+def produce_elsewhere(job: Any, plan_: Plan, label: str) -> VideoResult:
     """One store video as its own ``produce-video`` run, which any worker of the pool can take
     (the store, not a shared folder, carries its files and its result)."""
     run = run_deployment(
@@ -134,7 +137,7 @@ def produce_elsewhere(job: Any, plan_: p.Plan, label: str) -> VideoResult:
 
 
 @task(name="site index, manifest and zip", cache_policy=NONE)
-def write_indexes(plan_: p.Plan) -> int:
+def write_indexes(plan_: Plan) -> int:
     store = ObjectStore(str(plan_.store))
     with lease(store, "index", wait_s=VIDEO_WAIT_S), staging.scratch("site") as root:
         staged = staging.stage_site(store, root)
@@ -150,7 +153,7 @@ def write_indexes(plan_: p.Plan) -> int:
     return len(published)
 
 
-def produce_all(plan_: p.Plan, paths: list[str] | None, fan_out: bool) -> list[VideoResult]:
+def produce_all(plan_: Plan, paths: list[str] | None, fan_out: bool) -> list[VideoResult]:
     """Every video in the store's media folder (or the ones named), then the site's indexes."""
     log = get_run_logger()
     store = ObjectStore(str(plan_.store))
@@ -165,14 +168,16 @@ def produce_all(plan_: p.Plan, paths: list[str] | None, fan_out: bool) -> list[V
         wanted = {PurePosixPath(path).name for path in paths}
         videos = [rel for rel in videos if PurePosixPath(rel).name in wanted]
     jobs, problems = jobs_for([Path(rel) for rel in sorted(videos)])
-    results = [p._failed(str(e.path.name if e.path else "?"), "", e, 0.0) for e in problems]
+    results = [rows.failed(str(e.path.name if e.path else "?"), "", e) for e in problems]
     log.info("%d videos to produce in %s", len(jobs), store.url)
     labels = [f"[{i}/{len(jobs)}] {job.slug}" for i, job in enumerate(jobs, 1)]
     if fan_out:
         futures = [produce_elsewhere.submit(j, plan_, lbl) for j, lbl in zip(jobs, labels)]
         results += [f.result() for f in futures]
     else:
-        results += [p.produce_video(str(j.path), plan_, lbl) for j, lbl in zip(jobs, labels)]
+        results += [
+            video_flow.produce_video(str(j.path), plan_, lbl) for j, lbl in zip(jobs, labels)
+        ]
     write_indexes(plan_)
     return results
 
@@ -195,4 +200,4 @@ def produce(
         return produce_all(plan(store, **choices), paths, fan_out)
     except VideokitError as err:
         get_run_logger().error("%s", err)
-        return [p._failed(store, "", err, 0.0)]
+        return [rows.failed(store, "", err)]

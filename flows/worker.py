@@ -27,7 +27,6 @@ import os
 import signal
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -38,7 +37,7 @@ from prefect.utilities.processutils import command_to_string, get_sys_executable
 from prefect.workers.process import ProcessJobConfiguration, ProcessWorker, ProcessWorkerResult
 
 from flows.deployments import DRAIN_S, ENTRYPOINTS, HAND_BACK_S
-from flows.team import start_time
+from videokit.processes import process_tree, start_time
 
 # Job variables that change how a run is named or logged, never what it executes. ``command``,
 # ``env`` (PYTHONPATH, LD_PRELOAD or PYTHONWARNINGS reach code too) and ``working_dir`` (a module
@@ -109,22 +108,6 @@ def engine_command() -> str:
 def supervised_command() -> str:
     """What a videokit worker starts instead: the engine under Prefect's own supervisor."""
     return command_to_string([get_sys_executable(), "-m", "prefect", "flow-run", "execute"])
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and every process below it, whatever their sessions (from ``/proc``)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo += children.get(tree[-1], [])
-    return tree
 
 
 # Same type as Prefect's process worker (the pool stays a plain process pool): Prefect warns that

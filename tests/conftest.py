@@ -5,6 +5,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Properties are about what is true, not how fast: on two shared cores a single example can take
+# longer than Hypothesis's 200-ms deadline and fail a run for no reason.
+settings.register_profile("videokit", deadline=None)
+settings.load_profile("videokit")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))

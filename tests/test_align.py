@@ -7,18 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videokit.align import (
-    TextParagraph,
-    Window,
-    align_text,
-    aligned_transcript,
-    anchor_to_draft,
-    parse_review_text,
-    plan_windows,
-    snap_to_speech,
-    speech_frames,
-)
+from videokit.align import align_text, aligned_transcript
+from videokit.align_draft import anchor_to_draft
+from videokit.align_pauses import snap_to_speech, speech_frames
+from videokit.align_windows import Window, plan_windows
 from videokit.asr import word_spans
+from videokit.edits import TextParagraph, parse_review_text
 from videokit.transcript import Segment, Transcript, Word
 
 

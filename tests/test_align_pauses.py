@@ -7,16 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videokit.align import (
-    Window,
-    align_text,
-    anchor_to_draft,
-    assign_to_runs,
-    pauses,
-    speech_frames,
-    speech_runs,
-    text_breaks,
-)
+from videokit.align import align_text
+from videokit.align_draft import anchor_to_draft
+from videokit.align_pauses import pauses, speech_frames, speech_runs
+from videokit.align_runs import assign_to_runs, text_breaks
+from videokit.align_windows import Window
 from videokit.samples import mix_bed
 from videokit.segment import cues_from_transcript
 from videokit.transcript import Segment, Transcript, Word

@@ -37,18 +37,23 @@ PURE = {
     "condense", "coverage", "speeds",
     "social", "legibility",
     "schedule", "units",
+    "review_checks", "speakers", "textview",
+    "speech", "align_draft", "align_windows", "align_pauses", "align_runs", "streams",
 }  # fmt: skip
 # I/O: files, processes, models, the network or a server.
 IO_MODULES = {
     "media", "asr", "files", "models", "cache", "publish", "review", "workspace", "serve",
     "samples", "render", "draft", "pipeline", "cli", "ct2", "package", "checkpoint", "hf",
     "hub", "modelcache", "registry", "ahead", "asr_ct2", "config", "engines", "history",
-    "freshness", "locks", "studio", "vad",
+    "freshness", "locks", "studio", "vad", "reread",
     "onscreen", "screenreview", "accessrecord", "studio_screen", "jobs", "spelling", "ct2build",
     "studiomessages", "studiostore", "studiowork", "timeline",
     "condense_review", "studio_condense",
     "social_files", "social_cmd",
     "store", "staging",
+    "records", "review_files", "review_saves",
+    "results", "resultfile", "modelpool", "turns", "runplan", "models_cmd",
+    "processes", "teamlogin", "teamspec",
 }  # fmt: skip
 # Constant data: the package's own word lists, read once. Pure modules may use them as they use
 # constants (the lists are part of the code, covered by the code digest of the freshness check).

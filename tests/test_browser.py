@@ -32,10 +32,11 @@ import pytest
 from clips import speech_video
 from videokit import media, publish
 from videokit.files import sha256_file
+from videokit.records import VideoRecord
 from videokit.segment import cues_from_transcript
 from videokit.serve import serving
 from videokit.transcript import Segment, Transcript, Word
-from videokit.workspace import Layout, VideoMeta, VideoRecord
+from videokit.workspace import Layout, VideoMeta
 
 pytestmark = pytest.mark.browser
 

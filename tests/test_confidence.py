@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from videokit.quality import cue_confidence, quality_report
+from videokit.records import VideoRecord
 from videokit.render import render_review_page
 from videokit.transcript import Cue, Segment, Transcript, Word
-from videokit.workspace import VideoRecord
 
 
 def _transcript(words: list[tuple[str, int, int, float]]) -> Transcript:

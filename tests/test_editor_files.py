@@ -13,18 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from videokit.captions import to_srt, to_vtt
-from videokit.edits import (
-    TextParagraph,
-    check_speaker,
-    decode_text,
-    parse_review_text,
-    parse_srt,
-    plain_text,
-    to_review_srt,
-    write_review_text,
-)
+from videokit.edits import decode_text, parse_srt, plain_text, to_review_srt
 from videokit.errors import TranscriptError, VideokitError
 from videokit.files import read_text_file
+from videokit.speakers import check_speaker
+from videokit.textview import TextParagraph, parse_review_text, write_review_text
 from videokit.transcript import Cue
 from videokit.webvtt import cue_text
 

@@ -24,7 +24,7 @@ from videokit import draft, pipeline, publish, social_files
 from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
 from videokit.config import Settings
-from videokit.edits import decode_text, parse_review_text, parse_srt, transcript_from_cues
+from videokit.edits import decode_text, parse_srt, transcript_from_cues
 from videokit.errors import MediaError, TranscriptError, VideokitError
 from videokit.locks import run_lock, video_lock
 from videokit.media import MediaInfo
@@ -32,6 +32,7 @@ from videokit.review import ReviewDesk
 from videokit.segment import cues_from_transcript
 from videokit.slug import MAX_SLUG, slugify
 from videokit.social import FAILED, READY, SocialSettings
+from videokit.textview import parse_review_text
 from videokit.transcript import Segment, Transcript, Word
 from videokit.workspace import (
     Layout,
@@ -83,14 +84,8 @@ def fake_align(text: str) -> Transcript:
 
 
 def reconcile(desk: ReviewDesk, draft_t: Transcript = DRAFT, manuscript: str | None = None):
-    return desk.reconcile(
-        SLUG,
-        draft_t,
-        cues_from_transcript(draft_t),
-        align=fake_align,
-        layout_cues=cues_from_transcript,
-        manuscript=manuscript,
-    )
+    timed = ReviewDesk(desk.root, align=fake_align, layout_cues=cues_from_transcript)
+    return timed.reconcile(SLUG, draft_t, cues_from_transcript(draft_t), manuscript=manuscript)
 
 
 @pytest.fixture
@@ -220,13 +215,12 @@ def test_6_text_far_too_long_for_the_video_is_refused_with_numbers(desk):
     reconcile(desk)
     desk.txt_path(SLUG).write_text("Byrådet holder møde i aften. " * 700)
     calls = []
-    out = desk.reconcile(
-        SLUG,
-        DRAFT,
-        cues_from_transcript(DRAFT),
+    timed = ReviewDesk(
+        desk.root,
         align=lambda t: calls.append(t) or fake_align(t),
         layout_cues=cues_from_transcript,
     )
+    out = timed.reconcile(SLUG, DRAFT, cues_from_transcript(DRAFT))
     assert out.refused and not calls, "refused before any alignment work"
     message = str(out.problems[0])
     assert "3,500 words" in message and "6.5 s" in message
@@ -399,9 +393,9 @@ def test_11_zip_holds_exactly_the_published_files(tmp_path):
     (tmp_path / "secret.txt").write_text("secret")
     (folder / "a.da.srt").symlink_to(tmp_path / "secret.txt")
     (layout.state).mkdir(parents=True)
-    from videokit.workspace import VideoRecord
+    from videokit.records import Records, VideoRecord
 
-    VideoRecord("a", "A", "", 1000, "a.mp4", "x", "2026-01-01", 1, "approved").save(layout)
+    Records(layout).save(VideoRecord("a", "A", "", 1000, "a.mp4", "x", "2026-01-01", 1, "approved"))
     publish.write_indexes(layout)
     with zipfile.ZipFile(layout.zip) as zf:
         names = sorted(zf.namelist())
@@ -706,7 +700,8 @@ def test_11_the_run_s_prefect_server_ends_with_a_killed_run(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    root = Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), str(root)])  # this checkout's code
     run = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env
     )
@@ -996,9 +991,7 @@ def test_r2_3_a_video_name_too_long_for_side_files_is_read_with_its_slug(tmp_pat
     assert read_meta(job).title.startswith("Byrådsmøde")
     assert read_glossary(job) == [] and read_manuscript(job) == "Velkommen til mødet."
     layout = Layout(tmp_path / "build", tmp_path / "review")
-    assert freshness.fingerprint(
-        job, layout, model_sha256="m", language="da", settings=Settings(), base_url=None
-    )
+    assert freshness.fingerprint(job, layout, freshness.RunInputs("m", "da", Settings()))
 
 
 # --- R2.6 side files are read by the editor files' encoding rules ---------------------------------

@@ -243,6 +243,24 @@ def test_videos_side_by_side_give_what_one_at_a_time_gives(
     assert twin.read_text() == (out0 / "preview" / SLUG / f"{SLUG}.da.srt").read_text()
 
 
+def test_a_run_reads_the_settings_once_for_all_its_videos(run, monkeypatch):
+    """``videokit.toml`` is read when the run starts and handed down, not again per video."""
+    config = run.out.parent / f"{run.out.name}-videokit.toml"
+    reads: list[Path] = []
+    real = Path.read_text
+
+    def counting(self, *args, **kwargs):
+        if self == config:
+            reads.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    results, _ = run(always=True)
+    assert results[GOOD].ok and results[GOOD].transcribed == "cached"
+    assert sum(not r.ok for r in results.values()) >= 3, "the bad videos went through the run too"
+    assert len(reads) == 1, f"videokit.toml read {len(reads)} times in one run"
+
+
 EDIT = (
     "1\r\n00:00:01,100 --> 00:00:03,400\r\nByrådet holder møde i aften.\r\n\r\n"
     "2\r\n00:00:03,900 --> 00:00:06,800\r\nAlle borgere & <gæster>\r\ner velkomne.\r\n"

@@ -16,19 +16,11 @@ from hypothesis import strategies as st
 from videokit.cache import TranscriptCache
 from videokit.captions import to_vtt
 from videokit.config import load_settings
-from videokit.edits import (
-    TextParagraph,
-    clean_line,
-    decode_text,
-    parse_review_text,
-    parse_srt,
-    plain_text,
-    to_review_srt,
-    write_review_text,
-)
+from videokit.edits import clean_line, decode_text, parse_srt, plain_text, to_review_srt
 from videokit.errors import VideokitError
 from videokit.review import ReviewDesk
 from videokit.segment import cues_from_transcript
+from videokit.textview import TextParagraph, parse_review_text, write_review_text
 from videokit.transcript import Cue, Segment, Transcript, Word
 
 fuzz = settings(
@@ -173,13 +165,15 @@ DRAFT = Transcript(
 @fuzz
 @given(mutated(VALID_SRT))
 def test_a_mutated_edit_is_never_lost_and_leaves_no_partial_file(tmp_path_factory, data):
-    desk = ReviewDesk(tmp_path_factory.mktemp("review"))
+    desk = ReviewDesk(
+        tmp_path_factory.mktemp("review"),
+        align=lambda _t: DRAFT,
+        layout_cues=cues_from_transcript,
+    )
     cues = cues_from_transcript(DRAFT)
 
     def go():
-        return desk.reconcile(
-            "v", DRAFT, cues, align=lambda _t: DRAFT, layout_cues=cues_from_transcript
-        )
+        return desk.reconcile("v", DRAFT, cues)
 
     go()
     desk.srt_path("v").write_bytes(data)

@@ -14,6 +14,8 @@ import pytest
 import clips
 from videokit import draft, media
 from videokit.errors import MediaError
+from videokit.speech import peak_dbfs
+from videokit.streams import web_plan
 from videokit.workspace import VideoJob
 
 pytestmark = pytest.mark.slow
@@ -66,7 +68,7 @@ def test_unreadable_file(tmp_path, monkeypatch, speech):
 def test_silent_sound_track_is_refused_before_whisper(tmp_path):
     video = clips.silent_video(tmp_path / "stille.mp4")
     samples = media.load_audio(video)
-    assert media.peak_dbfs(samples) == float("-inf")
+    assert peak_dbfs(samples) == float("-inf")
     with pytest.raises(MediaError, match="silent") as err:
         draft.silence_check(samples, video)
     assert err.value.path == video
@@ -76,7 +78,7 @@ def test_load_audio_is_16k_mono(speech):
     samples = media.load_audio(speech)
     assert samples.dtype.name == "float32" and samples.ndim == 1
     assert abs(len(samples) / 16 - media.probe(speech).duration_ms) < 100
-    assert media.peak_dbfs(samples) > -20
+    assert peak_dbfs(samples) > -20
 
 
 def top_level_boxes(data: bytes) -> list[str]:
@@ -189,7 +191,7 @@ def test_web_plan_copies_only_what_browsers_play_well(change, copy_video, copy_a
     info = copy.deepcopy(WEB_READY)
     info["streams"][0].update(change.get("v", {}))
     info["streams"][1].update(change.get("a", {}))
-    plan = media.web_plan(info)
+    plan = web_plan(info)
     assert (plan.copy_video, plan.copy_audio) == (copy_video, copy_audio)
     assert (plan.video_index, plan.audio_index) == (0, 1)
 
@@ -198,7 +200,7 @@ def test_web_plan_skips_cover_art():
     cover = {"index": 0, "codec_type": "video", "codec_name": "mjpeg",
              "disposition": {"attached_pic": 1}}  # fmt: skip
     streams = [cover] + [{**s, "index": s["index"] + 1} for s in WEB_READY["streams"]]
-    plan = media.web_plan({**WEB_READY, "streams": streams})
+    plan = web_plan({**WEB_READY, "streams": streams})
     assert (plan.video_index, plan.audio_index, plan.copy_video) == (1, 2, True)
 
 

@@ -10,9 +10,10 @@ import pytest
 from videokit import pipeline
 from videokit.config import Settings
 from videokit.draft import Source
-from videokit.edits import parse_review_text
+from videokit.engines import DEFAULT_ASR
 from videokit.media import MediaInfo
 from videokit.review import ReviewDesk
+from videokit.textview import parse_review_text
 from videokit.transcript import Segment, Transcript, Word
 from videokit.workspace import Layout, VideoJob
 
@@ -37,6 +38,7 @@ class FakeModel:
     def __init__(self) -> None:
         self.aligned: list[str] = []
         self.spec = type("Spec", (), {"sha256": "fake-model"})()
+        self.settings = DEFAULT_ASR  # what keys its drafts in the cache
         self.asr = self
 
     def align(self, audio, windows):

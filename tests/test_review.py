@@ -47,14 +47,8 @@ def desk(tmp_path):
 
 def run(desk, draft, manuscript=None, calls=None):
     calls = [] if calls is None else calls
-    return desk.reconcile(
-        "v",
-        draft,
-        cues_from_transcript(draft),
-        align=aligner(calls),
-        layout_cues=cues_from_transcript,
-        manuscript=manuscript,
-    )
+    timed = ReviewDesk(desk.root, align=aligner(calls), layout_cues=cues_from_transcript)
+    return timed.reconcile("v", draft, cues_from_transcript(draft), manuscript=manuscript)
 
 
 DRAFT = transcript("Byrådet holder møde i aften. Alle er velkomne.")
@@ -228,6 +222,22 @@ def test_approve_refuses_unchecked_edits_and_unknown_videos(desk):
         ReviewDesk(desk.root).approve("v", " ")
 
 
+def test_an_approval_computes_the_version_in_force_once_and_records_only_what_it_checked(
+    desk, monkeypatch
+):
+    run(desk, DRAFT)
+    computed = []
+    in_force = ReviewDesk.in_force
+    monkeypatch.setattr(ReviewDesk, "in_force", lambda d, s: computed.append(s) or in_force(d, s))
+    assert desk.approve("v", "Mette").editor == "Mette" and computed == ["v"]
+    run(desk, DRAFT)
+    prepared = desk.prepare_approval("v", "Bo")
+    desk.srt_path("v").write_text("1\n00:00:01,000 --> 00:00:02,000\nNy tekst\n")  # meanwhile
+    with pytest.raises(VideokitError, match="changed while the approval"):
+        desk.record_approval(prepared)
+    assert [a.editor for a in desk.approvals("v")] == ["Mette"], "nothing recorded"
+
+
 def test_editor_text_reaches_cues_verbatim():
     cues = parse_srt('1\n00:00:01,000 --> 00:00:02,500\nKL\'s "nye" råd & <tips>\n')
     t = transcript_from_cues(cues, DRAFT)
@@ -236,8 +246,8 @@ def test_editor_text_reaches_cues_verbatim():
 
 
 def test_review_page_marks_findings_and_escapes_text():
+    from videokit.records import VideoRecord
     from videokit.render import render_review_page
-    from videokit.workspace import VideoRecord
 
     record = VideoRecord("v", "Møde", "", 9000, "v.mp4", "x", "2026-01-01", 2, "in review")
     cues = parse_srt(

@@ -1,5 +1,5 @@
 """Every record videokit writes and reads back comes back equal: the transcript JSON, the draft
-cache's entries, the review state, approval records, caption norms.
+cache's entries, the review state, approval records, video records, caption norms.
 
 The strategies make values the writers can meet: any text (Danish letters, markup characters,
 control characters, emoji), times in integer milliseconds, confidences at the four decimals the
@@ -15,9 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videokit.cache import TranscriptCache
+from videokit.history import Approval
 from videokit.norms import PROFILES, CaptionNorms
-from videokit.review import Approval, _State
+from videokit.records import Records, VideoRecord
+from videokit.review_files import ReviewState
 from videokit.transcript import UNREAD_REASONS, Cue, Segment, Transcript, Unread, Word
+from videokit.workspace import Layout
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 name = st.one_of(st.none(), st.text(min_size=1, max_size=12))
@@ -131,7 +134,7 @@ def test_a_cache_entry_round_trips(tmp_path_factory, t: Transcript, key: str) ->
     st.dictionaries(st.sampled_from(["srt", "txt"]), st.lists(st.text(max_size=20), max_size=2)),
 )
 def test_the_review_state_round_trips(source, seen, edited, t, cs, refused) -> None:
-    state = _State(
+    state = ReviewState(
         source=source,
         seen=seen,
         written=dict(seen),
@@ -142,8 +145,8 @@ def test_the_review_state_round_trips(source, seen, edited, t, cs, refused) -> N
         manuscript_sha="",
         refused=refused,
     )
-    # As the desk writes it (review.ReviewDesk._save) and reads it.
-    back = _State.from_dict(json.loads(json.dumps(state.__dict__)))
+    # As the desk writes it (review_files.DeskFiles._save) and reads it.
+    back = ReviewState.from_dict(json.loads(json.dumps(state.__dict__)))
     assert back == state
     content = back.content()
     assert content is not None and content == (t, tuple(cs))
@@ -165,6 +168,32 @@ def test_the_review_state_round_trips(source, seen, edited, t, cs, refused) -> N
 )
 def test_an_approval_record_round_trips(approval: Approval) -> None:
     assert Approval.from_dict(json.loads(json.dumps(approval.to_dict()))) == approval
+
+
+@quick
+@given(
+    st.builds(
+        VideoRecord,
+        st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True),
+        text,
+        text,
+        st.integers(0, 10**8),
+        text,
+        st.text("0123456789abcdef", max_size=64),
+        st.text(max_size=10),
+        st.integers(0, 10**4),
+        st.sampled_from(["draft", "in review", "approved"]),
+        text,
+        st.sampled_from(["da", "en", "sv"]),
+        st.one_of(st.just(""), st.text("abcdef0123456789-", min_size=1, max_size=40)),
+    )
+)
+def test_a_video_record_round_trips(tmp_path_factory, record: VideoRecord) -> None:
+    assert VideoRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    # As the store writes it and reads it back.
+    records = Records(Layout(tmp_path_factory.mktemp("build")))
+    records.save(record)
+    assert records.get(record.slug) == record and records.all() == [record]
 
 
 @quick

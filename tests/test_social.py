@@ -23,6 +23,7 @@ from videokit import legibility, media, social, social_files
 from videokit.config import load_settings
 from videokit.errors import VideokitError
 from videokit.norms import PROFILES, check_cues, profile_norms
+from videokit.records import VideoRecord
 from videokit.segment import cues_from_transcript
 from videokit.social import (
     FORMATS,
@@ -37,7 +38,7 @@ from videokit.social import (
     to_ass,
 )
 from videokit.transcript import Cue, Segment, Transcript, Word
-from videokit.workspace import Layout, VideoRecord
+from videokit.workspace import Layout
 
 SLUG = "moede"
 ASPECTS = {"16:9": 16 / 9, "1:1": 1.0, "4:5": 4 / 5, "9:16": 9 / 16}

@@ -397,6 +397,7 @@ def test_the_team_service_produces_a_store_project_on_its_worker(runs, tmp_path)
     store with nothing but the AWS settings of its environment."""
     import socket
 
+    from flows import server
     from flows import team as t
     from flows.deployments import BATCH
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
@@ -426,10 +427,10 @@ def test_the_team_service_produces_a_store_project_on_its_worker(runs, tmp_path)
             mp.setenv("VIDEOKIT_CACHE_DIR", f"{runs['store'].url}/cache")
             mp.setenv("PREFECT_LOGGING_LEVEL", "INFO")  # the worker's log says where it came from
             t.up(spec, log=lambda _m: None)
-        with t._settings(spec.url, spec.auth):
+        with server.settings(spec.url, spec.auth):
             run = run_deployment(BATCH, timeout=900, as_subflow=False, poll_interval=1)
         assert run.state.is_completed(), (run.state, (spec.home / "worker-1.log").read_text())
-        with t._client(spec.url, spec.auth) as client:
+        with server.client(spec.url, spec.auth) as client:
             (summary,) = client.read_artifacts(
                 artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
             )

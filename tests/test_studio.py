@@ -25,11 +25,13 @@ from videokit.cli import build_parser
 from videokit.config import Settings
 from videokit.cuegrid import page_cues as read_page_cues
 from videokit.draft import Source
-from videokit.edits import parse_srt, speaker_problem
+from videokit.edits import parse_srt
+from videokit.engines import DEFAULT_ASR
 from videokit.errors import TranscriptError
 from videokit.media import MediaInfo
 from videokit.norms import check_cues
 from videokit.review import ReviewDesk, SaveConflict
+from videokit.speakers import speaker_problem
 from videokit.studio import MAX_BODY, Studio, cue_json, make_app, overview, running
 from videokit.transcript import Cue, Segment, Transcript, Word
 from videokit.workspace import Layout, Project, VideoJob
@@ -51,6 +53,7 @@ class FakeModel:
 
     def __init__(self) -> None:
         self.spec = type("Spec", (), {"sha256": "fake-model"})()
+        self.settings = DEFAULT_ASR  # what keys its drafts in the cache
         self.asr = self
 
     def align(self, audio, windows):
@@ -516,7 +519,7 @@ def test_an_approval_that_cannot_be_recorded_is_a_message_and_publishes_nothing(
 
 
 def test_a_save_that_cannot_be_written_is_a_message_not_a_crash(client, project, monkeypatch):
-    import videokit.review as review_module
+    import videokit.review_saves as review_module  # where saves write
 
     data = load(client)
     before = desk(project).srt_path(SLUG).read_bytes()

@@ -16,21 +16,15 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from flows import server
 from flows import team as t
 from flows.deployments import ENTRYPOINTS, PICKUP, POOL
 from flows.worker import refusal
 
 from videokit.errors import VideokitError
+from videokit.processes import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def team(tmp_path_factory):
     spec = t.Team(
         project=project,
         home=tmp_path_factory.mktemp("auth-home"),
-        port=_free_port(),  # never 4200: the UI must follow the port given
+        port=free_port(),  # never 4200: the UI must follow the port given
         workers=1,
         watch=False,
         cache_dir=tmp_path_factory.mktemp("auth-cache"),
@@ -61,7 +55,7 @@ def _cmdline(pid: int) -> str:
 def _run(team, deployment: str, **options):
     from prefect.deployments import run_deployment
 
-    with t._settings(team.url, team.auth):
+    with server.settings(team.url, team.auth):
         return run_deployment(
             deployment, timeout=180, as_subflow=False, poll_interval=0.5, **options
         )
@@ -69,7 +63,7 @@ def _run(team, deployment: str, **options):
 
 def _foreign_deployment(team, marker: Path):
     """Someone with API access adds a deployment to videokit's pool that runs a command."""
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         return client.create_deployment(
             flow_id=client.create_flow_from_name("evil"),
             name="evil",
@@ -167,7 +161,7 @@ def test_on_every_address_the_ui_uses_a_name_other_machines_reach():
 def test_a_worker_refuses_a_foreign_deployment_and_a_command(team, tmp_path):
     foreign_marker, command_marker = tmp_path / "foreign-ran", tmp_path / "command-ran"
     deployment_id = _foreign_deployment(team, foreign_marker)
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         pickup = client.read_deployment_by_name(PICKUP)
         runs = {
             "foreign": client.create_flow_run_from_deployment(deployment_id),
@@ -193,7 +187,7 @@ def test_a_worker_refuses_a_foreign_deployment_and_a_command(team, tmp_path):
 
 
 def test_videokits_own_deployments_pass_the_guard(team):
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         pool = client.read_work_pool(POOL)
         for name in ENTRYPOINTS:
             deployment = client.read_deployment_by_name(name)

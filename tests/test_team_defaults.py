@@ -8,12 +8,11 @@ taken, and every later draft waited for it.
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 
-import clips
+from teams import team_of_clips
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -24,43 +23,19 @@ TEXTS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, base_model):
-    from flows import team as t
-
-    project = tmp_path_factory.mktemp("fresh-project")
-    (project / "media").mkdir()
-    made = tmp_path_factory.mktemp("clips")
-    for slug, text in TEXTS.items():  # made elsewhere, then moved in: three finished copies
-        clips.speech_video(made / f"{slug}.mp4", text=text).rename(
-            project / "media" / f"{slug}.mp4"
-        )
-    spec = t.Team(
-        project=project,
-        home=tmp_path_factory.mktemp("fresh-home"),
-        port=_free_port(),
-        workers=1,  # the defaults otherwise: three runs at once, the watch on
-        watch=True,
-        watch_every_s=5,
-        quiet_s=2,
-        cache_dir=tmp_path_factory.mktemp("fresh-cache"),
-    )
-    t.up(spec, log=lambda _m: None)
-    yield spec
-    t.down(spec.home, log=lambda _m: None)
+    # The defaults otherwise: three runs at once, the watch on.
+    options = dict(workers=1, watch=True, watch_every_s=5, quiet_s=2)
+    with team_of_clips(tmp_path_factory, "fresh", TEXTS, **options) as spec:
+        yield spec
 
 
 def _runs(team, flow: str | None = None):
-    from flows.team import _client
+    from flows import server
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
-    with _client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         only = FlowFilter(name=FlowFilterName(any_=[flow])) if flow else None
         return client.read_flow_runs(flow_filter=only, limit=200)
 
@@ -83,16 +58,17 @@ def test_one_worker_with_the_watch_on_finishes_three_new_videos(team):
 
 
 def test_a_restart_frees_draft_slots_held_by_runs_that_are_gone(team):
+    from flows import server
     from flows import team as t
     from flows.deployments import ASR_LIMIT
 
-    with t._client(team.url, team.auth) as client:  # a draft that never gave its slot back
+    with server.client(team.url, team.auth) as client:  # a draft that never gave its slot back
         client.increment_concurrency_slots(names=[ASR_LIMIT], slots=1, mode="concurrency")
         assert client.read_global_concurrency_limit_by_name(ASR_LIMIT).active_slots == 1
     t.down(team.home, log=lambda _m: None)
     said: list[str] = []
     t.up(team, log=said.append)
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         assert client.read_global_concurrency_limit_by_name(ASR_LIMIT).active_slots == 0
     assert any("released 1 draft slot" in line for line in said), said
 

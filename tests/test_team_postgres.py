@@ -12,12 +12,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from videokit.processes import free_port
 
 pytestmark = [pytest.mark.slow]
 
@@ -26,12 +27,6 @@ FLOW_RUN = "kept-across-restarts"
 
 def _ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _postgres_bin() -> Path | None:
@@ -58,7 +53,7 @@ class Cluster:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin = bin_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="videokit-pg-"))
         self.root.chmod(0o755)  # readable by the cluster's user on the way in
         self.data = self.root / "data"
@@ -142,7 +137,7 @@ def cluster():
 
 
 def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_path):
-    from flows import database
+    from flows import database, server
     from flows import team as t
     from flows.deployments import BATCH
     from prefect.states import Completed
@@ -153,11 +148,11 @@ def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_pat
     url = database.remembered(home, cluster.url)
     assert oct((home / database.FILE).stat().st_mode & 0o777) == "0o600"
     spec = t.Team(
-        project=project, home=home, port=_free_port(), workers=0, watch=False, database=url
+        project=project, home=home, port=free_port(), workers=0, watch=False, database=url
     )
     try:
         t.up(spec, log=lambda _m: None)
-        with t._client(spec.url, spec.auth) as client:
+        with server.client(spec.url, spec.auth) as client:
             deployment = client.read_deployment_by_name(BATCH)
             run = client.create_flow_run_from_deployment(deployment.id, name=FLOW_RUN)
             # A finished run of the past (no worker here runs it).
@@ -177,7 +172,7 @@ def test_a_team_on_postgresql_keeps_its_history_across_restarts(cluster, tmp_pat
         )
         assert again.database == cluster.url
         t.up(again, log=lambda _m: None)
-        with t._client(again.url, again.auth) as client:
+        with server.client(again.url, again.auth) as client:
             runs = [r for r in client.read_flow_runs() if r.name == FLOW_RUN]
             assert len(runs) == 1 and runs[0].deployment_id == deployment.id
             assert runs[0].state_name == "Completed"

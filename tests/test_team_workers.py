@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 
 import pytest
 
-import clips
+from teams import team_of_clips
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -24,31 +23,10 @@ SPOKEN = {  # long enough to be caught mid-draft; a video per test (a draft is m
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, base_model):
-    from flows import team as t
-
-    project = tmp_path_factory.mktemp("workers-project")
-    (project / "media").mkdir()
-    for slug, text in SPOKEN.items():
-        clips.speech_video(project / "media" / f"{slug}.mp4", text=text)
-    spec = t.Team(
-        project=project,
-        home=tmp_path_factory.mktemp("workers-home"),
-        port=_free_port(),
-        workers=0,  # each test starts its own
-        watch=False,
-        cache_dir=tmp_path_factory.mktemp("workers-cache"),
-    )
-    t.up(spec, log=lambda _m: None)
-    yield spec
-    t.down(spec.home, log=lambda _m: None)
+    with team_of_clips(tmp_path_factory, "workers", SPOKEN, workers=0, watch=False) as spec:
+        yield spec  # each test starts its own workers
 
 
 def _worker(team, name: str, limit: int, *more: str) -> int:
@@ -61,28 +39,28 @@ def _worker(team, name: str, limit: int, *more: str) -> int:
 
 
 def _batch(team, video: str):
-    from flows import team as t
+    from flows import server
     from flows.deployments import BATCH
     from prefect.deployments import run_deployment
 
-    with t._settings(team.url, team.auth):
+    with server.settings(team.url, team.auth):
         return run_deployment(
             BATCH, parameters={"paths": [str(team.project / "media" / video)]}, timeout=0
         )
 
 
 def _run(team, run_id):
-    from flows import team as t
+    from flows import server
 
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         return client.read_flow_run(run_id)
 
 
 def _video_runs(team, parent):
-    from flows import team as t
+    from flows import server
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["produce-videos"]))
         )
@@ -100,10 +78,10 @@ def _until(what, timeout_s: float = 600, every_s: float = 1.0):
 
 
 def _slots(team) -> int:
-    from flows import team as t
+    from flows import server
     from flows.deployments import ASR_LIMIT
 
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         return client.read_global_concurrency_limit_by_name(ASR_LIMIT).active_slots
 
 
@@ -119,6 +97,7 @@ def _gone(pid: int) -> bool:
 def test_sigterm_hands_the_runs_back_and_down_wait_lets_another_worker_finish(team):
     from flows import team as t
     from flows.deployments import STOP_S
+    from flows.produce import ASR_LEASE_S
 
     first = _worker(team, "first", 2, "--drain-s", "0")
     batch = _batch(team, "moede.mp4")
@@ -137,7 +116,15 @@ def test_sigterm_hands_the_runs_back_and_down_wait_lets_another_worker_finish(te
     assert all(r.state_type.value == "SCHEDULED" for r in handed_back), [
         (r.name, r.state_name) for r in handed_back
     ]
-    assert _slots(team) == 0
+
+    def slot_back():
+        """the handed-back draft's slot to come back"""
+        return _slots(team) == 0
+
+    # Its draft runs in a thread of the run's process, which the hand-back may cut off before
+    # the draft lets go of its slot: the slot's lease then runs out (it is renewed only while
+    # the process lives). Asked at once, the answer depended on where in the draft the stop fell.
+    _until(slot_back, timeout_s=ASR_LEASE_S + 60)
     _worker(team, "second", 2)
     said: list[str] = []
     t.down(team.home, log=said.append, wait=True)  # returns once the batch and its video are done
@@ -154,9 +141,10 @@ def test_sigterm_hands_the_runs_back_and_down_wait_lets_another_worker_finish(te
 
 
 def test_a_worker_killed_mid_draft_is_reported_by_its_batch_and_frees_the_slot(team):
-    from flows import team as t
-    from flows.worker import process_tree
+    from flows import server
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from videokit.processes import process_tree
 
     _worker(team, "holder", 1)  # a worker with room for the batch only
     batch = _batch(team, "regler.mp4")
@@ -172,7 +160,7 @@ def test_a_worker_killed_mid_draft_is_reported_by_its_batch_and_frees_the_slot(t
     assert _slots(team) == 0, "the dead run's draft slot is still taken"
     done = _until(lambda: (r := _run(team, batch.id)).state.is_final() and r)
     assert done.state_name == "Failed" and "1 of 1 videos failed" in done.state.message
-    with t._client(team.url, team.auth) as client:
+    with server.client(team.url, team.auth) as client:
         (summary,) = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[batch.id]))
         )

@@ -68,7 +68,7 @@ def test_unread_stretches_are_long_ordered_and_hold_no_likely_speech(probs):
     pauses = DEFAULT_PAUSES
     for a, b in found:
         assert b - a >= pauses.unread_ms and 0 <= a < b <= len(probs) * frame
-        assert all(p < pauses.speech_probability for p in probs[a // frame : b // frame])
+        assert all(p < pauses.detector.min_probability for p in probs[a // frame : b // frame])
     assert all(x[1] < y[0] for x, y in zip(found, found[1:]))
 
 
@@ -84,7 +84,7 @@ def test_a_stretch_keeps_a_margin_next_to_speech_but_not_at_the_ends():
 def test_windows_leave_out_what_is_unread():
     levels = [-20.0] * 3_000  # 60 s "loud" at 20 ms frames: level alone calls it all speech
     cut = windows(levels, DEFAULT_PAUSES, [(10_000, 50_000)])
-    pad = DEFAULT_PAUSES.pad_ms  # windows keep their usual margin around speech
+    pad = DEFAULT_PAUSES.level.pad_ms  # windows keep their usual margin around speech
     assert cut and all(b <= 10_000 + pad or a >= 50_000 - pad for a, b in cut)
 
 

@@ -7,7 +7,9 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videokit.windows import Pauses, lanes, speech_spans, threshold_dbfs, windows
+from videokit import speech
+from videokit.speech import DECODING
+from videokit.windows import Pauses, lanes, windows
 
 QUIET, LOUD = -70.0, -12.0
 P = Pauses()
@@ -20,7 +22,7 @@ def levels_of(*parts: tuple[float, float]) -> list[float]:
 
 def test_short_speech_is_one_window_without_the_silence_around_it():
     levels = levels_of((3, QUIET), (5, LOUD), (4, QUIET))
-    assert windows(levels) == [(3000 - P.pad_ms, 8000 + P.pad_ms)]
+    assert windows(levels) == [(3000 - DECODING.pad_ms, 8000 + DECODING.pad_ms)]
 
 
 def test_a_long_pause_starts_a_new_window_and_is_not_decoded():
@@ -48,12 +50,13 @@ def test_speech_without_any_pause_is_cut_at_its_quietest_moment():
 
 def test_digital_silence_has_no_windows():
     assert windows([-math.inf] * 500) == []
-    assert threshold_dbfs([]) == math.inf
+    assert speech.threshold([], DECODING) == math.inf
 
 
 def test_hum_below_speech_is_not_speech():
     levels = levels_of((2, -40.0), (3, -10.0), (2, -40.0))
-    assert speech_spans(levels) == [(100 - 10, 250 + 10)]
+    found = speech.stretches(speech.voiced(levels, DECODING), DECODING)
+    assert found == [((100 - 10) * 20, (250 + 10) * 20)]
 
 
 level = st.one_of(st.just(-math.inf), st.floats(-90, 0))
@@ -64,7 +67,7 @@ level = st.one_of(st.just(-math.inf), st.floats(-90, 0))
 def test_windows_are_ordered_short_and_cover_every_speech_frame(parts):
     levels = levels_of(*parts)
     got = windows(levels)
-    limit = threshold_dbfs(levels)
+    limit = speech.threshold(levels, DECODING)
     assert all(0 <= a < b <= len(levels) * 20 for a, b in got)
     assert all(b - a <= P.max_ms for a, b in got)
     assert all(b1 <= a2 for (_, b1), (a2, _) in zip(got, got[1:]))

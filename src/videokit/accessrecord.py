@@ -21,10 +21,11 @@ from .errors import VideokitError
 from .files import read_json, write_json, write_text
 from .naming import file_names
 from .norms import DEFAULT_NORMS, CaptionNorms, check_cues
+from .records import VideoRecord
 from .render import environment
 from .screentext import KIND_LABELS_DA, tokens
 from .transcript import Cue, Transcript
-from .workspace import Layout, VideoRecord
+from .workspace import Layout
 
 RECORD_VERSION = 1
 SYNC_SEARCH_MS = 3000  # a cue's first word is looked for this far either side of its start

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .align import Span
+from . import speech
+from .align_windows import Span
 from .audio import SAMPLE_RATE
 from .transcript import Segment, Transcript, Unread, Word
 from .windows import DEFAULT_PAUSES, Pauses, unread_stretches, windows
@@ -176,9 +177,7 @@ def reading_plan(
 ) -> tuple[list[tuple[int, int]], list[Unread]]:
     """Where :func:`videokit.windows.windows` cuts ``audio`` (in samples), and what it leaves
     unread because there is no speech in it."""
-    from .media import window_peaks_dbfs
-
-    levels = window_peaks_dbfs(audio, pauses.frame_ms)
+    levels = speech.levels(audio, pauses.level).tolist()
     unread = unread_parts(audio, pauses)
     per_ms = SAMPLE_RATE // 1000
     cuts = [

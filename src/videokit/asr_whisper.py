@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import hardware
-from .align import Span, Window
+from .align_windows import Span, Window
 from .asr import (
     DEFAULT_OPTIONS,
     AudioJob,
@@ -234,7 +234,7 @@ class WhisperASR(BatchedDecoding):
         Returns, per window, one absolute (start_ms, end_ms) per word of ``window.words``, or None
         for a window that cannot be aligned (more tokens than the decoder holds, audio longer than
         30 s, an error inside whisper), so the caller keeps rougher times for just those words.
-        This is the :data:`videokit.align.Aligner` that :func:`videokit.align.align_text` takes.
+        This is the :data:`videokit.align_windows.Aligner` that :func:`videokit.align.align_text` takes.
         """
         import torch
         from whisper.tokenizer import get_tokenizer

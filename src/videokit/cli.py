@@ -13,6 +13,7 @@ from typing import Any
 from .config import load_settings
 from .errors import VideokitError
 from .locks import run_lock
+from .models_cmd import add_models_parser
 from .naming import ZIP_NAME
 from .report import VideoResult, format_table
 from .social_cmd import make_social, status_line
@@ -96,26 +97,19 @@ def _cmd_produce(args: argparse.Namespace) -> int:
 
 def _nothing_changed(project: Project, args: argparse.Namespace) -> list[VideoResult] | None:
     """The last run's results when no input, edit, setting or model changed since; else None."""
-    from . import models
-    from .freshness import unchanged
+    from . import freshness
     from .workspace import find_videos
 
     try:
         jobs, problems = find_videos([project.media])
         if problems or not project.review.is_dir():
             return None
-        settings = load_settings(project.config)
-        spec = models.resolve(settings.model_ref(args.model), fetch=False)
+        inputs = freshness.run_inputs(
+            load_settings(project.config), args.model, args.language, args.base_url
+        )
         layout = Layout(project.out, project.review)
         with run_lock(layout.out):
-            return unchanged(
-                jobs,
-                layout,
-                model_sha256=spec.sha256,
-                language=args.language,
-                settings=settings,
-                base_url=args.base_url,
-            )
+            return freshness.unchanged(jobs, layout, inputs)
     except VideokitError:
         return None  # whatever it is, the full run will say it properly
 
@@ -202,77 +196,6 @@ def _cmd_studio(args: argparse.Namespace) -> int:
     from .studio import serve_studio
 
     serve_studio(_project(args), host=args.host, port=args.port, base_url=args.base_url)
-    return 0
-
-
-def _cmd_models_pull(args: argparse.Namespace) -> int:
-    from . import models
-
-    started = time.monotonic()
-    spec = models.pull(args.name, log=print)
-    print(
-        f"{spec.name}: {spec.path} (sha256 {spec.sha256[:16]}…, {spec.source}) "
-        f"ready in {time.monotonic() - started:.1f} s; use it with --model {spec.name}"
-    )
-    return 0
-
-
-def _cmd_models_list(args: argparse.Namespace) -> int:
-    from . import models
-    from .modelcache import list_cached
-
-    if args.known:
-        from . import speeds
-
-        print("Models worth using for Danish (word error rate on the CoRal read-aloud test set,")
-        print("as published on the model cards; lower is better), and what a 10-minute video")
-        print("costs on 2 CPU cores with faster-whisper int8 (bench/models.py):\n")
-        print(f"  {'WER':>7}  {'params':>6}  {'10 min':>8}  pull command / about")
-        for k in models.KNOWN_MODELS:
-            took = speeds.ten_minutes(k.arch) if k.arch else "–"
-            print(f"  {k.coral_wer:>7}  {k.params:>6}  {took:>8}  videokit models pull {k.ref}")
-            print(f"  {'':>7}  {'':>6}  {'':>8}    {k.about}")
-            if k.fast_ref:
-                print(f"  {'':>7}  {'':>6}  {'':>8}    faster-whisper: pull {k.fast_ref}")
-        print("\n'videokit models recommend' picks the best one this machine runs in real time.")
-        return 0
-    print(f"model cache: {models.cache_dir()}  (set VIDEOKIT_MODEL_DIR to move it)")
-    cached = list_cached()
-    for m in cached:
-        params = f"{m.params / 1e6:.0f}M params" if m.params else "size by name"
-        print(f"  {m.name}")
-        print(f"      {m.bytes / 1e6:.0f} MB, {params}; from {m.source}")
-        print(f"      languages: {m.languages}; alignment heads: {m.heads}")
-        print(f"      engines: {', '.join(m.engines)}")
-    if not cached:
-        print("  (empty: run 'videokit models pull base')")
-    print(
-        "\n'videokit models list --known' shows models worth using for Danish and how to get them;"
-    )
-    print("--model also takes hf:<org>/<name>[@revision], a model folder, or a .pt file")
-    return 0
-
-
-def _cmd_models_recommend(args: argparse.Namespace) -> int:
-    import os
-
-    from . import models, speeds
-
-    cores = len(os.sched_getaffinity(0))
-    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
-    print(f"this machine: {cores} CPU cores, {memory_mb / 1024:.0f} GB memory (no GPU counted)")
-    found = models.recommend(cores, memory_mb)
-    if found is None:
-        print("no measured model runs in real time here; use base and expect it to be slow")
-        return 1
-    known, pick = found
-    print(
-        f"best model at real time or faster: {known.ref} ({known.coral_wer} WER on CoRal "
-        f"read-aloud), about {pick.rtf:.2f}x real time with {speeds.SETTING_NAMES[speeds.FASTEST]}"
-        f", {pick.peak_mb} MB"
-    )
-    print(f"  videokit models pull {known.fast}")
-    print('  and in videokit.toml: [asr] engine = "faster-whisper"')
     return 0
 
 
@@ -436,33 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--base-url", default=None, type=_base_url)
     sd.set_defaults(func=_cmd_studio)
 
-    m = sub.add_parser("models", help="manage speech models").add_subparsers(
-        dest="models_command", required=True, metavar="ACTION"
-    )
-    pull = m.add_parser(
-        "pull",
-        help="download or build a model into the model cache",
-        description="Provision a model: an official name, hf:<org>/<name>[@revision] (a Hugging "
-        "Face Whisper in transformers or CTranslate2 layout, converted for openai-whisper; "
-        "pulled again, it looks for a newer revision), or a folder in either layout.",
-    )
-    pull.add_argument(
-        "name", help="base, large-v3, hf:CoRal-project/roest-v3-whisper-1.5b, ./my-finetune/, …"
-    )
-    pull.set_defaults(func=_cmd_models_pull)
-    ls = m.add_parser("list", help="list models in the cache")
-    ls.add_argument(
-        "--known", action="store_true", help="models worth using for Danish, with pull commands"
-    )
-    ls.set_defaults(func=_cmd_models_list)
-    rec = m.add_parser(
-        "recommend",
-        help="the best model this machine runs in real time",
-        description="Name the Danish model with the lowest published error rate that this "
-        "machine's CPU cores run at real time or faster on the fastest engine (faster-whisper "
-        "int8), from bench/models.py's measurements, and the command that pulls it.",
-    )
-    rec.set_defaults(func=_cmd_models_recommend)
+    add_models_parser(sub)
 
     _team_parser(sub)
 

@@ -10,33 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import speech
+from .speech import COVERAGE, SpeechPolicy
 from .transcript import Transcript
-from .windows import DEFAULT_PAUSES
 
-MIN_SPEECH_MS = 300  # shorter detections are clicks and breaths as often as words
-BRIDGE_MS = 500  # pauses within a sentence do not split it
+MIN_SPEECH_MS = COVERAGE.min_speech_ms
 
 
 def detected_speech(
-    probabilities: Sequence[float],
-    frame_ms: int,
-    threshold: float = DEFAULT_PAUSES.speech_probability,
+    probabilities: Sequence[float], frame_ms: int, policy: SpeechPolicy = COVERAGE
 ) -> list[tuple[int, int]]:
-    """Stretches ``(start_ms, end_ms)`` the detector calls speech, short pauses bridged."""
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    for i, p in enumerate([*probabilities, 0.0]):
-        speech = i < len(probabilities) and p >= threshold
-        if speech and start is None:
-            start = i
-        elif not speech and start is not None:
-            a, b = start * frame_ms, i * frame_ms
-            if spans and a - spans[-1][1] <= BRIDGE_MS:
-                spans[-1] = (spans[-1][0], b)
-            else:
-                spans.append((a, b))
-            start = None
-    return [(a, b) for a, b in spans if b - a >= MIN_SPEECH_MS]
+    """Stretches ``(start_ms, end_ms)`` the detector calls speech, short pauses bridged
+    (:data:`videokit.speech.COVERAGE`)."""
+    return speech.stretches(speech.detected(probabilities, policy), policy, frame_ms)
 
 
 def uncovered(speech: Sequence[tuple[int, int]], transcript: Transcript) -> list[tuple[int, int]]:

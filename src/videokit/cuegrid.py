@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from .edits import speaker_problem
 from .norms import CaptionNorms
+from .speakers import speaker_problem
 from .transcript import Cue
 
 

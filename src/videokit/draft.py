@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import engines, media
+from . import engines, media, reread, speech, vad
 from .asr import AudioJob, DecodeOptions
 from .asr_whisper import WhisperASR
 from .audio import SAMPLE_RATE
@@ -30,6 +30,7 @@ from .guard import Energy, Removal, guard_transcript
 from .models import ModelSpec, resolve
 from .norms import DEFAULT_NORMS, CaptionNorms
 from .segment import cues_from_transcript
+from .speech import GUARD, SILENT_TRACK, SpeechPolicy
 from .transcript import SCHEMA_VERSION, Cue, Transcript
 from .workspace import VideoJob
 
@@ -123,12 +124,20 @@ class ModelHandle:
         cached draft can hand them all over at once (on a GPU, one batch holds many videos).
         """
         jobs = [audio_job(source, opts) for source, opts in zip(sources, options, strict=True)]
-        return self.engine.transcribe_many(jobs, progress=progress)
+        drafts = self.engine.transcribe_many(jobs, progress=progress)
+        return [with_gaps_read(self.engine, job, d) for job, d in zip(jobs, drafts, strict=True)]
 
 
-def silence_check(samples: np.ndarray, path: Path, threshold_dbfs: float = -50.0) -> None:
-    peak = media.peak_dbfs(samples)
-    if peak < threshold_dbfs:
+def with_gaps_read(engine: Engine, job: AudioJob, draft: Transcript) -> Transcript:
+    """``draft`` with the speech it left out read again, and what is still left out recorded
+    (:func:`videokit.reread.fill_gaps`)."""
+    probabilities = vad.speech_probabilities(job.audio)
+    return reread.fill_gaps(engine, job, draft, probabilities, vad.FRAME_MS)
+
+
+def silence_check(samples: np.ndarray, path: Path, policy: SpeechPolicy = SILENT_TRACK) -> None:
+    if speech.silent(samples, policy):
+        peak = speech.peak_dbfs(samples)
         raise MediaError(
             f"the sound track is silent (peak {peak:.0f} dBFS)",
             path=path,
@@ -171,9 +180,10 @@ def transcribe(
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
     job = audio_job(source, options)
-    return model.engine.transcribe(
+    made = model.engine.transcribe(
         job.audio, options, source_sha256=source.sha256, progress=progress, path=source.job.path
     )
+    return with_gaps_read(model.engine, job, made)
 
 
 def draft_key(
@@ -188,12 +198,20 @@ def draft_key(
     one (drafts of such files made before the delay was kept are wrong by it).
 
     The transcript schema version is part of the key too, so a draft written by an older
-    videokit is made again rather than read into newer types. The engine and whether windows are
+    videokit is made again rather than read into newer types; so is the rule that reads again
+    what a draft left out (:func:`videokit.reread.rule_digest`). The engine and whether windows are
     batched change the words, so they are in the key; the device and the batch size do not (see
     :meth:`videokit.engines.AsrSettings.key`).
     """
     blob = json.dumps(
-        [SCHEMA_VERSION, source_sha256, model.sha256, options.to_dict(), settings.key()],
+        [
+            SCHEMA_VERSION,
+            source_sha256,
+            model.sha256,
+            options.to_dict(),
+            settings.key(),
+            reread.rule_digest(),
+        ],
         sort_keys=True,
     )
     return "draft-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -281,11 +299,9 @@ class Captions:
     fixes: tuple[Fix, ...] = ()
 
 
-ENERGY_WINDOW_MS = 100
-
-
-def audio_energy(samples: np.ndarray) -> Energy:
-    return Energy(ENERGY_WINDOW_MS, tuple(media.window_peaks_dbfs(samples, ENERGY_WINDOW_MS)))
+def audio_energy(samples: np.ndarray, policy: SpeechPolicy = GUARD) -> Energy:
+    """The audio's loudness as the hallucination guard reads it."""
+    return Energy(policy.frame, tuple(speech.levels(samples, policy).tolist()), policy)
 
 
 def captions(

@@ -1,4 +1,4 @@
-"""Reading and writing what editors edit: the SRT view and the text view of a video's captions.
+"""Reading and writing the SRT view editors edit (``review/<slug>.da.srt``), WebVTT included.
 
 Editors' tools differ: Subtitle Edit often writes UTF-8 with a byte-order mark and CRLF line ends,
 Windows tools write UTF-16 or cp1252, some save WebVTT under an ``.srt`` name. All of these are
@@ -7,9 +7,10 @@ run together, cues out of order or overlapping, times beyond the end of the vide
 text, or a file in two encodings is an error that names the file and the line, so the editor can
 fix exactly that spot.
 
-Speakers travel in both views the same way: ``Navn:`` at the start of a paragraph (text view) or of
-a cue (SRT view) names the speaker from there on; ``Ukendt:`` ends a named speaker's turn. Both
-writers here produce files their readers read back to the same value (see the round-trip tests).
+Speakers are named as in the text view (:mod:`videokit.textview`), by the rules of
+:mod:`videokit.speakers`: ``Navn:`` at the start of a cue names the speaker from there on, and a
+dialogue cue names each line's speaker after its dash. :func:`to_review_srt` writes what
+:func:`parse_srt` reads back to the same value (see the round-trip tests).
 
 Pure functions over bytes and text; the caller reads the files.
 """
@@ -25,10 +26,20 @@ from . import webvtt
 from .encodings import decode_text as decode_text  # the review desk and the studio read it here
 from .encodings import normalise_newlines
 from .errors import TranscriptError
+from .speakers import (
+    NAME_LABEL,
+    NO_SPEAKER,
+    SPEAKER_NAME_RULE,
+    Keep,
+    check_speaker,
+    label_text,
+    speaker_problem,
+    split_label,
+)
+from .textview import TextParagraph as TextParagraph  # align and draft read the text view here
+from .textview import parse_review_text as parse_review_text
+from .textview import write_review_text as write_review_text
 from .transcript import Cue, Segment, Transcript, spread_words
-
-NO_SPEAKER = "Ukendt"
-"""The label that ends a named speaker's turn: what follows has no named speaker."""
 
 # A timestamp as players read it: hours optional in WebVTT, a fraction of one to three digits.
 _STAMP = r"(?:\d{1,3}:)?\d{1,2}:\d{1,2}(?:[,.]\d{1,3})?"
@@ -39,171 +50,6 @@ _KEPT_TAG = re.compile(r"</?[ibuIBU]>")
 # Markup players act on in SRT (colours, Subtitle Edit's positions) is dropped; anything else in
 # angle brackets is the editor's text ("<tips>", "<I >").
 _DROPPED = re.compile(r"</?font(?:\s[^<>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
-# End of a name label: "Mette:", "Anne Marie Jensen:", "Hans van der Berg:", "Ödön:", "de Gaulle:".
-_PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "de",
-        "der",
-        "den",
-        "la",
-        "le",
-        "af",
-        "du",
-        "di",
-        "da",
-        "dos",
-        "del",
-        "ten",
-        "ter",
-    ]
-)
-
-
-def _marks() -> str:
-    """Combining marks of the Basic Multilingual Plane as a character class body: a name in NFD
-    (``Ödön`` as O + U+0308) or in Devanagari is letters *and* marks; ``\\w`` has no marks."""
-    import unicodedata
-
-    ranges: list[list[int]] = []
-    for code in range(0x300, 0x10000):
-        if unicodedata.category(chr(code)).startswith("M"):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1][1] = code
-            else:
-                ranges.append([code, code])
-    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
-
-
-_NAME_WORD = rf"[^\W\d_][\w{_marks()}.'’-]*"
-_LABEL = re.compile(rf"^[ \t]*({_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[ \t]*:(?=\s|$)")
-
-
-# --- encodings ------------------------------------------------------------------------------------
-
-# Decoding lives in .encodings (side files share it); editors' files are read through it here.
-_normalise_newlines = normalise_newlines
-
-
-# --- speaker labels -------------------------------------------------------------------------------
-
-
-class _Keep:
-    """The speaker goes on as before (no label)."""
-
-
-KEEP = _Keep()
-
-
-def split_label(text: str, known: Iterable[str] = ()) -> tuple[str | _Keep | None, str]:
-    """``("Mette", "Ja.")`` for ``"Mette: Ja."``; ``(KEEP, text)`` when no speaker is named.
-
-    A label names a speaker when the name is a known speaker, stands alone on its line, has two
-    words or more, or is followed by a capital letter. ``Husk: det her.`` is text, not a speaker.
-    ``Ukendt:`` gives ``None``: no named speaker.
-    """
-    m = _LABEL.match(text)
-    if m is None:
-        return KEEP, text
-    words = m.group(1).split()
-    name = " ".join(words)
-    rest = text[m.end() :]
-    first = words[0]
-    if not (_capital(first[0]) or (first in _PARTICLES and len(words) > 1)):
-        return KEEP, text
-    if any(not _capital(w[0]) and w not in _PARTICLES for w in words):
-        return KEEP, text
-    following = rest.lstrip(" \t")
-    named = (
-        name == NO_SPEAKER
-        or name.casefold() in {k.casefold() for k in known}
-        or following[:1] in ("", "\n")
-        or len(words) > 1
-        or following[:1].isupper()
-    )
-    if not named:
-        return KEEP, text
-    if name == NO_SPEAKER:
-        return None, following.lstrip()
-    return name, following.lstrip()
-
-
-def _capital(letter: str) -> bool:
-    """A capital, or a letter of a script without case (中, محمد): names in any script."""
-    return letter.isupper() or letter.istitle() or (letter.isalpha() and not letter.islower())
-
-
-SPEAKER_NAME_RULE = (
-    "a speaker name is one to five words of letters ('.', '-' and apostrophes inside a word), "
-    "each starting with a capital letter (van, von, de … may be small), e.g. "
-    "'Borgmester Jens Hansen'"
-)
-
-
-def speaker_problem(name: str) -> str | None:
-    """Why ``name`` would not read back as the speaker from the SRT and text views; ``None`` when
-    it would. Decided by the reader itself (a label on a line of its own is how both views write
-    a name they must be sure of), so the rule and the reader cannot drift apart; the reasons
-    only explain it."""
-    if name != " ".join(name.split()):
-        return "has extra spaces"
-    if split_label(f"{name}:") == (name, ""):
-        return None
-    if name == NO_SPEAKER:
-        return f"'{NO_SPEAKER}' means no named speaker: leave the speaker empty"
-    words = name.split(" ")
-    if ":" in name:
-        return "holds a colon, which would end the name there"
-    bad = next((ch for ch in name if ch.isdigit()), None)
-    if bad is not None:
-        return f"holds the digit '{bad}'"
-    bad = next((ch for w in words for ch in w if re.fullmatch(_NAME_WORD, "a" + ch) is None), None)
-    if bad is not None:
-        return f"holds '{bad}', which a name cannot hold"
-    if len(words) > 5:
-        return "has more than five words"
-    start = next((w for w in words if not re.fullmatch(_NAME_WORD, w)), None)
-    if start is not None:
-        return f"has a word that does not start with a letter ('{start}')"
-    small = next((w for w in words if not _capital(w[0]) and w not in _PARTICLES), None)
-    if small is not None:
-        return f"has a word that does not start with a capital letter ('{small}')"
-    return "would not read back as a name"
-
-
-def check_speaker(name: str | None, where: str = "") -> str | None:
-    """``name`` as both views write it (spaces squeezed; empty is no speaker), or a
-    :class:`TranscriptError` saying why it would become caption text instead."""
-    if name is None or not name.strip():
-        return None
-    name = " ".join(name.split())
-    problem = speaker_problem(name)
-    if problem is not None:
-        prefix = f"{where}: " if where else ""
-        raise TranscriptError(
-            f"{prefix}the speaker name {name!r} {problem}",
-            stage="review",
-            hint=SPEAKER_NAME_RULE,
-        )
-    return name
-
-
-def _label(speaker: str | None, text: str, current: str | None, known: set[str]) -> str:
-    """The text with the label a reader needs to get ``speaker`` back (none when it carries on).
-
-    ``known`` is what the reader will know at this point: the labels written so far. A label the
-    reader would not take for one inline (``Bo: ja``) goes on a line of its own, where it always
-    is, for every name :func:`check_speaker` lets through.
-    """
-    if speaker == current and isinstance(split_label(text, known)[0], _Keep):
-        return text
-    name = speaker if speaker is not None else NO_SPEAKER
-    inline = f"{name}: {text}"
-    fits = split_label(inline, known) == (speaker, text)
-    if speaker is not None:
-        known.add(speaker)  # as the reader does once it has read the label
-    return inline if fits else f"{name}:\n{text}"
 
 
 # --- the SRT view ---------------------------------------------------------------------------------
@@ -378,7 +224,7 @@ def _parse_srt(
         elif body:
             voices = ()
             label, first = split_label(body[0], known)
-            if not isinstance(label, _Keep):
+            if not isinstance(label, Keep):
                 speaker, body[0] = label, first
                 if label:
                     known.add(label)
@@ -510,7 +356,7 @@ def _inside_video(start: int, end: int, duration_ms: int, path: Path | None, lin
 
 def _parse_vtt(text: str, path: Path | None, duration_ms: int | None, *, hints: bool) -> list[Cue]:
     """A WebVTT file read as a browser reads it, then held to videokit's rules (named ones)."""
-    text = _normalise_newlines(text)
+    text = normalise_newlines(text)
     if text.removeprefix("\ufeff")[:6].upper() != "WEBVTT":
         raise TranscriptError(
             "text before the 'WEBVTT' line: players read no cues from this file",
@@ -649,10 +495,10 @@ def _dialogue_voices(
     lines, voices = [], []
     for line in body:
         dash = _dash(line)
-        m = _LABEL.match(line[len(dash) :])
+        m = NAME_LABEL.match(line[len(dash) :])
         # After a dialogue dash any well-formed name is a label, whatever follows it.
         label, rest = split_label(line[len(dash) :], known | ({m.group(1)} if m else set()))
-        if isinstance(label, _Keep) or not rest:
+        if isinstance(label, Keep) or not rest:
             return None
         lines.append(dash + rest)
         voices.append(label)
@@ -678,7 +524,7 @@ def to_review_srt(cues: Sequence[Cue]) -> str:
             known.update(v for v in cue.voices if v)
             continue
         speaker = check_speaker(cue.speaker, f"cue {i} ({_clock(cue.start_ms)})")
-        first = _label(speaker, cue.lines[0], current, known)
+        first = label_text(speaker, cue.lines[0], current, known)
         labelled.append(replace(cue, lines=(first, *cue.lines[1:])))
         current = speaker
     return to_srt(labelled)
@@ -705,65 +551,6 @@ def transcript_from_cues(cues: Sequence[Cue], base: Transcript) -> Transcript:
         model=base.model,
         source_sha256=base.source_sha256,
         options={"source": "srt"},
-    )
-
-
-# --- the text view --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TextParagraph:
-    """One paragraph of corrected text; punctuation stays attached to its word."""
-
-    speaker: str | None
-    words: tuple[str, ...]
-
-
-def parse_review_text(text: str, known_speakers: Iterable[str] = ()) -> list[TextParagraph]:
-    """Paragraphs (separated by blank lines) with their speakers.
-
-    ``Navn:`` at the start of a paragraph names its speaker (see :func:`split_label`); the name
-    holds for the following paragraphs until another is named, because the text view names a
-    speaker only where the speaker changes. A name alone in its paragraph applies to the next one.
-    """
-    known = set(known_speakers)
-    out: list[TextParagraph] = []
-    speaker: str | None = None
-    for block in re.split(r"\n[ \t]*\n", _normalise_newlines(text)):
-        label, rest = split_label(block.strip("\n"), known)
-        if not isinstance(label, _Keep):
-            speaker = label
-            if label:
-                known.add(label)
-        words = tuple(rest.split())
-        if words:
-            out.append(TextParagraph(speaker, words))
-    return out
-
-
-def write_review_text(paragraphs: Sequence[TextParagraph]) -> str:
-    """The text view of paragraphs; :func:`parse_review_text` reads it back to the same value.
-
-    A speaker name that would read back as text is refused (see :func:`check_speaker`).
-    """
-    known: set[str] = set()
-    blocks: list[str] = []
-    current: str | None = None
-    for n, p in enumerate(paragraphs, 1):
-        if not p.words:
-            continue
-        speaker = check_speaker(p.speaker, f"paragraph {n}")
-        blocks.append(_label(speaker, " ".join(p.words), current, known))
-        current = speaker
-    return "\n\n".join(blocks) + ("\n" if blocks else "")
-
-
-def review_text(transcript: Transcript) -> str:
-    """The plain-text view editors correct: reading paragraphs, ``Navn:`` where the speaker changes."""
-    from .pages import paragraphs
-
-    return write_review_text(
-        [TextParagraph(p.speaker, tuple(p.text.split())) for p in paragraphs(transcript)]
     )
 
 

@@ -86,37 +86,44 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def run_digest(
-    *, model_sha256: str, language: str, settings: Settings, base_url: str | None
-) -> str:
-    """The parts of a fingerprint that come from the run, not from files: videokit's version and
-    code, the model, the language, the settings and the base URL."""
-    from . import __version__
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run's outputs are made from besides the files: the model, the language, the
+    settings and the base URL. Built once per run and handed to every freshness question."""
 
-    parts = {
-        "version": [FINGERPRINT_VERSION, __version__, code_digest()],
-        "model": model_sha256,
-        "language": language,
-        "settings": dataclasses.asdict(settings),
-        "base_url": base_url,
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    model_sha256: str
+    language: str
+    settings: Settings
+    base_url: str | None = None
+
+    def digest(self) -> str:
+        """The run's part of every fingerprint, with videokit's version and code."""
+        from . import __version__
+
+        parts = {
+            "version": [FINGERPRINT_VERSION, __version__, code_digest()],
+            "model": self.model_sha256,
+            "language": self.language,
+            "settings": dataclasses.asdict(self.settings),
+            "base_url": self.base_url,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def fingerprint(
-    job: VideoJob,
-    layout: Layout,
-    *,
-    model_sha256: str,
-    language: str,
-    settings: Settings,
-    base_url: str | None,
-) -> str:
+def run_inputs(
+    settings: Settings, model: str | None, language: str, base_url: str | None
+) -> RunInputs:
+    """The inputs of a run with ``model`` (the settings' model when ``None``), without fetching
+    the model: one not on this machine raises, as the run itself would fail."""
+    from . import models
+
+    spec = models.resolve(settings.model_ref(model), fetch=False)
+    return RunInputs(spec.sha256, language, settings, base_url)
+
+
+def fingerprint(job: VideoJob, layout: Layout, inputs: RunInputs) -> str:
     """Everything ``job``'s outputs are made from, as one hash."""
-    run = run_digest(
-        model_sha256=model_sha256, language=language, settings=settings, base_url=base_url
-    )
-    return _fingerprint(job, layout, run, language)
+    return _fingerprint(job, layout, inputs.digest(), inputs.language)
 
 
 def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
@@ -138,7 +145,7 @@ def _fingerprint(job: VideoJob, layout: Layout, run: str, language: str) -> str:
         "review_state": _file_sha(desk.state_path(job.slug)),
         "history": _tree(desk.history_dir(job.slug)),
         "screen": _file_sha(layout.review / review_names(job.slug, language)["screen"]),
-        "record": _file_sha(layout.state / f"{job.slug}.json"),
+        "record": _file_sha(layout.record_file(job.slug)),
         "page": _file_sha(layout.video_dir(job.slug, layout.preview) / "index.html"),
         # What is on the site: a version removed or half-swapped by hand or by a kill is redone.
         "site": _file_sha(layout.video_dir(job.slug) / "index.html"),
@@ -165,21 +172,9 @@ def _path(layout: Layout, slug: str) -> Path:
     return layout.state / f"{slug}.last-run.json"
 
 
-def remember(
-    layout: Layout,
-    job: VideoJob,
-    result: VideoResult,
-    *,
-    model_sha256: str,
-    language: str,
-    settings: Settings,
-    base_url: str | None,
-) -> None:
+def remember(layout: Layout, job: VideoJob, result: VideoResult, inputs: RunInputs) -> None:
     """Record what ``job``'s outputs were just made from, with this result."""
-    run = run_digest(
-        model_sha256=model_sha256, language=language, settings=settings, base_url=base_url
-    )
-    _write(layout, job, run, language, result)
+    _write(layout, job, inputs.digest(), inputs.language, result)
 
 
 def _write(layout: Layout, job: VideoJob, run: str, language: str, result: VideoResult) -> None:
@@ -211,15 +206,7 @@ def last_result(layout: Layout, slug: str, print_: str) -> VideoResult | None:
         return None
 
 
-def fresh(
-    jobs: Sequence[VideoJob],
-    layout: Layout,
-    *,
-    model_sha256: str,
-    language: str,
-    settings: Settings,
-    base_url: str | None,
-) -> dict[str, VideoResult]:
+def fresh(jobs: Sequence[VideoJob], layout: Layout, inputs: RunInputs) -> dict[str, VideoResult]:
     """The last result of each of ``jobs`` that nothing changed for, by slug: those need no run.
 
     A video whose last run failed is never fresh (it is tried again), nor one with a social
@@ -228,12 +215,10 @@ def fresh(
     """
     if not layout.zip.is_file() or not (layout.site / "index.html").is_file():
         return {}
-    run = run_digest(
-        model_sha256=model_sha256, language=language, settings=settings, base_url=base_url
-    )
+    run, settings = inputs.digest(), inputs.settings
     out = {}
     for job in jobs:
-        found = last_result(layout, job.slug, _fingerprint(job, layout, run, language))
+        found = last_result(layout, job.slug, _fingerprint(job, layout, run, inputs.language))
         published = layout.video_dir(job.slug).is_dir()
         social = layout.video_dir(job.slug, layout.social)
         if (
@@ -246,23 +231,10 @@ def fresh(
 
 
 def unchanged(
-    jobs: Sequence[VideoJob],
-    layout: Layout,
-    *,
-    model_sha256: str,
-    language: str,
-    settings: Settings,
-    base_url: str | None,
+    jobs: Sequence[VideoJob], layout: Layout, inputs: RunInputs
 ) -> list[VideoResult] | None:
     """Every video's last result when none of them changed; ``None`` when a run is needed."""
-    found = fresh(
-        jobs,
-        layout,
-        model_sha256=model_sha256,
-        language=language,
-        settings=settings,
-        base_url=base_url,
-    )
+    found = fresh(jobs, layout, inputs)
     if not jobs or len(found) < len(jobs):
         return None
     return [found[job.slug] for job in jobs]

@@ -7,7 +7,8 @@ checks:
 - ``credit``: a segment that is a subtitle credit line. Phrases a person might really say ("Tak
   fordi du så med") are only taken when the audio energy, if given, does not show speech there.
 - ``no_speech``: a segment Whisper itself doubts twice over (high ``no_speech_prob`` *and* low
-  ``avg_logprob``, Whisper's own rule), or words lying over audio quieter than a threshold.
+  ``avg_logprob``, Whisper's own rule), or words lying over audio without speech
+  (:data:`videokit.speech.GUARD`).
 - ``loop``: the same n-gram (1 to 8 words) three or more times in a row; the first stays. People
   repeat themselves too ("Hurra, hurra, hurra!", "nej, nej, nej"), so a run of at most
   ``human_max_repeats`` copies is kept unless it looks made up: its repeats lie over silence, or
@@ -22,8 +23,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Literal
 
+from . import speech
+from .speech import GUARD, SpeechPolicy
 from .transcript import Segment, Transcript, Word
 
 Reason = Literal["credit", "loop", "no_speech"]
@@ -66,10 +70,16 @@ class Removal:
 
 @dataclass(frozen=True)
 class Energy:
-    """Audio loudness as data: ``dbfs[k]`` is the peak level in window ``k`` of ``window_ms``."""
+    """Audio loudness as data: ``dbfs[k]`` is the peak level in window ``k`` of ``window_ms``;
+    ``policy`` says from which level it is speech."""
 
     window_ms: int
     dbfs: tuple[float, ...]
+    policy: SpeechPolicy = GUARD
+
+    @cached_property
+    def _bar(self) -> float:
+        return speech.threshold(self.dbfs, self.policy)
 
     def peak(self, start_ms: int, end_ms: int) -> float | None:
         """Loudest window overlapping the span; None when the span lies outside the data."""
@@ -80,12 +90,17 @@ class Energy:
         values = self.dbfs[first : last + 1]
         return max(values) if values else None
 
+    def silent(self, start_ms: int, end_ms: int) -> bool | None:
+        """Whether no window overlapping the span holds speech; None when the span lies outside
+        the data (nothing to tell)."""
+        peak = self.peak(start_ms, end_ms)
+        return None if peak is None else peak <= self._bar
+
 
 @dataclass(frozen=True)
 class GuardSettings:
     no_speech_prob: float = 0.6  # Whisper's own defaults for its no-speech rule
     avg_logprob: float = -1.0
-    silence_dbfs: float = -45.0
     # Whisper's word times drift by a few hundred ms; a word is only "over silence" if the audio
     # around it is quiet too, because cutting a real word is worse than keeping a stray one.
     energy_margin_ms: int = 250
@@ -126,13 +141,12 @@ def _segment_reason(seg: Segment, energy: Energy | None, s: GuardSettings) -> Re
     text = seg.text.strip().lstrip("-–—\"'»« ")
     if _CREDIT.match(text):
         return "credit"
-    peak = energy.peak(seg.start_ms, seg.end_ms) if energy is not None else None
-    quiet = peak is None or peak < s.silence_dbfs
-    if _SOFT_CREDIT.match(text) and quiet:
+    silent = energy.silent(seg.start_ms, seg.end_ms) if energy is not None else None
+    if _SOFT_CREDIT.match(text) and silent is not False:  # no audio to tell: taken
         return "credit"
     if seg.no_speech_prob > s.no_speech_prob and seg.avg_logprob < s.avg_logprob:
         return "no_speech"
-    if energy is not None and peak is not None and peak < s.silence_dbfs:
+    if silent:
         return "no_speech"
     return None
 
@@ -144,8 +158,7 @@ def _drop_quiet_words(
     run: list[Word] = []
     for w in seg.words:
         margin = s.energy_margin_ms
-        peak = energy.peak(max(0, w.start_ms - margin), max(w.end_ms, w.start_ms + 1) + margin)
-        if peak is not None and peak < s.silence_dbfs:
+        if energy.silent(max(0, w.start_ms - margin), max(w.end_ms, w.start_ms + 1) + margin):
             run.append(w)
             continue
         _flush(run, "no_speech", removals)
@@ -247,9 +260,8 @@ def _runs(indices: Sequence[int]) -> list[list[int]]:
     return runs
 
 
-def _quiet(start_ms: int, end_ms: int, energy: Energy | None, s: GuardSettings) -> bool:
-    peak = energy.peak(start_ms, max(end_ms, start_ms + 1)) if energy is not None else None
-    return peak is not None and peak < s.silence_dbfs
+def _quiet(start_ms: int, end_ms: int, energy: Energy | None) -> bool:
+    return energy is not None and bool(energy.silent(start_ms, max(end_ms, start_ms + 1)))
 
 
 def _human(
@@ -266,7 +278,7 @@ def _human(
         return False
     if any(lp < s.avg_logprob for _, _, _, lp in spans):
         return False
-    return not any(_quiet(a, b, energy, s) for a, b, _, _ in spans)
+    return not any(_quiet(a, b, energy) for a, b, _, _ in spans)
 
 
 def _drop_loops(

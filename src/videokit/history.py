@@ -11,6 +11,7 @@ event, so a record is always written last.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -22,6 +23,16 @@ from typing import Any
 
 from .errors import VideokitError
 from .files import write_json
+from .transcript import Cue, Transcript
+
+
+def content_sha(transcript: Transcript, cues: Sequence[Cue]) -> str:
+    """Identity of what would be published: cue times and text, paragraph text and speakers."""
+    blob = json.dumps(
+        [[c.to_dict() for c in cues], [[s.text, s.speaker] for s in transcript.segments]],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class Approval:
     editor: str
     note: str
     time: str
-    content_sha: str
+    content_sha: str  # :func:`content_sha` of what was approved
     source: str
     video_sha256: str = ""  # the video the captions were checked against ("" in old records)
     seq: int = 0  # its place in the video's history (0: not recorded yet, or an old record)
@@ -121,6 +132,42 @@ class History:
                 event = None
             found.append((folder, event))
         return found
+
+    def approved_content(
+        self, slug: str, notes: list[str] | None = None
+    ) -> tuple[Transcript, tuple[Cue, ...]] | None:
+        """The content of the newest approval whose copy is intact, exactly as approved.
+
+        A damaged newest approval falls back to the one before it, and says so in ``notes``; a
+        withdrawal newer than every approval means nothing is approved for the site.
+        """
+        skipped = 0
+        for folder, event in reversed(self.events(slug)):
+            if isinstance(event, Withdrawal):
+                return None
+            if not isinstance(event, Approval):
+                skipped += 1
+                continue
+            try:
+                data = json.loads((folder / "content.json").read_text(encoding="utf-8"))
+                content = (
+                    Transcript.from_dict(data["transcript"]),
+                    tuple(Cue.from_dict(c) for c in data["cues"]),
+                )
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                skipped += 1
+                continue
+            if content_sha(*content) != event.content_sha:
+                skipped += 1  # a copy changed after approval is not what the editor approved
+                continue
+            if skipped and notes is not None:
+                notes.append(
+                    f"{skipped} newer approval record(s) in {self.folder(slug)} are damaged; "
+                    f"the site shows the last intact one instead, approved {event.time} by "
+                    f"{event.editor}"
+                )
+            return content
+        return None
 
     def approvals(self, slug: str) -> list[Approval]:
         return [e for _, e in self.events(slug) if isinstance(e, Approval)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
-import math
 import os
 import re
 import shutil
@@ -29,6 +28,7 @@ import numpy as np
 from .audio import SAMPLE_RATE
 from .errors import MediaError, ToolMissingError
 from .files import temporary_beside
+from .streams import WebPlan, audio_lead_s, main_streams, web_plan
 
 # -- running ffmpeg --------------------------------------------------------------------------------
 # ffmpeg-python builds the command lines; videokit starts the processes itself, so that an ffmpeg
@@ -98,23 +98,6 @@ def _ffmpeg(stream: Any, stdin: bytes | None = None) -> bytes:
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".mxf", ".wmv")
 
 
-def peak_dbfs(samples: np.ndarray) -> float:
-    """Loudest sample relative to full scale; -inf for digital silence."""
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    return 20 * float(np.log10(peak)) if peak > 0 else float("-inf")
-
-
-def window_peaks_dbfs(samples: np.ndarray, window_ms: int) -> list[float]:
-    """Peak level of each consecutive window, for telling speech from silence under a word."""
-    size = max(1, SAMPLE_RATE * window_ms // 1000)
-    count = -(-len(samples) // size)
-    padded = np.zeros(count * size, dtype=np.float32)
-    padded[: len(samples)] = np.abs(samples)
-    peaks = padded.reshape(count, size).max(axis=1)
-    with np.errstate(divide="ignore"):
-        return [float(v) for v in 20 * np.log10(peaks)]
-
-
 @dataclass(frozen=True)
 class MediaInfo:
     duration_ms: int  # probe() refuses files without a picture or a sound track
@@ -156,21 +139,6 @@ def _check_readable(path: Path, stage: str) -> None:
         )
 
 
-def _main_streams(info: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The picture (not cover art) and the first sound track in ffprobe's answer, if any."""
-    streams = info.get("streams", [])
-    video = next(
-        (
-            s
-            for s in streams
-            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
-        ),
-        None,
-    )
-    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
-    return video, audio
-
-
 def probe(path: Path) -> MediaInfo:
     """Read duration and streams; raise :class:`MediaError` for anything that is not a usable video."""
     require_ffmpeg()
@@ -184,7 +152,7 @@ def probe(path: Path) -> MediaInfo:
             stage="probe",
             hint="export it again as MP4 (H.264/AAC) and replace the file",
         ) from None
-    video, audio = _main_streams(info)
+    video, audio = main_streams(info)
     duration_s = float(info.get("format", {}).get("duration") or 0.0)
     if video is None:
         raise MediaError(
@@ -213,22 +181,6 @@ def probe(path: Path) -> MediaInfo:
         height=int(video.get("height", 0)),
         audio_lead_ms=round(audio_lead_s(info) * 1000),
     )
-
-
-def audio_lead_s(info: dict[str, Any]) -> float:
-    """How long after the file's start its first sound track starts, in seconds (0 if unknown).
-
-    Phones and cameras often start the sound a little after the picture. A player keeps that
-    delay; raw decoded samples lose it, and every caption would come that much too early.
-    """
-    _, audio = _main_streams(info)
-    try:
-        start = float((audio or {}).get("start_time", 0.0))
-        origin = float(info.get("format", {}).get("start_time", 0.0))
-    except (TypeError, ValueError):
-        return 0.0
-    lead = start - origin
-    return lead if math.isfinite(lead) and 0.0 < lead < 3600.0 else 0.0
 
 
 def load_audio(path: Path) -> np.ndarray:
@@ -309,51 +261,10 @@ _WEB_MP4: dict[str, Any] = {
 }
 
 
-# A source whose picture browsers already play well is copied, not encoded again: no generation
-# loss, and a 10-minute talk takes a second instead of minutes of every core (which the draft,
-# made at the same time, needs). Above this bitrate the copy would be too heavy to stream.
-WEB_MAX_KBPS = 8_000
-
-
-@dataclass(frozen=True)
-class WebPlan:
-    """How a source becomes the web MP4: which streams, and whether each is copied as it is."""
-
-    video_index: int
-    audio_index: int
-    copy_video: bool
-    copy_audio: bool
-
-
-def web_plan(info: dict[str, Any], max_height: int = 720) -> WebPlan:
-    """From ffprobe's answer: copy H.264 8-bit 4:2:0 no taller than ``max_height``, unrotated and
-    at most ``WEB_MAX_KBPS``, and AAC-LC in at most two channels; encode anything else."""
-    video, audio = _main_streams(info)
-    if video is None or audio is None:
-        raise ValueError("no picture or no sound to make a web video of")
-    rate = video.get("bit_rate") or info.get("format", {}).get("bit_rate") or 0
-    rotated = str(video.get("tags", {}).get("rotate", "0")) not in ("0", "") or any(
-        int(float(d.get("rotation", 0) or 0)) % 360 for d in video.get("side_data_list", [])
-    )
-    copy_video = (
-        video.get("codec_name") == "h264"
-        and video.get("pix_fmt") == "yuv420p"
-        and 0 < int(video.get("height", 0)) <= max_height
-        and 0 < int(rate) <= WEB_MAX_KBPS * 1000
-        and not rotated
-    )
-    copy_audio = (
-        audio.get("codec_name") == "aac"
-        and audio.get("profile") == "LC"
-        and 0 < int(audio.get("channels", 0)) <= 2
-    )
-    return WebPlan(int(video["index"]), int(audio["index"]), copy_video, copy_audio)
-
-
 def encode_web_mp4(src: Path, dst: Path, max_height: int = 720) -> WebPlan:
     """H.264/AAC MP4 with the index up front (+faststart) so browsers start playing at once.
 
-    Each stream already fit for the web is copied (:func:`web_plan`); the others are encoded.
+    Each stream already fit for the web is copied (:func:`videokit.streams.web_plan`); the others are encoded.
     Returns what was done.
     """
     require_ffmpeg()
@@ -482,7 +393,7 @@ def read_frame(path: Path, at_ms: int) -> np.ndarray:
 def probe_picture(path: Path) -> tuple[int, int]:
     """Width and height of a video's picture (no sound track needed, unlike :func:`probe`)."""
     try:
-        video, _ = _main_streams(_ffprobe(path))
+        video, _ = main_streams(_ffprobe(path))
     except (ffmpeg.Error, ValueError) as err:
         raise MediaError(
             f"not a video ffmpeg can read ({_stderr_tail(err, 1)})", path=path, stage="social"

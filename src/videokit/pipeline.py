@@ -35,11 +35,13 @@ from .draft import (
     audio_energy,
     cached_alignment,
     captions,
+    draft_key,
     load_samples,
 )
 from .errors import VideokitError
 from .locks import VIDEO_WAIT_S, index_lock, video_lock
 from .norms import DEFAULT_NORMS, CaptionNorms
+from .records import RecordDamaged, Records, VideoRecord, machine_draft
 from .review import Approval, Outcome, ReviewDesk, Withdrawal
 from .segment import cues_from_transcript
 from .social import SocialStatus
@@ -48,7 +50,6 @@ from .workspace import (
     Layout,
     VideoJob,
     VideoMeta,
-    VideoRecord,
     glossary_note,
     glossary_prompt,
     read_glossary,
@@ -85,6 +86,13 @@ def decode_options(job: VideoJob, language: str, settings: Settings) -> DecodeOp
         initial_prompt=glossary_prompt(read_glossary(job)),
         **settings.decoding,
     )
+
+
+def machine_key(source: Source, model: ModelHandle, settings: Settings, language: str) -> str:
+    """The cache key the run's draft of ``source`` is kept under (:func:`draft.cached_draft`
+    makes it from the same options), recorded so the studio and approval find the draft."""
+    options = decode_options(source.job, language, settings)
+    return draft_key(source.audio_id, model.spec, options, model.settings)
 
 
 def caption_and_review(
@@ -124,6 +132,7 @@ def caption_and_review(
         manuscript=read_manuscript(source.job),
         base_url=base_url,
         norms=settings.norms,
+        draft_key=machine_key(source, model, settings, machine.language),
     )
     notes = [*unread_notes(machine), glossary_note(glossary)]
     if not any(notes):
@@ -143,6 +152,7 @@ def unread_notes(machine: Transcript) -> list[str]:
     """What the run says about the stretches the recogniser did not decode (``Transcript.unread``)."""
     quiet = [u for u in machine.unread if u.reason == "no speech"]
     stuck = [u for u in machine.unread if u.reason == "budget"]
+    missed = [u for u in machine.unread if u.reason == "left out"]
     notes = []
     if quiet:
         where = ", ".join(f"{_clock(u.start_ms)}–{_clock(u.end_ms)}" for u in quiet)
@@ -152,6 +162,12 @@ def unread_notes(machine: Transcript) -> list[str]:
         notes.append(
             f"the recogniser could not read {where} (it kept re-reading it: noise or music?); "
             "caption what is said there by hand"
+        )
+    if missed:
+        where = ", ".join(f"{_clock(u.start_ms)}–{_clock(u.end_ms)}" for u in missed)
+        notes.append(
+            f"speech is heard in {where}, but the draft has no text there, even read again; "
+            "listen and caption what is said there by hand"
         )
     return notes
 
@@ -167,11 +183,17 @@ def approve_command(slug: str, layout: Layout) -> str:
     )
 
 
-def _upload_date(layout: Layout, slug: str) -> str:
+def _earlier(layout: Layout, slug: str) -> VideoRecord | None:
+    """The video's record from an earlier run; a damaged one is written again by this run."""
     try:
-        return VideoRecord.load(layout.state / f"{slug}.json").upload_date
-    except (OSError, ValueError, TypeError, KeyError):
-        return dt.date.today().isoformat()
+        return Records(layout).get(slug)
+    except RecordDamaged:
+        return None
+
+
+def _upload_date(layout: Layout, slug: str) -> str:
+    earlier = _earlier(layout, slug)
+    return earlier.upload_date if earlier else dt.date.today().isoformat()
 
 
 def review_and_publish(
@@ -185,17 +207,19 @@ def review_and_publish(
     manuscript: str | None = None,
     base_url: str | None = None,
     norms: CaptionNorms = DEFAULT_NORMS,
+    draft_key: str = "",
 ) -> VideoOutcome:
+    """The version in force, its pages and the site; ``draft_key`` is the machine draft's key in
+    the transcript cache, kept in the video's record."""
     slug = source.job.slug
-    desk = ReviewDesk(layout.review, draft.language)
-    reconcile = functools.partial(
-        desk.reconcile,
-        slug,
-        caps.transcript,
-        caps.cues,
+    desk = ReviewDesk(
+        layout.review,
+        draft.language,
         align=align,
         layout_cues=functools.partial(cues_from_transcript, norms=norms),
-        manuscript=manuscript,
+    )
+    reconcile = functools.partial(
+        desk.reconcile, slug, caps.transcript, caps.cues, manuscript=manuscript
     )
     outcome, condensing = condense_review.settle(desk, slug, reconcile(), norms, reconcile)
     if condensing.open or condensing.stale:
@@ -240,6 +264,7 @@ def review_and_publish(
         status=outcome.status,
         approved_by=approvals[-1].editor if approvals else "",
         language=draft.language,
+        draft_key=draft_key,
     )
     preview = layout.video_dir(slug, layout.preview)
     publish.write_video(
@@ -283,7 +308,7 @@ def review_and_publish(
     )
     if notes:
         outcome = replace(outcome, notes=(*outcome.notes, *notes))
-    record.save(layout)
+    Records(layout).save(record)
     return VideoOutcome(record, outcome, report, command, published, outcome.problems)
 
 
@@ -316,23 +341,25 @@ def _publish(
 
 def made_from(layout: Layout, slug: str) -> str:
     """The source hash the preview's media were encoded from ('' when unknown)."""
-    try:
-        return VideoRecord.load(layout.state / f"{slug}.json").source_sha256
-    except (OSError, ValueError, TypeError, KeyError):
-        return ""
+    earlier = _earlier(layout, slug)
+    return earlier.source_sha256 if earlier else ""
 
 
 def _record(layout: Layout, slug: str, stage: str) -> VideoRecord:
-    state_file = layout.state / f"{slug}.json"
+    """The produced video's record, or why there is none (a damaged one names its file)."""
+    records = Records(layout)
     try:
-        return VideoRecord.load(state_file)
-    except (OSError, ValueError, TypeError, KeyError):
+        found = records.get(slug)
+    except RecordDamaged as err:
+        raise RecordDamaged(err.message, path=err.path, stage=stage, hint=err.hint) from None
+    if found is None:
         raise VideokitError(
             f"no produced video '{slug}' in {layout.out}",
-            path=state_file,
+            path=records.path(slug),
             stage=stage,
             hint="run 'videokit produce' first; 'videokit status' lists the videos",
-        ) from None
+        )
+    return found
 
 
 def approve_and_publish(
@@ -406,9 +433,9 @@ def _approve_and_publish(
     current = _record(layout, slug, "approve")
     fresh = freshness.fresh_before_change(layout, slug)
     desk = ReviewDesk(layout.review, current.language)
-    approval = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
+    prepared = desk.prepare_approval(slug, editor, note, video_sha256=current.source_sha256)
     screenreview.require_decided(layout.review, slug, current.language)
-    _, (transcript, cues) = desk.in_force(slug)
+    approval, transcript, cues = prepared.approval, prepared.transcript, prepared.cues
     record = replace(current, status="approved", approved_by=approval.editor, cues=len(cues))
     preview = layout.video_dir(slug, layout.preview)
     staged = publish.stage_approved(
@@ -421,7 +448,7 @@ def _approve_and_publish(
     )
     try:
         approval = desk.record_approval(
-            approval, extra=(screenreview.decisions_path(layout.review, slug, current.language),)
+            prepared, extra=(screenreview.decisions_path(layout.review, slug, current.language),)
         )
     except BaseException:
         publish.discard(staged)
@@ -432,7 +459,9 @@ def _approve_and_publish(
         desk.revoke_approval(approval)
         raise
     try:
-        machine = Transcript.from_json((preview / "transcript.json").read_text(encoding="utf-8"))
+        machine = machine_draft(layout, record)
+        if machine is None:
+            raise VideokitError("the machine draft is missing", path=preview)
         publish.write_video(
             preview,
             record,
@@ -443,7 +472,7 @@ def _approve_and_publish(
             base_url=base_url,
             descriptions=screenreview.published_descriptions(layout.review, slug, transcript),
         )
-        record.save(layout)
+        Records(layout).save(record)
         publish.write_indexes(layout)
         if fresh is not None:
             # What a run would now write is what was just written: the next run can stop early.
@@ -497,7 +526,7 @@ def _withdraw(layout: Layout, slug: str, editor: str, reason: str) -> Withdrawal
     publish.unpublish(layout, slug)
     try:
         record = replace(_record(layout, slug, "unpublish"), status="in review", approved_by="")
-        record.save(layout)
+        Records(layout).save(record)
     except VideokitError:
         pass  # a video whose file is gone has no record to update; the site is what matters
     publish.write_indexes(layout)

@@ -32,10 +32,11 @@ from .locks import index_lock
 from .naming import SITE_INDEX, file_names
 from .package import VideoEntry, write_manifest, write_zip
 from .pages import Paragraph, VideoPage, paragraphs, transcript_text
+from .records import Records, VideoRecord
 from .render import render_embed, render_index, render_review_page, render_video_page
 from .timing import cue_word_ranges
 from .transcript import Cue, Transcript
-from .workspace import Layout, VideoRecord, load_records
+from .workspace import Layout
 
 MEDIA_FILES = ("mp4", "poster")
 
@@ -421,7 +422,7 @@ def published_files(layout: Layout, records: Sequence[VideoRecord]) -> list[Path
 
 def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
     """Preview index over every video; site index, manifest and zip over approved ones."""
-    previews = load_records(layout, layout.preview)
+    previews = Records(layout).listed(layout.preview)
     write_text(
         layout.preview / "index.html",
         render_index(
@@ -429,7 +430,7 @@ def write_indexes(layout: Layout) -> tuple[list[VideoRecord], int]:
         ),
     )
     recover_swaps(layout)
-    published = load_records(layout, layout.site)
+    published = Records(layout).listed(layout.site)
     layout.site.mkdir(parents=True, exist_ok=True)
     names = {r.slug: file_names(r.slug, r.language)["record_page"] for r in published}
     pages = [

@@ -34,6 +34,7 @@ from .errors import VideokitError
 from .files import link_or_copy, read_json, sha256_file, sha256_text, write_json, write_text
 from .naming import SOCIAL_STATUS, file_names, social_format_names, social_names
 from .norms import CaptionNorms, profile_norms
+from .records import VideoRecord
 from .segment import cues_from_transcript
 from .social import (
     FAILED,
@@ -53,7 +54,7 @@ from .social import (
     to_ass,
 )
 from .transcript import Cue, Transcript
-from .workspace import Layout, VideoRecord
+from .workspace import Layout
 
 # A render that fails is tried this many times in one go before it is reported (a full disk or a
 # killed ffmpeg can pass); the next render tries again.

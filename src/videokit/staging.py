@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from .files import sha256_file
 from .locks import LOCK_DIR
 from .media import VIDEO_EXTENSIONS
-from .review import _stamp as stamp  # the studio's naming of kept copies
+from .review_files import stamp  # the desk's naming of kept copies
 from .store import ABSENT, ObjectStore, StoreConflict
 
 MEDIA, REVIEW, OUT, CONFIG = "media", "review", "build", "videokit.toml"

@@ -43,6 +43,7 @@ from .jobs import Jobs
 from .locks import video_lock
 from .naming import file_names
 from .norms import CaptionNorms, check_cues
+from .records import RecordDamaged, Records, VideoRecord, machine_draft
 from .render import DEFAULT_TEMPLATES_DIR, environment
 from .review import ReviewDesk, SaveConflict
 from .segment import cues_from_transcript
@@ -52,7 +53,7 @@ from .studiomessages import ACTS, danish
 from .studiostore import EDITOR_ID, UnsavedStore, project_key
 from .studiowork import add_work_routes, low_confidence, unsure_words
 from .transcript import Cue, Transcript
-from .workspace import Layout, Project, VideoJob, VideoRecord, read_glossary, read_meta
+from .workspace import Layout, Project, VideoJob, read_glossary, read_meta
 
 # A save or an approval waits this long for a run that is writing the same video, then says so.
 SAVE_WAIT_S = 20.0
@@ -113,9 +114,9 @@ class Studio:
         if not SLUG.fullmatch(slug):
             return None
         try:
-            return VideoRecord.load(self.layout.state / f"{slug}.json")
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
+            return Records(self.layout).get(slug)
+        except RecordDamaged:
+            return None  # its next run writes it again; until then the studio cannot open it
 
     def desk(self, record: VideoRecord) -> ReviewDesk:
         return ReviewDesk(self.project.review, record.language)
@@ -148,11 +149,7 @@ class Studio:
         return self._spellers[key]
 
     def machine(self, record: VideoRecord) -> Transcript | None:
-        path = self.layout.video_dir(record.slug, self.layout.preview) / "transcript.json"
-        try:
-            return Transcript.from_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
+        return machine_draft(self.layout, record)
 
 
 # -- what the pages show -------------------------------------------------------------------------
@@ -251,10 +248,7 @@ def add_to_glossary(media: Path, term: str) -> bool:
 def overview(studio: Studio) -> list[dict[str, Any]]:
     """Every produced video: state, cues, findings, approvals (the desk, build/state, preview)."""
     rows = []
-    for path in sorted(studio.layout.state.glob("*.json")):
-        record = studio.record(path.stem)
-        if record is None:
-            continue
+    for record in Records(studio.layout).all():
         desk = studio.desk(record)
         found = desk.status(record.slug)
         current = desk.current(record.slug)

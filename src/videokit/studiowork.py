@@ -17,18 +17,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from . import screenreview
-from .align import _key as word_key
+from .align_draft import word_key
 from .cuegrid import page_cues
 from .errors import VideokitError
 from .jobs import Job, Progress
 from .naming import file_names
 from .quality import quality_report
+from .records import VideoRecord
 from .spelling import WORD, add_word
 from .studiomessages import danish
 from .studiostore import EDITOR_ID, CheckedWords, Unsaved, UnsavedStore
 from .timeline import timeline
 from .transcript import Cue
-from .workspace import VideoRecord
 
 if TYPE_CHECKING:
     from .studio import Studio

@@ -2,8 +2,8 @@
 
 Computed once per video (keyed by the source's checksum) from the preview encoding with ffmpeg and
 kept in ``out/studio/timeline/``: the peak level of every 20 ms (the frames the decoding windows
-are cut on), the stretches the level test of :mod:`videokit.windows` hears as speech (cue edges
-snap to their starts and ends), and the shot changes ffmpeg's scene score finds.
+are cut on), the stretches decoding hears as speech (:data:`videokit.speech.TIMELINE`; cue
+edges snap to their starts and ends), and the shot changes ffmpeg's scene score finds.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import speech
 from .errors import MediaError
 from .files import read_json, write_json
-from .media import load_audio, shot_changes, window_peaks_dbfs
+from .media import load_audio, shot_changes
+from .speech import TIMELINE
 from .studiostore import studio_dir
-from .windows import DEFAULT_PAUSES, speech_spans
 
-FRAME_MS = DEFAULT_PAUSES.frame_ms
+FRAME_MS = TIMELINE.frame
 FLOOR_DB = -60.0  # drawn as silence: quieter than any room a recording is made in
 
 
@@ -61,8 +62,8 @@ def heights(levels: list[float]) -> list[int]:
 
 def compute(video: Path, key: str) -> Timeline:
     samples = load_audio(video)
-    levels = window_peaks_dbfs(samples, FRAME_MS)
-    spans = speech_spans(levels)
+    levels = speech.levels(samples, TIMELINE).tolist()
+    spans = speech.stretches(speech.voiced(levels, TIMELINE), TIMELINE)
     try:
         shots = shot_changes(video)
     except MediaError:
@@ -71,7 +72,7 @@ def compute(video: Path, key: str) -> Timeline:
         key,
         FRAME_MS,
         tuple(heights(levels)),
-        tuple((a * FRAME_MS, b * FRAME_MS) for a, b in spans),
+        tuple(spans),
         tuple(shots),
     )
 

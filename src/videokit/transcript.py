@@ -131,7 +131,9 @@ class Unread:
 
     ``no speech``: silent or steady sound (room tone, hum) for a long stretch, found before
     decoding. ``budget``: the recogniser kept re-reading this window past its budget of attempts
-    (Whisper on noise can), so it was skipped rather than let a run go on for hours.
+    (Whisper on noise can), so it was skipped rather than let a run go on for hours. ``left
+    out``: the speech detector hears speech there, but no segment covers it even after it was
+    read again on its own (:mod:`videokit.reread`).
     """
 
     start_ms: int
@@ -151,7 +153,7 @@ class Unread:
         return cls(int(d["start_ms"]), int(d["end_ms"]), str(d.get("reason", "no speech")))
 
 
-UNREAD_REASONS = ("no speech", "budget")
+UNREAD_REASONS = ("no speech", "budget", "left out")
 
 
 @dataclass(frozen=True)

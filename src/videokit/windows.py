@@ -2,8 +2,8 @@
 
 Whisper reads 30 s at a time. Decoding windows side by side in a batch needs the cuts decided
 before decoding starts, so they are made where the speaker pauses (a quiet stretch in the audio's
-level), never inside a word. Long silences are left out of every window: nothing is decoded
-there, which is also where Whisper invents text.
+level, by :data:`videokit.speech.DECODING`), never inside a word. Long silences are left out of
+every window: nothing is decoded there, which is also where Whisper invents text.
 
 Pure logic on a list of frame levels (dBFS), so it is tested without audio or a model.
 """
@@ -14,53 +14,42 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import speech
+from .speech import DECODING, UNREAD, SpeechPolicy
+
 MAX_WINDOW_MS = 30_000
 
 
 @dataclass(frozen=True)
 class Pauses:
-    """How speech is told from silence and where windows may be cut."""
+    """How speech is told from silence (by ``level``, and by a speech detector's probabilities
+    with ``detector``) and where windows may be cut."""
 
-    frame_ms: int = 20
-    # A frame is speech when it is louder than the recording's quiet floor by ``above_floor_db``
-    # (and louder than ``floor_dbfs`` at least); the floor is the 10th percentile of the levels.
-    above_floor_db: float = 8.0
-    floor_dbfs: float = -55.0
-    # Within ``loudest - max_range_db`` counts as speech whatever the floor: hum cannot hide it.
-    max_range_db: float = 20.0
-    pad_ms: int = 200  # kept around speech, so a soft word edge is not cut off
-    bridge_ms: int = 300  # quiet stretches shorter than this are inside a sentence
+    level: SpeechPolicy = DECODING
+    detector: SpeechPolicy = UNREAD
     # A pause at least this long ends a window even when the next speech would fit: Whisper
     # reading over a long silence is where it hallucinates.
     split_ms: int = 2_000
     max_ms: int = MAX_WINDOW_MS
     # A stretch this long in which the speech detector hears no speech is not decoded at all:
     # Whisper reads room noise, hum or music as made-up text, slowly. Shorter stretches are left
-    # to the level test above: a wrong call there would cut into speech.
+    # to the level test: a wrong call there would cut into speech.
     unread_ms: int = 10_000
     # Sound kept in the decoded part on each side of such a stretch: the detector finds a soft
     # onset up to a few hundred ms late, and a second of noise costs Whisper nothing.
     unread_margin_ms: int = 1_000
-    # Silero VAD's speech probability above which a 32 ms frame may be speech. Below silero's own
-    # 0.5, so that unsure frames are decoded rather than skipped.
-    speech_probability: float = 0.3
 
     def __post_init__(self) -> None:
-        if self.frame_ms <= 0 or self.max_ms < 4 * self.frame_ms:
-            raise ValueError("windows need frame_ms > 0 and max_ms of several frames")
+        if self.max_ms < 4 * self.frame_ms:
+            raise ValueError("windows need max_ms of several frames")
+
+    @property
+    def frame_ms(self) -> int:
+        """The frame the levels are given in."""
+        return self.level.frame
 
 
 DEFAULT_PAUSES = Pauses()
-
-
-def threshold_dbfs(levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES) -> float:
-    finite = sorted(v for v in levels if math.isfinite(v))
-    if not finite:
-        return math.inf  # digital silence throughout: no speech
-    floor = finite[len(finite) // 10]
-    return max(
-        pauses.floor_dbfs, min(floor + pauses.above_floor_db, finite[-1] - pauses.max_range_db)
-    )
 
 
 def unread_stretches(
@@ -74,18 +63,14 @@ def unread_stretches(
     """
     need, pad = pauses.unread_ms, pauses.unread_margin_ms
     total = len(probabilities) * frame_ms
+    said = speech.stretches(
+        speech.detected(probabilities, pauses.detector), pauses.detector, frame_ms
+    )
     out: list[tuple[int, int]] = []
-    start: int | None = None
-    for i, p in enumerate([*probabilities, 1.0]):
-        speech = i == len(probabilities) or p >= pauses.speech_probability
-        if not speech and start is None:
-            start = i
-        elif speech and start is not None:
-            a = start * frame_ms + (pad if start else 0)
-            b = i * frame_ms - (pad if i < len(probabilities) else 0)
-            if b - a >= need:
-                out.append((a, min(b, total)))
-            start = None
+    for a, b in speech.gaps(said, total):
+        a, b = a + (pad if a else 0), b - (pad if b < total else 0)
+        if b - a >= need:
+            out.append((a, b))
     return out
 
 
@@ -96,32 +81,6 @@ def _masked(
     for a, b in unread:
         out[a // frame_ms : b // frame_ms] = [-math.inf] * len(out[a // frame_ms : b // frame_ms])
     return out
-
-
-def speech_spans(
-    levels: Sequence[float], pauses: Pauses = DEFAULT_PAUSES, limit: float | None = None
-) -> list[tuple[int, int]]:
-    """Frame ranges ``[a, b)`` holding speech, padded and with short pauses bridged.
-
-    ``limit`` is the level speech must exceed; by default :func:`threshold_dbfs` of ``levels``.
-    """
-    limit = threshold_dbfs(levels, pauses) if limit is None else limit
-    spans: list[tuple[int, int]] = []
-    pad = pauses.pad_ms // pauses.frame_ms
-    bridge = pauses.bridge_ms // pauses.frame_ms
-    start = None
-    for i, level in enumerate([*levels, -math.inf]):
-        loud = level > limit
-        if loud and start is None:
-            start = i
-        elif not loud and start is not None:
-            a, b = max(0, start - pad), min(len(levels), i + pad)
-            if spans and a - spans[-1][1] <= bridge:
-                spans[-1] = (spans[-1][0], b)
-            else:
-                spans.append((a, b))
-            start = None
-    return spans
 
 
 def _quietest_cut(levels: Sequence[float], a: int, b: int, max_frames: int) -> int:
@@ -145,15 +104,16 @@ def windows(
     """
     # The threshold comes from the whole recording: without the unread stretches' quiet frames
     # the floor would rise, and soft speech elsewhere would fall out of every window.
-    limit = threshold_dbfs(levels, pauses)
+    limit = speech.threshold(levels, pauses.level)
     if unread:
         levels = _masked(levels, unread, pauses.frame_ms)
     f = pauses.frame_ms
+    said = speech.stretches(speech.voiced(levels, pauses.level, limit), pauses.level)
     max_frames = pauses.max_ms // f
     split = pauses.split_ms // f
     out: list[tuple[int, int]] = []
     current: tuple[int, int] | None = None
-    for a, b in speech_spans(levels, pauses, limit):
+    for a, b in ((a // f, b // f) for a, b in said):
         while b - a > max_frames:  # speech without a pause: cut it at a quiet moment
             if current is not None:
                 out.append(current)

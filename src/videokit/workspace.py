@@ -6,26 +6,25 @@ Inputs, for a video ``media/Gør det sådan.mp4`` (slug ``goer-det-saadan``):
 - ``media/<slug>.manuscript.txt``: the script the video was read from, if any.
 
 Outputs below ``--out`` (default ``build``): ``preview/`` (every video), ``site/`` (approved videos
-only), ``review/`` (editors' pages), ``quality/``, ``state/`` (per-video records the indexes are built
-from), ``videokit-site.zip``. Editors' files live in the review folder (default ``review/``).
+only), ``review/`` (editors' pages), ``quality/``, ``state/`` (per-video records, see
+:mod:`videokit.records`), ``videokit-site.zip``. Editors' files live in the review folder (default
+``review/``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .edits import SPEAKER_NAME_RULE, speaker_problem
 from .errors import TranscriptError, VideokitError
-from .files import read_text_file, write_json
+from .files import read_text_file
 from .media import VIDEO_EXTENSIONS
 from .naming import ZIP_NAME
 from .slug import slugify
+from .speakers import SPEAKER_NAME_RULE, speaker_problem
 
 
 @dataclass(frozen=True)
@@ -297,6 +296,10 @@ class Layout:
     def state(self) -> Path:
         return self.out / "state"
 
+    def record_file(self, slug: str) -> Path:
+        """Where a video's record is kept (read and written by :class:`videokit.records.Records`)."""
+        return self.state / f"{slug}.json"
+
     @property
     def quality(self) -> Path:
         return self.out / "quality"
@@ -307,50 +310,6 @@ class Layout:
 
     def video_dir(self, slug: str, root: Path | None = None) -> Path:
         return (root or self.site) / slug
-
-
-@dataclass(frozen=True)
-class VideoRecord:
-    """What the index pages and manifest need to know of a video, kept between runs."""
-
-    slug: str
-    title: str
-    description: str
-    duration_ms: int
-    source: str
-    source_sha256: str
-    upload_date: str
-    cues: int
-    status: str = "draft"
-    approved_by: str = ""
-    language: str = "da"  # the spoken language: names the caption files and labels the track
-
-    @property
-    def reviewed(self) -> bool:
-        return self.status == "approved"
-
-    def save(self, layout: Layout) -> None:
-        write_json(layout.state / f"{self.slug}.json", asdict(self))
-
-    @classmethod
-    def load(cls, path: Path) -> VideoRecord:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**data)
-
-
-def load_records(layout: Layout, root: Path) -> list[VideoRecord]:
-    """Records of videos with a page under ``root``, so earlier runs' videos stay listed."""
-    if not layout.state.is_dir():
-        return []
-    records = []
-    for path in sorted(layout.state.glob("*.json")):
-        try:
-            record = VideoRecord.load(path)
-        except (ValueError, TypeError, KeyError):
-            continue  # a record from another version; the next run of that video rewrites it
-        if (root / record.slug / "index.html").is_file():
-            records.append(record)
-    return records
 
 
 def check_review_folder(layout: Layout) -> None:
