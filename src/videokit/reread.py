@@ -17,31 +17,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
 
 from . import coverage
-from .asr import SAMPLE_RATE, AudioJob, DecodeOptions
+from .asr import AudioJob
+from .audio import SAMPLE_RATE
+from .engines import Engine
 from .transcript import Segment, Transcript, Unread
 
 # A stretch is read with this much sound either side: a word cut at its first or last phoneme
 # is misread, and the detector's edges are 32-ms frames.
 PAD_MS = 300
 PASSES = 2  # a stretch left out twice is not read a third time: report it
-
-
-class Reader(Protocol):
-    """What re-reading needs of an engine (both engines have it)."""
-
-    def transcribe(
-        self,
-        audio: np.ndarray,
-        options: DecodeOptions = ...,
-        *,
-        source_sha256: str = "",
-        path: Path | None = None,
-    ) -> Transcript: ...
 
 
 @functools.cache
@@ -85,7 +71,7 @@ def left_out(draft: Transcript, gaps: Sequence[tuple[int, int]]) -> Transcript:
 
 
 def fill_gaps(
-    engine: Reader,
+    engine: Engine,
     job: AudioJob,
     draft: Transcript,
     probabilities: Sequence[float] | None,

@@ -412,15 +412,9 @@ class ReviewDesk(DeskSaves):
     # -- approving ---------------------------------------------------------------------------------
     def in_force(self, slug: str) -> tuple[ReviewState, tuple[Transcript, tuple[Cue, ...]]]:
         """The version an approval would freeze, checked: unread or refused edits block it."""
-        state = self._load(slug)
-        content = state.content() if state else None
-        if state is None or content is None:
-            raise VideokitError(
-                f"no video '{slug}' has been produced",
-                path=self.root,
-                stage="approve",
-                hint="run 'videokit produce' first; 'videokit status' lists the videos",
-            )
+        state, content = self._produced(
+            slug, "approve", "run 'videokit produce' first; 'videokit status' lists the videos"
+        )
         for key, path in (("srt", self.srt_path(slug)), ("txt", self.txt_path(slug))):
             now = self._current_sha(path)
             if now in (None, state.seen.get(key)):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .edits import to_review_srt
+from .errors import VideokitError
 from .files import write_json, write_text
 from .history import History
 from .naming import review_names
@@ -95,6 +96,16 @@ class DeskFiles:
         return self.history.folder(slug)
 
     # -- state -------------------------------------------------------------------------------------
+    def _produced(self, slug: str, stage: str, hint: str) -> tuple[ReviewState, Any]:
+        """The video's state and its content in force, or a clear refusal: never produced."""
+        state = self._load(slug)
+        content = state.content() if state else None
+        if state is None or content is None:
+            raise VideokitError(
+                f"no video '{slug}' has been produced", path=self.root, stage=stage, hint=hint
+            )
+        return state, content
+
     def _load(self, slug: str) -> ReviewState | None:
         """The saved state; ``None`` when it is missing or damaged (the caller rebuilds it)."""
         try:

@@ -59,15 +59,7 @@ class DeskSaves(DeskFiles):
         A malformed version is refused with the same line-numbered errors as a file edit, and
         nothing is written. Returns the hash of the file written.
         """
-        state = self._load(slug)
-        content = state.content() if state else None
-        if state is None or content is None:
-            raise VideokitError(
-                f"no video '{slug}' has been produced",
-                path=self.root,
-                stage="review",
-                hint="run 'videokit produce' first",
-            )
+        state, content = self._produced(slug, "review", "run 'videokit produce' first")
         path, txt = self.srt_path(slug), self.txt_path(slug)
         if self._current_sha(path) != expected_sha:
             kept = self._keep_conflict(slug, path.name, text)
