@@ -4,6 +4,10 @@ Run from the repository root (each measurement in a fresh process, so memory pea
 
     .venv/bin/python bench/models.py [--archs base,small] [--seconds 60] [--threads 2]
         [--settings ow-seq,ow-batched,fw-int8] [--tokens-per-second 4] [--markdown]
+        [--device cuda]
+
+``--device cuda`` runs both engines on the GPU (faster-whisper in float16, as videokit does there)
+and prints the GPU's name; it has not been run on a GPU yet.
 
 **The weights are random**, in the real shapes of base, small, large-v3-turbo and large-v3 (all with
 the 51865-token vocabulary whose tokenizer is available offline; v3's one token more changes
@@ -38,8 +42,8 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -242,7 +246,9 @@ def forced_tokens(per_second: float, counted: list[int]) -> Iterator[None]:
         wa.pad_or_trim, wt.pad_or_trim, wd.DecodingTask.__init__, wd.DecodingTask.run = saved
 
 
-def run_openai(arch: str, audio: np.ndarray, per_second: float, batch: int) -> dict[str, Any]:
+def run_openai(
+    arch: str, audio: np.ndarray, per_second: float, batch: int, device: str
+) -> dict[str, Any]:
     """videokit's own openai-whisper adapter (its patches, its decoder, word times), reading the
     windows it cuts at pauses ``batch`` at a time.
 
@@ -258,7 +264,7 @@ def run_openai(arch: str, audio: np.ndarray, per_second: float, batch: int) -> d
     path = openai_checkpoint(arch)
     t0 = time.perf_counter()
     asr = WhisperASR(
-        ModelSpec(arch, path, "0" * 64, "file"), "cpu", batched=True, batch_size=batch
+        ModelSpec(arch, path, "0" * 64, "file"), device, batched=True, batch_size=batch
     )
     loaded = time.perf_counter() - t0
     # One temperature (the fallback's re-reads are not modelled) and no window skipped as silent.
@@ -286,13 +292,17 @@ def _timed(loaded: float, t1: float, c1: float, decoded: int) -> dict[str, Any]:
     }
 
 
-def run_ct2(arch: str, mel: np.ndarray, tokens: int, batch: int, threads: int) -> dict[str, Any]:
+def run_ct2(
+    arch: str, mel: np.ndarray, tokens: int, batch: int, threads: int, device: str
+) -> dict[str, Any]:
     import ctranslate2
 
     folder = ct2_folder(arch)
     t0 = time.perf_counter()
+    # int8 on a CPU, float16 on a GPU: what videokit's faster-whisper engine runs.
+    compute = "float16" if device == "cuda" else "int8"
     model = ctranslate2.models.Whisper(
-        str(folder), device="cpu", compute_type="int8", intra_threads=threads
+        str(folder), device=device, compute_type=compute, intra_threads=threads
     )
     loaded = time.perf_counter() - t0
     decoded = 0
@@ -315,7 +325,9 @@ def run_ct2(arch: str, mel: np.ndarray, tokens: int, batch: int, threads: int) -
     return _timed(loaded, t1, c1, decoded)
 
 
-def one(arch: str, setting: str, seconds: float, threads: int, per_second: float) -> dict[str, Any]:
+def one(
+    arch: str, setting: str, seconds: float, threads: int, per_second: float, device: str = "cpu"
+) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(threads)
@@ -327,10 +339,10 @@ def one(arch: str, setting: str, seconds: float, threads: int, per_second: float
     batch = BATCH if setting.endswith("batched") else 1
     if setting.startswith("fw"):
         ct2_folder(arch)  # built once, outside the measurement
-        out = run_ct2(arch, features(arch, windows), tokens, batch, threads)
+        out = run_ct2(arch, features(arch, windows), tokens, batch, threads, device)
     else:
         openai_checkpoint(arch)
-        out = run_openai(arch, speech(windows * WINDOW_S), per_second, batch)
+        out = run_openai(arch, speech(windows * WINDOW_S), per_second, batch, device)
     audio_s = windows * WINDOW_S
     return {
         "arch": arch,
@@ -345,7 +357,22 @@ def one(arch: str, setting: str, seconds: float, threads: int, per_second: float
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "threads": threads,
         "load_average": round(os.getloadavg()[0], 1),
+        "device": _device_name(device),
+        # CTranslate2 does not report its GPU memory; torch's allocator does for openai-whisper.
+        "gpu_peak_mb": (
+            round(torch.cuda.max_memory_allocated() / 2**20)
+            if device == "cuda" and not setting.startswith("fw")
+            else None
+        ),
     }
+
+
+def _device_name(device: str) -> str:
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_device_name(0)
+    return f"CPU ({os.cpu_count()} cores)"
 
 
 def main() -> int:
@@ -356,10 +383,11 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tokens-per-second", type=float, default=4.0)
     p.add_argument("--markdown", action="store_true", help="also print a README table")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--one", nargs=2, metavar=("ARCH", "SETTING"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
-        row = one(*args.one, args.seconds, args.threads, args.tokens_per_second)
+        row = one(*args.one, args.seconds, args.threads, args.tokens_per_second, args.device)
         print(json.dumps(row))
         return 0
     rows = []
@@ -375,7 +403,7 @@ def main() -> int:
                 p.error(f"unknown setting {setting!r}; known: {', '.join(SETTINGS)}")
             cmd = [sys.executable, __file__, "--one", arch, setting]
             cmd += ["--seconds", str(args.seconds), "--threads", str(args.threads)]
-            cmd += ["--tokens-per-second", str(args.tokens_per_second)]
+            cmd += ["--tokens-per-second", str(args.tokens_per_second), "--device", args.device]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 print(f"{arch:<15} {setting:<16} failed: {proc.stderr.strip()[-400:]}")
@@ -385,7 +413,7 @@ def main() -> int:
             print(
                 f"{arch:<15} {setting:<16} {r['tokens_per_s']:7.1f} {r['load_s']:6.1f} "
                 f"{r['decode_s']:7.1f} {r['rtf']:6.2f} {r['cpu_per_audio_s']:7.2f} "
-                f"{r['peak_mb']:7d} {r['load_average']:5.1f}",
+                f"{r['peak_mb']:7d} {r['load_average']:5.1f}  {r['device']}",
                 flush=True,
             )
     if args.markdown:

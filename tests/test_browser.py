@@ -32,7 +32,7 @@ import pytest
 from clips import speech_video
 from videokit import media, publish
 from videokit.files import sha256_file
-from videokit.records import VideoRecord
+from videokit.records import Records, VideoRecord
 from videokit.segment import cues_from_transcript
 from videokit.serve import serving
 from videokit.transcript import Segment, Transcript, Word
@@ -219,7 +219,7 @@ def _build(layout: Layout, source: Path, base_url: str) -> int:
         if approved:
             publish.publish_approved(layout, record, draft, cues, base_url=base_url)
             count = len(cues)
-        record.save(layout)
+        Records(layout).save(record)
     publish.write_indexes(layout)
     return count
 

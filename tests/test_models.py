@@ -336,5 +336,41 @@ def test_models_list_known_shows_the_measured_speed(monkeypatch, capsys):
     _costs(monkeypatch, small=0.42)
     assert cli.main(["models", "list", "--known"]) == 0
     out = capsys.readouterr().out
-    assert "≤ 4 min" in out  # 0.42 x 10 minutes
+    assert "≤ 5 min" in out  # 0.42 x 10 minutes, rounded up: an upper bound
     assert "faster-whisper: pull hf:openai/whisper-large-v3-turbo" in out
+
+
+def test_a_model_without_a_coral_figure_is_ranked_by_the_leaderboard_against_a_model_with_both():
+    turbo = next(k for k in models.KNOWN_MODELS if k.ref == "large-v3-turbo")
+    large = next(k for k in models.KNOWN_MODELS if k.ref == "large-v3")
+    wer, estimated = models.ranking_wer(turbo)
+    assert estimated and wer == pytest.approx(
+        large.wer * turbo.leaderboard_wer / large.leaderboard_wer
+    )
+    # A published CoRal figure is used as it is, and a model with neither figure is not ranked.
+    assert models.ranking_wer(large) == (large.wer, False)
+    medium = next(k for k in models.KNOWN_MODELS if k.ref == "medium")
+    assert medium.wer is None and models.ranking_wer(medium) is None
+
+
+def test_recommend_names_the_better_model_that_does_not_keep_up(monkeypatch, capsys):
+    from videokit import cli, speeds
+
+    table = {
+        "base": {speeds.FASTEST: speeds.Cost(0.1, 500)},
+        "small": {speeds.FASTEST: speeds.Cost(0.6, 800)},
+        # Its CPU time keeps up, but the wall clock did not: the worse figure decides.
+        "large-v3-turbo": {speeds.FASTEST: speeds.Cost(0.8, 3000, 1.2)},
+        "large-v3": {speeds.FASTEST: speeds.Cost(2.0, 6000)},
+    }
+    monkeypatch.setattr(speeds, "MEASURED", table)
+    known, pick = models.recommend(2, 16000)
+    assert known.ref == "small" and pick.rtf == 0.6
+    better, rtf = models.one_step_up(2, 16000, known)
+    assert better.ref == "large-v3-turbo" and rtf == 1.2
+    assert speeds.ten_minutes("large-v3-turbo") == "≤ 12 min"
+    assert cli.main(["models", "recommend"]) == 0
+    out = capsys.readouterr().out
+    assert "small" in out and "slower than real time: large-v3-turbo" in out
+    # Where nothing better fits in memory, no step up is offered.
+    assert models.one_step_up(2, 1000, known) is None

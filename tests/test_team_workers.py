@@ -96,8 +96,8 @@ def _gone(pid: int) -> bool:
 
 def test_sigterm_hands_the_runs_back_and_down_wait_lets_another_worker_finish(team):
     from flows import team as t
+    from flows.common import ASR_LEASE_S
     from flows.deployments import STOP_S
-    from flows.produce import ASR_LEASE_S
 
     first = _worker(team, "first", 2, "--drain-s", "0")
     batch = _batch(team, "moede.mp4")

@@ -296,6 +296,9 @@ class KnownModel:
     about: str
     arch: str = ""  # the architecture bench/models.py measured for it ("" when not measured)
     fast_ref: str = ""  # the same weights where ``ref`` cannot run on faster-whisper
+    # The public Danish ASR leaderboards' word error rate (one harness, five test sets), used to
+    # rank a model that has no CoRal read-aloud figure against one that has both.
+    leaderboard_wer: float | None = None
 
     @property
     def fast(self) -> str:
@@ -330,6 +333,7 @@ KNOWN_MODELS = (
         "official; the fine-tunes below start from it",
         "large-v3",
         "hf:openai/whisper-large-v3",
+        22.0,
     ),
     KnownModel(
         "large-v3-turbo",
@@ -338,6 +342,7 @@ KNOWN_MODELS = (
         "official; faster large-v3, 4 decoder layers",
         "large-v3-turbo",
         "hf:openai/whisper-large-v3-turbo",
+        27.0,
     ),
     KnownModel(
         "hf:CoRal-project/roest-v3-whisper-1.5b",
@@ -366,12 +371,42 @@ KNOWN_MODELS = (
 )
 
 
+def ranking_wer(known: KnownModel) -> tuple[float, bool] | None:
+    """The error rate to rank ``known`` by, and whether it is an estimate: its CoRal read-aloud
+    figure, else its leaderboard figure scaled by a model that has both (None: neither)."""
+    if known.wer is not None:
+        return known.wer, False
+    if known.leaderboard_wer is None:
+        return None
+    for anchor in KNOWN_MODELS:
+        if anchor.wer is not None and anchor.leaderboard_wer:
+            return anchor.wer * known.leaderboard_wer / anchor.leaderboard_wer, True
+    return None
+
+
 def recommend(cores: int, memory_mb: int) -> tuple[KnownModel, speeds.Pick] | None:
-    """The known model with the lowest published error rate that this machine runs at real time
-    or faster on the fastest engine (None: not even base was measured to)."""
+    """The known model with the lowest (published or estimated) Danish error rate that this
+    machine runs at real time or faster on the fastest engine (None: not even base was measured
+    to)."""
     picks = {p.arch: p for p in speeds.affordable([k.arch for k in KNOWN_MODELS], cores, memory_mb)}
-    rated = [k for k in KNOWN_MODELS if k.arch in picks and k.wer is not None]
+    rated = [(r[0], k) for k in KNOWN_MODELS if k.arch in picks and (r := ranking_wer(k))]
     if not rated:
         return None
-    best = min(rated, key=lambda k: k.wer if k.wer is not None else 100.0)
+    best = min(rated, key=lambda pair: pair[0])[1]
     return best, picks[best.arch]
+
+
+def one_step_up(cores: int, memory_mb: int, than: KnownModel) -> tuple[KnownModel, float] | None:
+    """The fastest measured model that reads Danish better than ``than`` and fits in memory but
+    does not keep up with real time here, with its estimated real-time factor: the choice for
+    someone who can wait longer for a better draft."""
+    floor = ranking_wer(than)
+    options = []
+    for k in KNOWN_MODELS:
+        c, r = speeds.cost(k.arch), ranking_wer(k)
+        if c and r and floor and r[0] < floor[0] and c.peak_mb <= memory_mb * 0.75:
+            options.append((speeds.rtf_on(c, cores), r[0], k))
+    if not options:
+        return None
+    rtf, _, k = min(options, key=lambda o: (o[0], o[1]))
+    return k, rtf

@@ -59,15 +59,20 @@ def _list(args: argparse.Namespace) -> int:
         from . import speeds
 
         print("Models worth using for Danish (word error rate on the CoRal read-aloud test set,")
-        print("as published on the model cards; lower is better), and what a 10-minute video")
-        print("costs on 2 CPU cores with faster-whisper int8 (bench/models.py):\n")
-        print(f"  {'WER':>7}  {'params':>6}  {'10 min':>8}  pull command / about")
+        print("as published on the model cards; lower is better), and at most how long a 10-minute")
+        print("video takes on 2 CPU cores (bench/models.py), with faster-whisper int8 ('fast') and")
+        print("with openai-whisper, batched ('torch'):\n")
+        print(f"  {'WER':>7}  {'params':>6}  {'fast':>8}  {'torch':>8}  pull command / about")
         for k in models.KNOWN_MODELS:
-            took = speeds.ten_minutes(k.arch) if k.arch else "–"
-            print(f"  {k.coral_wer:>7}  {k.params:>6}  {took:>8}  videokit models pull {k.ref}")
-            print(f"  {'':>7}  {'':>6}  {'':>8}    {k.about}")
+            fast = speeds.ten_minutes(k.arch) if k.arch else "–"
+            torch = speeds.ten_minutes(k.arch, speeds.TORCH) if k.arch else "–"
+            print(
+                f"  {k.coral_wer:>7}  {k.params:>6}  {fast:>8}  {torch:>8}  "
+                f"videokit models pull {k.ref}"
+            )
+            print(f"  {'':>7}  {'':>6}  {'':>8}  {'':>8}    {k.about}")
             if k.fast_ref:
-                print(f"  {'':>7}  {'':>6}  {'':>8}    faster-whisper: pull {k.fast_ref}")
+                print(f"  {'':>7}  {'':>6}  {'':>8}  {'':>8}    faster-whisper: pull {k.fast_ref}")
         print("\n'videokit models recommend' picks the best one this machine runs in real time.")
         return 0
     print(f"model cache: {models.cache_dir()}  (set VIDEOKIT_MODEL_DIR to move it)")
@@ -100,11 +105,20 @@ def _recommend(args: argparse.Namespace) -> int:
         print("no measured model runs in real time here; use base and expect it to be slow")
         return 1
     known, pick = found
+    rated = models.ranking_wer(known)
+    wer = f"about {rated[0]:.0f} % (estimated)" if rated and rated[1] else known.coral_wer
     print(
-        f"best model at real time or faster: {known.ref} ({known.coral_wer} WER on CoRal "
-        f"read-aloud), about {pick.rtf:.2f}x real time with {speeds.SETTING_NAMES[speeds.FASTEST]}"
-        f", {pick.peak_mb} MB"
+        f"best model at real time or faster: {known.ref} ({wer} WER on CoRal read-aloud), "
+        f"about {pick.rtf:.2f}x real time with {speeds.SETTING_NAMES[speeds.FASTEST]}, "
+        f"{pick.peak_mb} MB"
     )
     print(f"  videokit models pull {known.fast}")
     print('  and in videokit.toml: [asr] engine = "faster-whisper"')
+    up = models.one_step_up(cores, memory_mb, known)
+    if up is not None:
+        better, rtf = up
+        print(
+            f"better drafts, slower than real time: {better.ref}, about {rtf:.2f}x real time "
+            f"(a 10-minute video in about {rtf * 10:.0f} min): videokit models pull {better.fast}"
+        )
     return 0
