@@ -27,7 +27,8 @@ from videokit.files import write_text
 from videokit.pickup import DEFAULT_QUIET_MS, Watch, look, unstart
 from videokit.workspace import Layout, Project, VideoJob, find_videos
 
-WATCH_FILE = "pickup.json"
+# Beside the per-video records, named so that no video's slug can be it (a slug has no dot).
+WATCH_FILE = "pickup.watch.json"
 
 
 @flow(name="pickup")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,17 @@ def test_a_damaged_record_names_its_file_and_is_left_out_of_listings(tmp_path):
     assert approving.value.stage == "approve" and approving.value.path == layout.record_file("b")
     with pytest.raises(VideokitError, match="no produced video 'c'"):
         pipeline.approve_and_publish(layout, "c", "Ann")
+
+
+@pytest.mark.parametrize("name", ["pickup.mp4", "Pickup Watch.mov", "pickup.watch.mp4"])
+def test_no_video_can_be_named_like_the_pickups_watch_file(tmp_path, name):
+    from flows.pickup import WATCH_FILE
+
+    from videokit.slug import slugify
+
+    layout = Layout(tmp_path / "build", tmp_path / "review")
+    assert layout.record_file(slugify(Path(name).stem)) != layout.state / WATCH_FILE
+    # And the records store never reads the watch as a video.
+    layout.state.mkdir(parents=True)
+    (layout.state / WATCH_FILE).write_text('{"files": {}}', encoding="utf-8")
+    assert Records(layout).all() == []
