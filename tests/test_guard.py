@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from videokit.guard import Energy, GuardSettings, find_loops, guard_transcript
+from videokit.speech import GUARD
 from videokit.transcript import Segment, Transcript, Word
 
 
@@ -119,6 +120,21 @@ def test_words_over_silence_removed() -> None:
     assert cleaned.text == "hej med"
     assert [(r.reason, r.text, r.start_ms) for r in removals] == [("no_speech", "dig", 840)]
     assert cleaned.segments[0].words == s.words[:2]
+
+
+def test_a_video_recorded_too_quietly_keeps_its_draft() -> None:
+    """Speech peaking at -48 dBFS passes the silent-track check (-50): the guard must not then
+    remove every word as lying over silence; text over the quiet room between is still removed."""
+    s = seg("hej med dig", 0, ms=400)
+    cleaned, removals = guard_transcript(
+        transcript(s), Energy(100, tuple([-48.0] * 12 + [-85.0] * 8), GUARD)
+    )
+    assert cleaned.text == "hej med dig" and removals == []
+    late = seg("og det var det hele", 2000)
+    cleaned, removals = guard_transcript(
+        transcript(s, late), Energy(100, tuple([-48.0] * 12 + [-85.0] * 40), GUARD)
+    )
+    assert cleaned.text == "hej med dig" and [r.reason for r in removals] == ["no_speech"]
 
 
 def test_word_margin_is_a_setting() -> None:

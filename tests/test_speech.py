@@ -50,6 +50,7 @@ def test_a_relative_bar_follows_the_recording_and_an_absolute_one_does_not():
     assert speech.threshold(hum + voice, DECODING) == -32.0  # the hum's floor, 8 dB over it
     assert speech.threshold([-70.0] * 100 + voice, DECODING) == -55.0  # never below the floor
     assert speech.threshold(hum + voice, GUARD) == -45.0
+    assert speech.threshold([-80.0] * 100 + [-48.0] * 50, GUARD) == -68.0  # recorded too quietly
     assert speech.threshold([], DECODING) == math.inf  # digital silence: no speech at all
     assert not speech.voiced([-math.inf] * 10, DECODING).any()
 
@@ -134,8 +135,20 @@ def test_an_absolute_bar_hears_any_louder_frame_as_at_least_as_much_speech(level
     for k, gain in boosts:
         if k < len(louder):
             louder[k] += gain
-    for policy in (GUARD, SILENT_TRACK):
-        assert not (speech.voiced(levels, policy) & ~speech.voiced(louder, policy)).any()
+    assert not (speech.voiced(levels, SILENT_TRACK) & ~speech.voiced(louder, SILENT_TRACK)).any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-100, 0).map(float), min_size=1, max_size=300))
+def test_the_guard_hears_the_loudest_window_of_any_track_that_is_not_silent(levels):
+    """However quietly a video was recorded, a track the silent check lets through keeps the
+    text over its loudest window: the guard cannot empty a whole draft for lying over silence.
+    (A track quieter than that is refused before it is read; -45 dBFS is the guard's bar there.)"""
+    loudest = int(np.argmax(levels))
+    assert speech.voiced(levels, GUARD)[loudest] == (max(levels) >= SILENT_TRACK.floor_dbfs)
+    # At normal levels the guard's bar is its absolute one.
+    if max(levels) >= -25.0:
+        assert speech.threshold(levels, GUARD) == -45.0
 
 
 @settings(max_examples=100, deadline=None)

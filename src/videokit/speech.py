@@ -42,7 +42,8 @@ class SpeechPolicy:
     """When a frame of audio is speech, and how speech frames make stretches.
 
     The bar is ``max(floor_dbfs, loud - below_loud_db, min(quiet + above_quiet_db, loud -
-    quiet_cap_db))``, each relative term left out when its parameter is None; ``quiet`` is the
+    quiet_cap_db))``, and never above ``loud - headroom_db`` once ``loud`` reaches
+    ``headroom_from_dbfs``, each relative term left out when its parameter is None; ``quiet`` is the
     recording's 10th percentile of frame level, ``loud`` its ``loud_percentile`` (ranked, or
     ``interpolated`` between frames as numpy does).
     """
@@ -55,6 +56,8 @@ class SpeechPolicy:
     above_quiet_db: float | None = None  # speech stands this far over the quiet frames ...
     quiet_cap_db: float | None = None  # ... but that bar never comes closer than this to the loud
     below_loud_db: float | None = None  # speech is never further than this below the loud frames
+    headroom_db: float | None = None  # whatever the floor, frames this close to the loud are speech
+    headroom_from_dbfs: float = -math.inf  # ... in a recording whose loud frames reach this
     loud_percentile: float = 100.0
     interpolated: bool = False
     min_probability: float = 0.5  # a detector's probability from which a frame is speech
@@ -79,7 +82,11 @@ class SpeechPolicy:
     @property
     def relative(self) -> bool:
         """Whether the bar depends on the recording (else it is ``floor_dbfs`` alone)."""
-        return self.above_quiet_db is not None or self.below_loud_db is not None
+        return (
+            self.above_quiet_db is not None
+            or self.below_loud_db is not None
+            or self.headroom_db is not None
+        )
 
 
 # -- the policy of each use ------------------------------------------------------------------------
@@ -124,11 +131,16 @@ ALIGNMENT = SpeechPolicy(
     min_sound_ms=60,
     min_gap_ms=200,
 )
-# The hallucination guard (videokit.guard): text over 100 ms windows that all peak under -45 dBFS
-# lies over silence. An absolute bar: cutting a real word is worse than keeping a stray one.
-GUARD = SpeechPolicy(frame_ms=100, floor_dbfs=-45.0)
 # A sound track is silent (refused before Whisper reads it) when nothing in it reaches -50 dBFS.
 SILENT_TRACK = SpeechPolicy(frame_ms=100, floor_dbfs=-50.0)
+# The hallucination guard (videokit.guard): text over 100 ms windows that all peak under -45 dBFS
+# lies over silence: cutting a real word is worse than keeping a stray one. A track recorded too
+# quietly for that (its loudest window under -25 dBFS), but not so quietly that it is refused as
+# silent, has the bar 20 dB under its loudest window instead, or the guard would remove its
+# whole draft.
+GUARD = SpeechPolicy(
+    frame_ms=100, floor_dbfs=-45.0, headroom_db=20.0, headroom_from_dbfs=SILENT_TRACK.floor_dbfs
+)
 
 
 # -- levels ----------------------------------------------------------------------------------------
@@ -192,6 +204,8 @@ def threshold(frame_levels: Sequence[float] | np.ndarray, policy: SpeechPolicy) 
         if policy.quiet_cap_db is not None:
             over_quiet = min(over_quiet, loud - policy.quiet_cap_db)
         bar = max(bar, over_quiet)
+    if policy.headroom_db is not None and loud >= policy.headroom_from_dbfs:
+        bar = min(bar, loud - policy.headroom_db)
     return bar
 
 
