@@ -404,7 +404,7 @@ def one_step_up(cores: int, memory_mb: int, than: KnownModel) -> tuple[KnownMode
     options = []
     for k in KNOWN_MODELS:
         c, r = speeds.cost(k.arch), ranking_wer(k)
-        if c and r and floor and r[0] < floor[0] and c.peak_mb <= memory_mb * 0.75:
+        if c and r and floor and r[0] < floor[0] and speeds.fits(c, memory_mb):
             options.append((speeds.rtf_on(c, cores), r[0], k))
     if not options:
         return None

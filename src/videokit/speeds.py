@@ -97,6 +97,11 @@ def ten_minutes(arch: str, setting: str = FASTEST, cores: int = MEASURED_THREADS
     return f"≤ {math.ceil(rtf_on(c, cores) * 10 - 1e-9)} min"
 
 
+def fits(c: Cost, memory_mb: int) -> bool:
+    """Whether a model of this cost fits beside the rest of videokit (a quarter kept free)."""
+    return c.peak_mb <= memory_mb * 0.75
+
+
 @dataclass(frozen=True)
 class Pick:
     arch: str
@@ -108,13 +113,13 @@ def affordable(
     archs: Sequence[str], cores: int, memory_mb: int, max_rtf: float = 1.0
 ) -> list[Pick]:
     """The architectures (in the order given) that run at ``max_rtf`` or faster on the fastest
-    engine and fit in memory with room for the rest of videokit (a quarter kept free)."""
+    engine and :func:`fit <fits>` in memory."""
     out = []
     for arch in archs:
         c = cost(arch)
         if c is None:
             continue
         rtf = rtf_on(c, cores)
-        if rtf <= max_rtf and c.peak_mb <= memory_mb * 0.75:
+        if rtf <= max_rtf and fits(c, memory_mb):
             out.append(Pick(arch, rtf, c.peak_mb))
     return out
