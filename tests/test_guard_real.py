@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 
 import pytest
@@ -69,3 +70,21 @@ def test_greedy_decoding_without_fallback_leaves_no_repeated_runs(whisper_base, 
     )
     words = [w.strip(".,").casefold() for c in caps.cues for line in c.lines for w in line.split()]
     assert find_loops(words, min_repeats=4) == []
+
+
+def test_speech_recorded_too_quietly_is_still_captioned(whisper_base, tmp_path):
+    """A voice peaking at -48 dBFS: not a silent track (-50), so it is read, and then the guard
+    must not remove every word as lying over silence (its bar for normal levels is -45)."""
+    speech = clips.speech_video(tmp_path / "tale.mp4", lead_in_s=0.5)
+    peak = 20 * math.log10(float(abs(media.load_audio(speech)).max()))
+    quiet = tmp_path / "stille.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(speech), "-c:v", "copy"]
+        + ["-af", f"volume={-48.0 - peak:.2f}dB", str(quiet)],
+        check=True,
+    )
+    samples = media.load_audio(quiet)
+    assert -50.0 <= 20 * math.log10(float(abs(samples).max())) < -45.0
+    caps = _captions(whisper_base, quiet)
+    assert caps.cues, [r.reason for r in caps.removals]
+    assert not [r for r in caps.removals if r.reason == "no_speech"]
