@@ -413,7 +413,8 @@ def main() -> int:
             print(
                 f"{arch:<15} {setting:<16} {r['tokens_per_s']:7.1f} {r['load_s']:6.1f} "
                 f"{r['decode_s']:7.1f} {r['rtf']:6.2f} {r['cpu_per_audio_s']:7.2f} "
-                f"{r['peak_mb']:7d} {r['load_average']:5.1f}  {r['device']}",
+                f"{r['peak_mb']:7d} {r['load_average']:5.1f}  {r['device']}"
+                + (f", GPU peak {r['gpu_peak_mb']} MB" if r.get("gpu_peak_mb") else ""),
                 flush=True,
             )
     if args.markdown:

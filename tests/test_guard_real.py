@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import subprocess
 
 import pytest
 
 import clips
-from videokit import draft, media
+from videokit import draft, media, speech
 from videokit.asr import DecodeOptions
 from videokit.guard import find_loops
+from videokit.speech import GUARD, SILENT_TRACK
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -75,16 +75,16 @@ def test_greedy_decoding_without_fallback_leaves_no_repeated_runs(whisper_base, 
 def test_speech_recorded_too_quietly_is_still_captioned(whisper_base, tmp_path):
     """A voice peaking at -48 dBFS: not a silent track (-50), so it is read, and then the guard
     must not remove every word as lying over silence (its bar for normal levels is -45)."""
-    speech = clips.speech_video(tmp_path / "tale.mp4", lead_in_s=0.5)
-    peak = 20 * math.log10(float(abs(media.load_audio(speech)).max()))
+    speech_clip = clips.speech_video(tmp_path / "tale.mp4", lead_in_s=0.5)
+    gain_db = -48.0 - speech.peak_dbfs(media.load_audio(speech_clip))
     quiet = tmp_path / "stille.mp4"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(speech), "-c:v", "copy"]
-        + ["-af", f"volume={-48.0 - peak:.2f}dB", str(quiet)],
+        ["ffmpeg", "-v", "error", "-y", "-i", str(speech_clip), "-c:v", "copy"]
+        + ["-af", f"volume={gain_db:.2f}dB", str(quiet)],
         check=True,
     )
     samples = media.load_audio(quiet)
-    assert -50.0 <= 20 * math.log10(float(abs(samples).max())) < -45.0
+    assert SILENT_TRACK.floor_dbfs <= speech.peak_dbfs(samples) < GUARD.floor_dbfs
     caps = _captions(whisper_base, quiet)
     assert caps.cues, [r.reason for r in caps.removals]
     assert not [r for r in caps.removals if r.reason == "no_speech"]

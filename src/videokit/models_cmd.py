@@ -119,6 +119,7 @@ def _recommend(args: argparse.Namespace) -> int:
         better, rtf = up
         print(
             f"better drafts, slower than real time: {better.ref}, about {rtf:.2f}x real time "
-            f"(a 10-minute video in about {rtf * 10:.0f} min): videokit models pull {better.fast}"
+            f"(a 10-minute video {speeds.ten_minutes(better.arch, cores=cores)}): "
+            f"videokit models pull {better.fast}"
         )
     return 0
